@@ -1,0 +1,138 @@
+//! Classification: one workflow and one token type per use, from its hints, in the SPEC's
+//! order of precedence.
+
+pub mod names;
+
+use crate::model::{Classification, Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow};
+
+/// Decide a use's workflow and token type.
+pub fn classify(u: &TokenUse) -> Classification {
+    // The most specific workflow wins (Workflow's order is the SPEC's precedence); among hints
+    // for the same workflow, the most confident one speaks.
+    let workflow_hint =
+        u.workflow_hints.iter().min_by(|a, b| a.workflow.cmp(&b.workflow).then(b.confidence.cmp(&a.confidence)));
+    let (workflow, wconf) =
+        workflow_hint.map(|h| (h.workflow, h.confidence)).unwrap_or((Workflow::Unknown, Confidence::Low));
+
+    // The strongest type evidence wins; a use's own evidence beats evidence inherited from
+    // another use at the same strength.
+    let type_hint = u
+        .type_hints
+        .iter()
+        .filter(|h| h.token_type != TokenType::Unknown)
+        .max_by(|a, b| a.source.cmp(&b.source).then(b.inherited.cmp(&a.inherited)));
+    let (token_type, tconf, shown_here) = match type_hint {
+        Some(h) => {
+            let conf = match h.source {
+                TypeSource::Literal | TypeSource::Definition => Confidence::High,
+                TypeSource::Name => Confidence::Medium,
+            };
+            (h.token_type, conf, !h.inherited)
+        }
+        None => (TokenType::Unknown, Confidence::Low, true),
+    };
+
+    let mut evidence = Vec::new();
+    if let Some(h) = workflow_hint {
+        evidence.push(prefixed("workflow", &h.evidence));
+    }
+    if let Some(h) = type_hint {
+        evidence.push(prefixed("token", &h.evidence));
+        // Agreeing evidence of another kind strengthens the case; show it too.
+        for other in &u.type_hints {
+            if other.token_type == h.token_type && other.source != h.source && evidence.len() < 4 {
+                evidence.push(prefixed("token", &other.evidence));
+            }
+        }
+    } else if !u.declaration {
+        evidence.push(Evidence::new("token: nothing says whether this is a personal or a service token"));
+    }
+    let confidence = if token_type == TokenType::Unknown { wconf } else { wconf.min(tconf).max(Confidence::Low) };
+    // Confidence reflects the type evidence first: a literal or a description is high even on
+    // a path-derived workflow.
+    let confidence =
+        if tconf == Confidence::High && wconf >= Confidence::Medium { Confidence::High } else { confidence };
+    Classification { workflow, token_type, confidence, evidence, type_shown_here: shown_here }
+}
+
+fn prefixed(kind: &str, e: &Evidence) -> Evidence {
+    Evidence { text: format!("{kind}: {}", e.text), at: e.at }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Loc, TypeHint};
+    use crate::tree::Span;
+
+    fn use_with(workflows: &[(Workflow, Confidence)], types: &[(TokenType, TypeSource, bool)]) -> TokenUse {
+        let mut u = TokenUse::new(Loc { file: 0, span: Span::new(0, 1) }, "x", "sink");
+        for (w, c) in workflows {
+            u.workflow(*w, *c, Evidence::new(w.as_str()));
+        }
+        for (t, s, inherited) in types {
+            u.type_hints.push(TypeHint {
+                token_type: *t,
+                source: *s,
+                evidence: Evidence::new("t"),
+                inherited: *inherited,
+            });
+        }
+        u
+    }
+
+    #[test]
+    fn precedence_most_specific_workflow_wins() {
+        let table = [
+            (vec![Workflow::Production, Workflow::UserContextEndpoint], Workflow::UserContextEndpoint),
+            (vec![Workflow::Production, Workflow::DevScript], Workflow::DevScript),
+            (vec![Workflow::DevScript, Workflow::PartnerIntegration], Workflow::PartnerIntegration),
+            (vec![Workflow::PartnerIntegration, Workflow::CloudCli], Workflow::CloudCli),
+            (vec![], Workflow::Unknown),
+        ];
+        for (hints, want) in table {
+            let hs: Vec<_> = hints.iter().map(|w| (*w, Confidence::Medium)).collect();
+            assert_eq!(classify(&use_with(&hs, &[])).workflow, want, "{hints:?}");
+        }
+    }
+
+    #[test]
+    fn literal_beats_definition_beats_name() {
+        let u = use_with(
+            &[],
+            &[
+                (TokenType::Service, TypeSource::Name, false),
+                (TokenType::Personal, TypeSource::Literal, false),
+                (TokenType::Service, TypeSource::Definition, false),
+            ],
+        );
+        let c = classify(&u);
+        assert_eq!(c.token_type, TokenType::Personal);
+        let u = use_with(
+            &[],
+            &[(TokenType::Service, TypeSource::Name, false), (TokenType::Personal, TypeSource::Definition, false)],
+        );
+        assert_eq!(classify(&u).token_type, TokenType::Personal);
+    }
+
+    #[test]
+    fn no_evidence_is_unknown_and_inherited_is_not_shown_here() {
+        assert_eq!(classify(&use_with(&[], &[])).token_type, TokenType::Unknown);
+        let c = classify(&use_with(&[], &[(TokenType::Personal, TypeSource::Name, true)]));
+        assert_eq!(c.token_type, TokenType::Personal);
+        assert!(!c.type_shown_here);
+    }
+
+    #[test]
+    fn confidence_follows_the_evidence() {
+        let lit =
+            use_with(&[(Workflow::Production, Confidence::High)], &[(TokenType::Personal, TypeSource::Literal, false)]);
+        assert_eq!(classify(&lit).confidence, Confidence::High);
+        let name =
+            use_with(&[(Workflow::Production, Confidence::High)], &[(TokenType::Personal, TypeSource::Name, false)]);
+        assert_eq!(classify(&name).confidence, Confidence::Medium);
+        let path =
+            use_with(&[(Workflow::DevScript, Confidence::Low)], &[(TokenType::Service, TypeSource::Name, false)]);
+        assert_eq!(classify(&path).confidence, Confidence::Low);
+    }
+}

@@ -1,0 +1,125 @@
+//! Extraction: from one parsed file to the token uses it contains, one extractor per ecosystem.
+
+pub mod cloud_cli;
+pub mod github_actions;
+pub mod postman;
+pub mod script;
+pub mod terraform;
+
+use crate::kind::FileKind;
+use crate::literal::{self, Literal};
+use crate::model::{Loc, TokenUse};
+use crate::parse::{json, yaml};
+use crate::policy::Policy;
+use crate::source::SourceFile;
+use crate::tree::{Node, ParseError};
+
+/// Everything one file contributes to the scan.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    pub uses: Vec<TokenUse>,
+    /// Real-looking literal tokens anywhere in the file (TW201).
+    pub literals: Vec<Literal>,
+    /// Why the file could not be parsed (TW001).
+    pub parse_error: Option<ParseError>,
+    /// Terraform declarations, resolved across files later.
+    pub terraform: Option<terraform::TfFile>,
+}
+
+/// Context an extractor needs about the file it reads.
+pub struct Ctx<'a> {
+    pub file: usize,
+    pub src: &'a SourceFile,
+    pub policy: &'a Policy,
+}
+
+impl Ctx<'_> {
+    pub fn loc(&self, start: usize, end: usize) -> Loc {
+        Loc { file: self.file, span: crate::tree::Span::new(start, end) }
+    }
+
+    /// The source text of a span.
+    pub fn text(&self, start: usize, end: usize) -> &str {
+        self.src.text.get(start..end).unwrap_or("")
+    }
+}
+
+/// Read one file: find literals, parse it by kind and run its extractor.
+pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
+    let mut facts = FileFacts { literals: literal::find(&ctx.src.text, &ctx.policy.signals), ..FileFacts::default() };
+    match kind {
+        FileKind::Terraform | FileKind::TerraformVars => match terraform::extract(ctx, kind) {
+            Ok((tf, uses)) => {
+                facts.terraform = Some(tf);
+                facts.uses = uses;
+            }
+            Err(e) => facts.parse_error = Some(e),
+        },
+        FileKind::GithubActions | FileKind::CloudCli | FileKind::Yaml => match yaml::parse(&ctx.src.text) {
+            Ok(docs) => facts.uses = yaml_uses(ctx, kind, &docs),
+            Err(e) => facts.parse_error = Some(e),
+        },
+        FileKind::Json => match json::parse(&ctx.src.text) {
+            Ok(doc) => facts.uses = json_uses(ctx, &doc),
+            Err(e) => facts.parse_error = Some(e),
+        },
+        FileKind::Script => facts.uses = script::extract(ctx, &facts.literals),
+        FileKind::Other => {}
+    }
+    facts
+}
+
+fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
+    let mut uses = Vec::new();
+    for doc in docs {
+        match kind {
+            FileKind::GithubActions => uses.extend(github_actions::extract(ctx, doc)),
+            FileKind::CloudCli => uses.extend(cloud_cli::extract(ctx, doc)),
+            _ => {}
+        }
+    }
+    uses
+}
+
+fn json_uses(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    if postman::is_postman(doc) {
+        return postman::extract(ctx, doc);
+    }
+    Vec::new()
+}
+
+/// The first `${{ secrets.NAME }}`-style reference to a dbt token in a CI value, as
+/// (context, name, byte start, byte end) into the file.
+pub fn find_expr_refs(ctx: &Ctx, node: &Node, prefixes: &[&str]) -> Vec<(String, String, usize, usize)> {
+    let text = ctx.text(node.span.start, node.span.end);
+    let mut out = Vec::new();
+    for prefix in prefixes {
+        let pat = format!("{prefix}.");
+        let mut from = 0;
+        while let Some(i) = text.get(from..).and_then(|t| t.find(&pat)) {
+            let start = from + i;
+            let name_start = start + pat.len();
+            let name_len = text
+                .get(name_start..)
+                .map(|t| t.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count())
+                .unwrap_or(0);
+            let preceded = start > 0
+                && text
+                    .as_bytes()
+                    .get(start - 1)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'.');
+            if name_len > 0 && !preceded {
+                let name = text.get(name_start..name_start + name_len).unwrap_or("").to_owned();
+                out.push((
+                    (*prefix).to_owned(),
+                    name,
+                    node.span.start + start,
+                    node.span.start + name_start + name_len,
+                ));
+            }
+            from = name_start;
+        }
+    }
+    out.sort_by_key(|r| r.2);
+    out
+}

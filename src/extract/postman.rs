@@ -1,0 +1,84 @@
+//! Postman collections and environments: developmental work by definition.
+
+use super::Ctx;
+use super::github_actions::literal_evidence;
+use crate::classify::names::{is_dbt_token_name, type_from_name};
+use crate::literal;
+use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
+use crate::tree::{Node, NodeKind};
+
+/// Postman exports carry `_postman_id`, a `getpostman.com` schema, or `_postman_variable_scope`.
+pub fn is_postman(doc: &Node) -> bool {
+    doc.get("_postman_variable_scope").is_some()
+        || doc.get("info").is_some_and(|i| {
+            i.get("_postman_id").is_some()
+                || i.get("schema").and_then(Node::as_str).is_some_and(|s| s.contains("getpostman.com"))
+        })
+}
+
+pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    let signals = &ctx.policy.signals;
+    let what = if doc.get("_postman_variable_scope").is_some() { "Postman environment" } else { "Postman collection" };
+    // The user-context endpoints this collection calls, if any.
+    let user_endpoint = signals.user_endpoints.find(&ctx.src.text).map(|m| m.as_str().to_owned());
+    let mut uses = Vec::new();
+    let mut stack = vec![doc];
+    while let Some(n) = stack.pop() {
+        match &n.kind {
+            NodeKind::Map(entries) => {
+                // `{"key": "dbt_token", "value": "…"}` in `values`, `variable`, `header`, `auth.bearer`.
+                let key = n.get("key").and_then(Node::as_str);
+                if let (Some(key), Some(value)) = (key, n.get("value"))
+                    && let Some(u) = value_use(ctx, key, value, what, user_endpoint.as_deref())
+                {
+                    uses.push(u);
+                }
+                stack.extend(entries.iter().map(|(_, v)| v).rev());
+            }
+            NodeKind::Seq(items) => stack.extend(items.iter().rev()),
+            _ => {}
+        }
+    }
+    uses
+}
+
+fn value_use(ctx: &Ctx, key: &str, value: &Node, what: &str, user_endpoint: Option<&str>) -> Option<TokenUse> {
+    let signals = &ctx.policy.signals;
+    let text = value.as_str()?;
+    let lit = literal::find(text, signals).into_iter().next();
+    // `{{dbt_pat}}` in a header or bearer value names the variable that holds the token.
+    let var = text.split("{{").nth(1).and_then(|r| r.split("}}").next()).map(str::trim);
+    let named = is_dbt_token_name(key, signals) || var.is_some_and(|v| is_dbt_token_name(v, signals));
+    if lit.is_none() && !named {
+        return None;
+    }
+    let at = ctx.loc(value.span.start, value.span.end);
+    let reference = match var {
+        Some(v) if lit.is_none() => format!("{{{{{v}}}}}"),
+        _ if text.trim().is_empty() => key.to_owned(),
+        _ => literal::mask(text).into_owned(),
+    };
+    let mut u = TokenUse::new(at, reference, format!("{what} value `{key}`"));
+    u.workflow(
+        Workflow::DevScript,
+        Confidence::High,
+        Evidence::new(format!("{what}: requests sent by a person (developmental)")),
+    );
+    if let Some(ep) = user_endpoint {
+        u.workflow(
+            Workflow::UserContextEndpoint,
+            Confidence::High,
+            Evidence::new(format!("the collection calls the user-context endpoint `{ep}`")),
+        );
+    }
+    if let Some(lit) = lit {
+        u.literal = true;
+        u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, at));
+    }
+    for name in [Some(key), var].into_iter().flatten() {
+        if let Some((t, hint)) = type_from_name(name, signals) {
+            u.token_type(t, TypeSource::Name, Evidence::new(format!("name `{name}` says {} (`{hint}`)", t.as_str())));
+        }
+    }
+    Some(u)
+}

@@ -1,0 +1,156 @@
+//! Shell, Python, JavaScript, `.env` files and other code read as text: environment variables
+//! that carry dbt Cloud tokens, literal tokens, and the dbt Cloud endpoints the code calls.
+
+use super::Ctx;
+use super::github_actions::literal_evidence;
+use crate::classify::names::{dev_segment, is_dbt_token_name, type_from_name};
+use crate::literal::{self, Literal};
+use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow, WorkflowHint};
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Reads of a named value: `$X`, `${X}`, `os.environ["X"]`, `getenv("X")`, `process.env.X`,
+/// `ENV["X"]`, `$env:X`, `env.X`, and `X=` assignments.
+fn name_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?x)
+            (?:\$\{?|\$env:|\benv\.|process\.env\.|process\.env\[\s*['"]|environ(?:\.get)?\s*[\[(]\s*['"]|getenv\s*\(\s*['"]|ENV\s*\[\s*['"]|credentials\s*\(\s*['"])
+            ([A-Za-z_][A-Za-z0-9_]*)
+            |
+            (?m:^[\t\x20]*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)[\t\x20]*=)
+            "#,
+        )
+        .unwrap_or_else(|_| unreachable_regex())
+    })
+}
+
+fn unreachable_regex() -> Regex {
+    // The pattern above is a constant checked by the tests; an empty regex keeps the scan alive.
+    Regex::new("$^").unwrap_or_else(|_| std::process::abort())
+}
+
+pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
+    let signals = &ctx.policy.signals;
+    let text = &ctx.src.text;
+    let hints = file_workflow(ctx);
+    let mut uses = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for caps in name_pattern().captures_iter(text) {
+        let Some(m) = caps.get(1).or_else(|| caps.get(2)) else { continue };
+        let name = m.as_str();
+        if !is_dbt_token_name(name, signals) || seen.iter().any(|s| s == name) {
+            continue;
+        }
+        seen.push(name.to_owned());
+        let mut u = TokenUse::new(ctx.loc(m.start(), m.end()), name, "environment variable read by the code");
+        if let Some((t, hint)) = type_from_name(name, signals) {
+            u.token_type(
+                t,
+                TypeSource::Name,
+                Evidence::at(format!("name `{name}` says {} (`{hint}`)", t.as_str()), u.at),
+            );
+        }
+        u.workflow_hints = hints.clone();
+        uses.push(u);
+    }
+    for lit in literals {
+        let mut u = TokenUse::new(
+            ctx.loc(lit.start, lit.end),
+            literal::mask_token(ctx.text(lit.start, lit.end)),
+            "literal in the code",
+        );
+        u.literal = true;
+        u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, u.at));
+        u.workflow_hints = hints.clone();
+        uses.push(u);
+    }
+    uses
+}
+
+/// The workflow evidence of a whole script: user-context endpoints it calls, orchestrator
+/// code, CI files, local `.env` files, developmental paths.
+fn file_workflow(ctx: &Ctx) -> Vec<WorkflowHint> {
+    let signals = &ctx.policy.signals;
+    let text = &ctx.src.text;
+    let path = ctx.src.display.as_str();
+    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let mut hints = Vec::new();
+    let mut push = |workflow, confidence, evidence| hints.push(WorkflowHint { workflow, confidence, evidence });
+    if let Some(m) = signals.user_endpoints.find(text) {
+        push(
+            Workflow::UserContextEndpoint,
+            Confidence::High,
+            Evidence::at(
+                format!("sends requests to the user-context endpoint `{}`", m.as_str()),
+                ctx.loc(m.start(), m.end()),
+            ),
+        );
+    }
+    if file.starts_with("jenkinsfile") {
+        push(
+            Workflow::Production,
+            Confidence::High,
+            Evidence::new("Jenkins pipeline runs without a person (CI/CD automation)"),
+        );
+    } else if let Some(orch) = orchestrator(path, text) {
+        push(
+            Workflow::Production,
+            Confidence::High,
+            Evidence::new(format!("{orch} code runs on a schedule without a person (orchestrator)")),
+        );
+    } else if file.starts_with(".env") || file.ends_with(".env") {
+        push(
+            Workflow::DevScript,
+            Confidence::Medium,
+            Evidence::new(format!("`{file}` is a local environment file for development")),
+        );
+    } else if let Some(seg) = dev_segment(path, signals) {
+        push(
+            Workflow::DevScript,
+            Confidence::Low,
+            Evidence::new(format!("path segment `{seg}` marks developmental work")),
+        );
+    }
+    hints
+}
+
+fn orchestrator(path: &str, text: &str) -> Option<&'static str> {
+    let in_dags = path.split('/').any(|s| s == "dags");
+    if in_dags || text.contains("from airflow") || text.contains("import airflow") {
+        return Some("Airflow DAG");
+    }
+    if text.contains("import dagster") || text.contains("from dagster") {
+        return Some("Dagster");
+    }
+    if text.contains("from prefect") || text.contains("import prefect") {
+        return Some("Prefect flow");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        name_pattern()
+            .captures_iter(text)
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_every_syntax() {
+        assert_eq!(names("curl -H \"Token $DBT_PAT\""), ["DBT_PAT"]);
+        assert_eq!(names("x = os.environ['DBT_CLOUD_PAT']"), ["x", "DBT_CLOUD_PAT"]);
+        assert_eq!(names("os.getenv(\"DBT_TOKEN\")"), ["DBT_TOKEN"]);
+        assert_eq!(names("process.env.DBT_TOKEN"), ["DBT_TOKEN"]);
+        assert_eq!(names("export DBT_CLOUD_TOKEN=abc"), ["DBT_CLOUD_TOKEN"]);
+        assert_eq!(
+            names("withCredentials([string(credentialsId: 'x')]) credentials('DBT_SVC_TOKEN')"),
+            ["DBT_SVC_TOKEN"]
+        );
+    }
+}

@@ -1,0 +1,344 @@
+//! Terraform (`.tf`, `.tfvars`): the declarations that decide where a dbt Cloud token goes.
+//!
+//! Terraform's meaning spans files (variables in one, providers in another, modules in other
+//! folders), so this extractor only records declarations; `resolve::terraform` turns them into
+//! token uses once every file is read.
+
+use super::Ctx;
+use crate::kind::FileKind;
+use crate::model::{Grant, TokenUse};
+use crate::tree::{ParseError, Span};
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
+
+/// An expression: where it is and its source text.
+#[derive(Clone, Debug)]
+pub struct TfExpr {
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct TfProvider {
+    pub local: String,
+    pub alias: Option<String>,
+    pub token: Option<TfExpr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TfVariable {
+    pub name: String,
+    pub description: Option<String>,
+    pub at: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct TfModule {
+    pub name: String,
+    pub source: String,
+    pub inputs: Vec<(String, TfExpr)>,
+    /// `providers = { inner = outer.alias }`
+    pub providers: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TfResource {
+    pub data: bool,
+    pub rtype: String,
+    pub name: String,
+    pub provider: Option<String>,
+}
+
+/// A `data "http"` call: its URL and the header value that carries a token.
+#[derive(Clone, Debug)]
+pub struct TfHttp {
+    pub name: String,
+    pub url: TfExpr,
+    pub header: TfExpr,
+}
+
+#[derive(Clone, Debug)]
+pub struct TfServiceToken {
+    pub label: String,
+    pub display_name: Option<String>,
+    pub grants: Vec<Grant>,
+    pub at: Span,
+}
+
+/// A reference to `dbtcloud_service_token.X.token_string` inside another block.
+#[derive(Clone, Debug)]
+pub struct TfTokenStringRef {
+    pub token_label: String,
+    /// The enclosing block, as `type.name` or `module.name`.
+    pub holder: String,
+    pub at: Span,
+}
+
+/// Everything one Terraform file declares that matters for tokens.
+#[derive(Clone, Debug, Default)]
+pub struct TfFile {
+    pub required: Vec<(String, String)>,
+    pub providers: Vec<TfProvider>,
+    pub variables: Vec<TfVariable>,
+    pub modules: Vec<TfModule>,
+    pub resources: Vec<TfResource>,
+    pub http: Vec<TfHttp>,
+    /// `name = value` at the top level of a `.tfvars` file.
+    pub assignments: Vec<(String, TfExpr)>,
+    pub service_tokens: Vec<TfServiceToken>,
+    pub token_string_refs: Vec<TfTokenStringRef>,
+}
+
+pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), ParseError> {
+    let body = hcl_edit::parser::parse_body(&ctx.src.text)
+        .map_err(|e| ParseError { offset: e.location().offset(), message: e.message().to_owned() })?;
+    let mut tf = TfFile::default();
+    if kind == FileKind::TerraformVars {
+        for attr in body.attributes() {
+            tf.assignments.push((attr.key.as_str().to_owned(), expr(ctx, &attr.value)));
+        }
+        return Ok((tf, Vec::new()));
+    }
+    for block in body.blocks() {
+        let labels: Vec<String> = block.labels.iter().map(label).collect();
+        let first = labels.first().cloned().unwrap_or_default();
+        match block.ident.as_str() {
+            "terraform" => required_providers(&block.body, &mut tf),
+            "provider" => tf.providers.push(TfProvider {
+                local: first,
+                alias: string_attr(&block.body, "alias"),
+                token: block.body.get_attribute("token").map(|a| expr(ctx, &a.value)),
+            }),
+            "variable" => tf.variables.push(TfVariable {
+                name: first,
+                description: string_attr(&block.body, "description")
+                    .or_else(|| block.body.get_attribute("description").map(|a| expr(ctx, &a.value).text)),
+                at: label_span(block).unwrap_or_default(),
+            }),
+            "module" => {
+                let mut m = TfModule {
+                    name: first.clone(),
+                    source: string_attr(&block.body, "source").unwrap_or_default(),
+                    inputs: Vec::new(),
+                    providers: Vec::new(),
+                };
+                for attr in block.body.attributes() {
+                    let key = attr.key.as_str();
+                    if key == "providers" {
+                        m.providers = object_pairs(ctx, &attr.value);
+                    } else if !matches!(key, "source" | "version" | "count" | "for_each" | "depends_on") {
+                        m.inputs.push((key.to_owned(), expr(ctx, &attr.value)));
+                    }
+                }
+                token_string_refs(ctx, &block.body, &format!("module.{first}"), &mut tf);
+                tf.modules.push(m);
+            }
+            ident @ ("resource" | "data") => {
+                let rtype = first;
+                let name = labels.get(1).cloned().unwrap_or_default();
+                let provider = block.body.get_attribute("provider").map(|a| expr(ctx, &a.value).text);
+                if ident == "data" && rtype == "http" {
+                    http_call(ctx, &block.body, &name, &mut tf);
+                }
+                if ident == "resource" && is_service_token_type(&rtype) {
+                    tf.service_tokens.push(service_token(ctx, block, &name));
+                }
+                token_string_refs(ctx, &block.body, &format!("{rtype}.{name}"), &mut tf);
+                tf.resources.push(TfResource { data: ident == "data", rtype, name, provider });
+            }
+            _ => {}
+        }
+    }
+    Ok((tf, Vec::new()))
+}
+
+/// `dbtcloud_service_token`, and the legacy provider's `dbt_cloud_service_token`.
+pub fn is_service_token_type(rtype: &str) -> bool {
+    rtype.ends_with("_service_token") && rtype.starts_with("dbt")
+}
+
+fn label(l: &BlockLabel) -> String {
+    match l {
+        BlockLabel::Ident(i) => i.as_str().to_owned(),
+        BlockLabel::String(s) => s.value().clone(),
+    }
+}
+
+fn label_span(block: &Block) -> Option<Span> {
+    let r = match block.labels.first()? {
+        BlockLabel::Ident(i) => i.span()?,
+        BlockLabel::String(s) => s.span()?,
+    };
+    Some(Span::new(r.start, r.end))
+}
+
+fn expr(ctx: &Ctx, e: &Expression) -> TfExpr {
+    let r = e.span().unwrap_or(0..0);
+    TfExpr { span: Span::new(r.start, r.end), text: ctx.text(r.start, r.end).to_owned() }
+}
+
+fn string_attr(body: &Body, key: &str) -> Option<String> {
+    match &body.get_attribute(key)?.value {
+        Expression::String(s) => Some(s.value().clone()),
+        _ => None,
+    }
+}
+
+fn object_pairs(ctx: &Ctx, e: &Expression) -> Vec<(String, String)> {
+    let Expression::Object(obj) = e else { return Vec::new() };
+    obj.iter()
+        .map(|(k, v)| {
+            let key = match k {
+                ObjectKey::Ident(i) => i.as_str().to_owned(),
+                ObjectKey::Expression(e) => expr(ctx, e).text.trim_matches('"').to_owned(),
+            };
+            (key, expr(ctx, v.expr()).text)
+        })
+        .collect()
+}
+
+fn required_providers(body: &Body, tf: &mut TfFile) {
+    for rp in body.get_blocks("required_providers") {
+        for attr in rp.body.attributes() {
+            let source = match &attr.value {
+                Expression::Object(obj) => obj.iter().find_map(|(k, v)| {
+                    let is_source = matches!(k, ObjectKey::Ident(i) if i.as_str() == "source");
+                    match (is_source, v.expr()) {
+                        (true, Expression::String(s)) => Some(s.value().clone()),
+                        _ => None,
+                    }
+                }),
+                Expression::String(s) => Some(s.value().clone()),
+                _ => None,
+            };
+            if let Some(source) = source {
+                tf.required.push((attr.key.as_str().to_owned(), source.to_lowercase()));
+            }
+        }
+    }
+}
+
+fn http_call(ctx: &Ctx, body: &Body, name: &str, tf: &mut TfFile) {
+    let Some(url) = body.get_attribute("url").map(|a| expr(ctx, &a.value)) else { return };
+    let Some(headers) = body.get_attribute("request_headers") else { return };
+    let Expression::Object(obj) = &headers.value else { return };
+    for (k, v) in obj.iter() {
+        let key = match k {
+            ObjectKey::Ident(i) => i.as_str().to_owned(),
+            ObjectKey::Expression(e) => expr(ctx, e).text.trim_matches('"').to_owned(),
+        };
+        let lower = key.to_ascii_lowercase();
+        if lower == "authorization" || lower.contains("token") {
+            tf.http.push(TfHttp { name: name.to_owned(), url: url.clone(), header: expr(ctx, v.expr()) });
+        }
+    }
+}
+
+fn service_token(ctx: &Ctx, block: &Block, name: &str) -> TfServiceToken {
+    let mut grants = Vec::new();
+    for perm in block.body.get_blocks("service_token_permissions") {
+        let set = perm.body.get_attribute("permission_set");
+        let all = perm
+            .body
+            .get_attribute("all_projects")
+            .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value()));
+        if let Some(set) = set {
+            let e = expr(ctx, &set.value);
+            grants.push(Grant {
+                permission_set: e.text.trim_matches('"').to_owned(),
+                all_projects: all,
+                at: ctx.loc(e.span.start, e.span.end),
+            });
+        }
+    }
+    TfServiceToken {
+        label: name.to_owned(),
+        display_name: string_attr(&block.body, "name"),
+        grants,
+        at: label_span(block).unwrap_or_default(),
+    }
+}
+
+fn token_string_refs(ctx: &Ctx, body: &Body, holder: &str, tf: &mut TfFile) {
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(attr) => {
+                let e = expr(ctx, &attr.value);
+                for (label, start, end) in service_token_refs(&e) {
+                    tf.token_string_refs.push(TfTokenStringRef {
+                        token_label: label,
+                        holder: holder.to_owned(),
+                        at: Span::new(start, end),
+                    });
+                }
+            }
+            Structure::Block(b) => token_string_refs(ctx, &b.body, holder, tf),
+        }
+    }
+}
+
+/// `dbtcloud_service_token.NAME.token_string` references in an expression: (NAME, span).
+pub fn service_token_refs(e: &TfExpr) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    for rtype in ["dbtcloud_service_token.", "dbt_cloud_service_token."] {
+        let mut from = 0;
+        while let Some(i) = e.text.get(from..).and_then(|t| t.find(rtype)) {
+            let start = from + i;
+            let rest = e.text.get(start + rtype.len()..).unwrap_or("");
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
+            let after = rest.get(name.len()..).unwrap_or("");
+            let after = after.trim_start_matches(|c: char| c == '[' || c.is_ascii_digit() || c == ']' || c == '*');
+            if !name.is_empty() && after.starts_with(".token_string") {
+                let end = start + rtype.len() + (rest.len() - after.len()) + ".token_string".len();
+                out.push((name, e.span.start + start, e.span.start + end));
+            }
+            from = start + rtype.len();
+        }
+    }
+    out
+}
+
+/// `var.NAME` references in an expression: (NAME, span).
+pub fn var_refs(e: &TfExpr) -> Vec<(String, usize, usize)> {
+    let bytes = e.text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = e.text.get(from..).and_then(|t| t.find("var.")) {
+        let start = from + i;
+        let boundary = start == 0
+            || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_' || bytes[start - 1] == b'.');
+        let name: String =
+            e.text[start + 4..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+        if boundary && !name.is_empty() {
+            let end = start + 4 + name.len();
+            out.push((name, e.span.start + start, e.span.start + end));
+        }
+        from = start + 4;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn te(text: &str) -> TfExpr {
+        TfExpr { span: Span::new(10, 10 + text.len()), text: text.to_owned() }
+    }
+
+    #[test]
+    fn finds_var_refs_with_spans() {
+        let refs = var_refs(&te("format(\"Bearer %s\", var.dbt_pat)"));
+        assert_eq!(refs, vec![("dbt_pat".to_owned(), 30, 41)]);
+        assert!(var_refs(&te("local.var.x")).is_empty());
+    }
+
+    #[test]
+    fn finds_service_token_refs() {
+        let refs = service_token_refs(&te("dbtcloud_service_token.hightouch.token_string"));
+        assert_eq!(refs.len(), 1);
+        assert_eq!(refs[0].0, "hightouch");
+        assert!(service_token_refs(&te("dbtcloud_service_token.x.id")).is_empty());
+    }
+}

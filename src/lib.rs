@@ -1,0 +1,26 @@
+//! tokenwise: a policy linter for dbt Cloud API tokens.
+//!
+//! The pipeline, one module per stage: [`discover`] → [`source`] (read) → [`prefilter`] →
+//! [`parse`] → [`extract`] (one extractor per ecosystem) → [`resolve`] (across files) →
+//! [`classify`] → [`rules`] → [`render`] (one renderer per format). [`scan`] runs it;
+//! [`cli`] is the command line.
+
+pub mod advise;
+pub mod classify;
+pub mod cli;
+pub mod discover;
+pub mod extract;
+pub mod inventory;
+pub mod kind;
+pub mod literal;
+pub mod model;
+pub mod parse;
+pub mod policy;
+pub mod prefilter;
+pub mod render;
+pub mod resolve;
+pub mod rules;
+pub mod scan;
+pub mod source;
+pub mod suppress;
+pub mod tree;

@@ -1,0 +1,260 @@
+//! The data that flows through the pipeline: token uses, their classification and findings.
+
+use crate::tree::Span;
+use serde::Serialize;
+
+/// The two kinds of dbt Cloud token, or `Unknown` when nothing says which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenType {
+    Personal,
+    Service,
+    Unknown,
+}
+
+impl TokenType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenType::Personal => "personal",
+            TokenType::Service => "service",
+            TokenType::Unknown => "unknown",
+        }
+    }
+}
+
+/// The workflows of SPEC §3, in order of precedence (most specific first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Workflow {
+    UserContextEndpoint,
+    CloudCli,
+    PartnerIntegration,
+    DevScript,
+    Production,
+    Unknown,
+}
+
+impl Workflow {
+    pub const ALL: [Workflow; 6] = [
+        Workflow::UserContextEndpoint,
+        Workflow::CloudCli,
+        Workflow::PartnerIntegration,
+        Workflow::DevScript,
+        Workflow::Production,
+        Workflow::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Workflow::UserContextEndpoint => "user-context-endpoint",
+            Workflow::CloudCli => "cloud-cli",
+            Workflow::PartnerIntegration => "partner-integration",
+            Workflow::DevScript => "dev-script",
+            Workflow::Production => "production",
+            Workflow::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Workflow> {
+        Workflow::ALL.into_iter().find(|w| w.as_str() == s)
+    }
+}
+
+/// How sure a classification is (SPEC §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// A place in a scanned file: the file's index in the scan and a byte span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Loc {
+    pub file: usize,
+    pub span: Span,
+}
+
+/// One reason behind a classification, optionally pointing at the source that shows it
+/// (rendered as a secondary label).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    pub text: String,
+    pub at: Option<Loc>,
+}
+
+impl Evidence {
+    pub fn new(text: impl Into<String>) -> Self {
+        Evidence { text: text.into(), at: None }
+    }
+
+    pub fn at(text: impl Into<String>, loc: Loc) -> Self {
+        Evidence { text: text.into(), at: Some(loc) }
+    }
+}
+
+/// A candidate workflow for a use, as seen by an extractor; classification picks the
+/// most specific one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkflowHint {
+    pub workflow: Workflow,
+    pub confidence: Confidence,
+    pub evidence: Evidence,
+}
+
+/// How strong a piece of token-type evidence is (SPEC §4), strongest last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeSource {
+    Name,
+    Definition,
+    Literal,
+}
+
+/// A candidate token type for a use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeHint {
+    pub token_type: TokenType,
+    pub source: TypeSource,
+    pub evidence: Evidence,
+    /// True when the hint comes from another use upstream or downstream of this one (a CI
+    /// secret feeding a Terraform variable): such a use is shown in the inventory but the
+    /// finding belongs to the reference that shows the type itself.
+    pub inherited: bool,
+}
+
+/// Where a token value goes next, when that place is in another file and must be resolved
+/// once every file is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// `TF_VAR_<name>` set from CI: the Terraform variable `name` somewhere in the repository.
+    TerraformVariable { name: String },
+}
+
+/// Service token permissions declared in infrastructure code, for TW301.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub permission_set: String,
+    pub all_projects: bool,
+    pub at: Loc,
+}
+
+/// One place where a dbt Cloud token is configured or used.
+#[derive(Clone, Debug)]
+pub struct TokenUse {
+    /// The token reference itself: the expression, secret reference or literal.
+    pub at: Loc,
+    /// The reference as shown to users; literal tokens are masked.
+    pub reference: String,
+    /// Where the value goes ("dbtcloud provider `token`", "HTTP request to …").
+    pub sink: String,
+    /// True for a literal token value in the file (TW201 is reported separately).
+    pub literal: bool,
+    /// True where a token is created (`dbtcloud_service_token`), not used: judged for its
+    /// permissions (TW301), not for its workflow.
+    pub declaration: bool,
+    pub workflow_hints: Vec<WorkflowHint>,
+    pub type_hints: Vec<TypeHint>,
+    pub flow: Option<Flow>,
+    /// For declared service tokens: the integration they are for and their grants.
+    pub integration: Option<String>,
+    pub grants: Vec<Grant>,
+}
+
+impl TokenUse {
+    pub fn new(at: Loc, reference: impl Into<String>, sink: impl Into<String>) -> Self {
+        TokenUse {
+            at,
+            reference: reference.into(),
+            sink: sink.into(),
+            literal: false,
+            declaration: false,
+            workflow_hints: Vec::new(),
+            type_hints: Vec::new(),
+            flow: None,
+            integration: None,
+            grants: Vec::new(),
+        }
+    }
+
+    pub fn workflow(&mut self, workflow: Workflow, confidence: Confidence, evidence: Evidence) {
+        self.workflow_hints.push(WorkflowHint { workflow, confidence, evidence });
+    }
+
+    pub fn token_type(&mut self, token_type: TokenType, source: TypeSource, evidence: Evidence) {
+        self.type_hints.push(TypeHint { token_type, source, evidence, inherited: false });
+    }
+}
+
+/// The classification of one use, decided from its hints.
+#[derive(Clone, Debug)]
+pub struct Classification {
+    pub workflow: Workflow,
+    pub token_type: TokenType,
+    pub confidence: Confidence,
+    pub evidence: Vec<Evidence>,
+    /// False when the type came only from another use: report the mismatch there instead.
+    pub type_shown_here: bool,
+}
+
+/// A classified use, as listed by `inventory` and judged by the rules.
+#[derive(Clone, Debug)]
+pub struct ClassifiedUse {
+    pub usage: TokenUse,
+    pub class: Classification,
+}
+
+/// Rule severities, lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "note" | "info" => Some(Severity::Note),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// One reported problem.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub at: Loc,
+    pub workflow: Option<Workflow>,
+    pub token_type: Option<TokenType>,
+    pub confidence: Confidence,
+    pub evidence: Vec<Evidence>,
+    pub help: String,
+    /// The content the fingerprint is keyed on (never a secret: literals are hashed).
+    pub fingerprint_key: String,
+}

@@ -1,0 +1,85 @@
+//! `json`: the SPEC §7 object, `{"version": 1, "findings": [...], "summary": {...}}`.
+
+use super::{Report, fingerprint};
+use crate::literal::mask;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Serialize)]
+struct Out<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+pub struct JsonFinding<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub severity: &'a str,
+    pub message: String,
+    pub path: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub workflow: Option<&'a str>,
+    pub token_type: Option<&'a str>,
+    pub confidence: &'a str,
+    pub evidence: Vec<String>,
+    pub help: String,
+    pub fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files_scanned: usize,
+    token_uses: usize,
+    findings: usize,
+    suppressed: usize,
+    by_severity: BTreeMap<&'static str, usize>,
+}
+
+/// The JSON form of each finding, shared by the formats built on it.
+pub fn findings<'a>(r: &'a Report) -> Vec<JsonFinding<'a>> {
+    r.findings
+        .iter()
+        .map(|f| {
+            let p = r.position(f);
+            let path = r.path(f);
+            JsonFinding {
+                code: f.code,
+                name: f.name,
+                severity: f.severity.as_str(),
+                message: f.message.clone(),
+                path,
+                line: p.line,
+                column: p.column,
+                end_line: p.end_line,
+                end_column: p.end_column,
+                workflow: f.workflow.map(|w| w.as_str()),
+                token_type: f.token_type.map(|t| t.as_str()),
+                confidence: f.confidence.as_str(),
+                evidence: f.evidence.iter().map(|e| e.text.clone()).collect(),
+                help: f.help.clone(),
+                fingerprint: fingerprint(f, path),
+            }
+        })
+        .collect()
+}
+
+pub fn render(r: &Report) -> String {
+    let out = Out {
+        version: 1,
+        findings: findings(r),
+        summary: Summary {
+            files_scanned: r.scan.files_scanned,
+            token_uses: r.token_uses(),
+            findings: r.findings.len(),
+            suppressed: r.suppressed,
+            by_severity: r.by_severity(),
+        },
+    };
+    let text = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    format!("{}\n", mask(&text))
+}

@@ -1,0 +1,94 @@
+//! Rendering: one report model, one small renderer per output format.
+
+pub mod concise;
+pub mod github;
+pub mod gitlab;
+pub mod json;
+pub mod junit;
+pub mod pretty;
+pub mod sarif;
+
+use crate::model::{Finding, Severity};
+use crate::scan::Scan;
+use crate::source::SourceFile;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The findings to print, already filtered and in report order.
+pub struct Report<'a> {
+    pub scan: &'a Scan,
+    pub findings: Vec<&'a Finding>,
+    pub suppressed: usize,
+}
+
+/// A finding's place in line/column terms (1-based; columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl<'a> Report<'a> {
+    pub fn file(&self, f: &Finding) -> Option<&'a SourceFile> {
+        self.scan.files.get(f.at.file)
+    }
+
+    pub fn path(&self, f: &Finding) -> &'a str {
+        self.file(f).map(|s| s.display.as_str()).unwrap_or("")
+    }
+
+    pub fn position(&self, f: &Finding) -> Position {
+        let Some(src) = self.file(f) else { return Position { line: 1, column: 1, end_line: 1, end_column: 1 } };
+        let (line, column) = src.line_col(f.at.span.start);
+        let (end_line, end_column) = src.line_col(f.at.span.end.max(f.at.span.start));
+        Position { line, column, end_line, end_column }
+    }
+
+    pub fn by_severity(&self) -> BTreeMap<&'static str, usize> {
+        let mut m = BTreeMap::new();
+        for f in &self.findings {
+            *m.entry(f.severity.as_str()).or_insert(0) += 1;
+        }
+        m
+    }
+
+    pub fn token_uses(&self) -> usize {
+        self.scan.uses.iter().filter(|u| !u.usage.declaration).count()
+    }
+
+    /// "Found 3 findings (2 errors, 1 warning); 1 suppressed."
+    pub fn summary_line(&self) -> String {
+        let n = self.findings.len();
+        let mut parts = Vec::new();
+        for sev in [Severity::Error, Severity::Warning, Severity::Note] {
+            let c = self.findings.iter().filter(|f| f.severity == sev).count();
+            if c > 0 {
+                parts.push(format!("{c} {}{}", sev.as_str(), if c == 1 { "" } else { "s" }));
+            }
+        }
+        let mut s = if n == 0 {
+            format!("No findings in {} files ({} token uses).", self.scan.files_scanned, self.token_uses())
+        } else {
+            format!(
+                "Found {n} finding{} ({}) in {} files.",
+                if n == 1 { "" } else { "s" },
+                parts.join(", "),
+                self.scan.files_scanned
+            )
+        };
+        if self.suppressed > 0 {
+            s.push_str(&format!(" {} suppressed.", self.suppressed));
+        }
+        s
+    }
+}
+
+/// A finding's stable fingerprint: a hash of its content key (rule, path, reference or literal
+/// hash, context), so it survives moved lines and changes with the token or its use.
+pub fn fingerprint(f: &Finding, path: &str) -> String {
+    let _ = path;
+    let digest = Sha256::digest(f.fingerprint_key.as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,22 @@
+//! Cross-file resolution: follows token values from one file into another (CI → Terraform
+//! variable → provider → resources) and turns Terraform declarations into token uses.
+
+pub mod terraform;
+
+use crate::extract::FileFacts;
+use crate::model::{Flow, TokenUse};
+use crate::policy::Policy;
+use crate::source::SourceFile;
+
+/// Every token use of the scan, with cross-file flows followed.
+pub fn resolve(files: &[SourceFile], facts: &mut [FileFacts], policy: &Policy) -> Vec<TokenUse> {
+    let mut uses: Vec<TokenUse> = facts.iter_mut().flat_map(|f| std::mem::take(&mut f.uses)).collect();
+    let mut tf = terraform::Index::build(files, facts, policy);
+    for u in &mut uses {
+        if let Some(Flow::TerraformVariable { name }) = u.flow.clone() {
+            tf.follow_ci_variable(u, &name);
+        }
+    }
+    uses.extend(tf.uses());
+    uses
+}

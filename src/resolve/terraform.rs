@@ -1,0 +1,492 @@
+//! Terraform across files and modules: which provider a token feeds, what that provider is used
+//! for, what a variable's definition says, and where a module input leads.
+
+use crate::classify::names::{dev_segment, partner_in, type_from_description, type_from_name, user_context_purpose};
+use crate::extract::FileFacts;
+use crate::extract::terraform::{TfExpr, TfFile, TfVariable, service_token_refs, var_refs};
+use crate::literal;
+use crate::model::{Confidence, Evidence, Loc, TokenType, TokenUse, TypeHint, TypeSource, Workflow, WorkflowHint};
+use crate::policy::Policy;
+use crate::source::SourceFile;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How deep module calls are followed (module graphs are shallow; this bounds cycles).
+const MAX_MODULE_DEPTH: usize = 8;
+
+/// All Terraform files of the scan, grouped by module folder.
+pub struct Index<'a> {
+    files: &'a [SourceFile],
+    policy: &'a Policy,
+    /// Module folder → (file index, declarations).
+    dirs: BTreeMap<String, Vec<(usize, TfFile)>>,
+    /// Type hints a CI pipeline gave to a variable (`TF_VAR_x` from a secret whose name says).
+    ci_hints: BTreeMap<(String, String), Vec<TypeHint>>,
+}
+
+fn parent(path: &str) -> String {
+    path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default()
+}
+
+/// `dir` joined with a relative module source (`./modules/x`, `../shared`).
+fn join(dir: &str, source: &str) -> Option<String> {
+    if !(source.starts_with("./") || source.starts_with("../")) {
+        return None;
+    }
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    for seg in source.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+impl<'a> Index<'a> {
+    pub fn build(files: &'a [SourceFile], facts: &mut [FileFacts], policy: &'a Policy) -> Self {
+        let mut dirs: BTreeMap<String, Vec<(usize, TfFile)>> = BTreeMap::new();
+        for (i, f) in facts.iter_mut().enumerate() {
+            if let (Some(tf), Some(src)) = (f.terraform.take(), files.get(i)) {
+                dirs.entry(parent(&src.display)).or_default().push((i, tf));
+            }
+        }
+        Index { files, policy, dirs, ci_hints: BTreeMap::new() }
+    }
+
+    fn path(&self, file: usize) -> &str {
+        self.files.get(file).map(|f| f.display.as_str()).unwrap_or("")
+    }
+
+    fn loc(file: usize, span: crate::tree::Span) -> Loc {
+        Loc { file, span }
+    }
+
+    fn decls(&self, dir: &str) -> impl Iterator<Item = &(usize, TfFile)> {
+        self.dirs.get(dir).into_iter().flatten()
+    }
+
+    /// The local names under which the dbt Cloud provider is known in `dir`.
+    fn dbt_provider_names(&self, dir: &str) -> BTreeSet<String> {
+        let s = &self.policy.signals;
+        let mut names = BTreeSet::new();
+        let mut mapped = BTreeSet::new();
+        for (_, tf) in self.decls(dir) {
+            for (local, source) in &tf.required {
+                mapped.insert(local.clone());
+                if s.provider_sources.iter().any(|p| p == source) {
+                    names.insert(local.clone());
+                }
+            }
+        }
+        for d in &s.provider_default_names {
+            if !mapped.contains(d) {
+                names.insert(d.clone());
+            }
+        }
+        names
+    }
+
+    fn variable(&self, dir: &str, name: &str) -> Option<(usize, &TfVariable)> {
+        self.decls(dir).flat_map(|(i, tf)| tf.variables.iter().map(move |v| (*i, v))).find(|(_, v)| v.name == name)
+    }
+
+    /// The base workflow of Terraform at `path`: developmental if the path says so, else
+    /// production.
+    fn base_workflow(&self, path: &str) -> WorkflowHint {
+        match dev_segment(path, &self.policy.signals) {
+            Some(seg) => WorkflowHint {
+                workflow: Workflow::DevScript,
+                confidence: Confidence::Low,
+                evidence: Evidence::new(format!("Terraform under `{seg}` is developmental (staging/dev/sandbox)")),
+            },
+            None => WorkflowHint {
+                workflow: Workflow::Production,
+                confidence: Confidence::Medium,
+                evidence: Evidence::new("Terraform applies without a person: production unless marked staging/dev"),
+            },
+        }
+    }
+
+    /// The type hints of variable `name` in `dir`: its description, its name, literal values
+    /// in `.tfvars`, what parent modules pass in, and what CI sets it from.
+    fn var_type_hints(&self, dir: &str, name: &str, depth: usize) -> Vec<TypeHint> {
+        let s = &self.policy.signals;
+        let mut hints = Vec::new();
+        if let Some((file, v)) = self.variable(dir, name) {
+            let at = Self::loc(file, v.at);
+            if let Some((t, phrase)) = v.description.as_deref().and_then(|d| type_from_description(d, s)) {
+                hints.push(TypeHint {
+                    token_type: t,
+                    source: TypeSource::Definition,
+                    evidence: Evidence::at(
+                        format!("variable `{name}` is described as a {} token (\"{phrase}\")", t.as_str()),
+                        at,
+                    ),
+                    inherited: false,
+                });
+            }
+            if let Some((t, hint)) = type_from_name(name, s) {
+                hints.push(TypeHint {
+                    token_type: t,
+                    source: TypeSource::Name,
+                    evidence: Evidence::at(format!("variable name `{name}` says {} (`{hint}`)", t.as_str()), at),
+                    inherited: false,
+                });
+            }
+        }
+        for (file, tf) in self.decls(dir) {
+            for (key, e) in &tf.assignments {
+                if key != name {
+                    continue;
+                }
+                for lit in literal::find(&e.text, s) {
+                    let at = Self::loc(*file, crate::tree::Span::new(e.span.start + lit.start, e.span.start + lit.end));
+                    hints.push(TypeHint {
+                        token_type: lit.token_type,
+                        source: TypeSource::Literal,
+                        evidence: Evidence::at(
+                            format!("`{name}` is set to a literal {} token", lit.token_type.as_str()),
+                            at,
+                        ),
+                        inherited: false,
+                    });
+                }
+            }
+        }
+        if depth < MAX_MODULE_DEPTH {
+            for (pdir, e) in self.callers(dir, name) {
+                for (pvar, _, _) in var_refs(&e) {
+                    hints.extend(self.var_type_hints(&pdir, &pvar, depth + 1));
+                }
+            }
+        }
+        if let Some(ci) = self.ci_hints.get(&(dir.to_owned(), name.to_owned())) {
+            hints.extend(ci.iter().cloned());
+        }
+        hints
+    }
+
+    /// What module calls with a local source of `dir` pass to its variable `name`.
+    fn callers(&self, dir: &str, name: &str) -> Vec<(String, TfExpr)> {
+        let mut out = Vec::new();
+        for (pdir, files) in &self.dirs {
+            for (_, tf) in files {
+                for m in &tf.modules {
+                    if join(pdir, &m.source).as_deref() != Some(dir) {
+                        continue;
+                    }
+                    out.extend(m.inputs.iter().filter(|(k, _)| k == name).map(|(_, e)| (pdir.clone(), e.clone())));
+                }
+            }
+        }
+        out
+    }
+
+    /// The modules called from `dir` with a local source: (module name, child folder).
+    fn child(&self, dir: &str, source: &str) -> Option<String> {
+        join(dir, source).filter(|c| self.dirs.contains_key(c))
+    }
+
+    /// What a provider (by local name and alias) is used for in `dir`.
+    fn provider_workflow(&self, dir: &str, file: usize, local: &str, alias: Option<&str>) -> Vec<WorkflowHint> {
+        let base = self.base_workflow(self.path(file));
+        let Some(alias) = alias else { return vec![base] };
+        let target = format!("{local}.{alias}");
+        let mut consumers = Vec::new();
+        let mut all_user = true;
+        for (_, tf) in self.decls(dir) {
+            for r in &tf.resources {
+                if r.provider.as_deref().map(str::trim) == Some(target.as_str()) {
+                    consumers.push(format!("`{}.{}`", r.rtype, r.name));
+                    all_user &= self.is_user_context_resource(&r.rtype);
+                }
+            }
+            for m in &tf.modules {
+                if m.providers.iter().any(|(_, v)| v.trim() == target) {
+                    consumers.push(format!("module `{}`", m.name));
+                    all_user &= self.child(dir, &m.source).is_some_and(|c| self.module_is_user_context(&c));
+                }
+            }
+        }
+        if consumers.is_empty() || !all_user {
+            return vec![base];
+        }
+        let list = consumers.join(", ");
+        vec![WorkflowHint {
+            workflow: Workflow::UserContextEndpoint,
+            confidence: Confidence::High,
+            evidence: Evidence::new(format!(
+                "provider `{target}` is used only by {list}, which the provider docs say need a user token"
+            )),
+        }]
+    }
+
+    fn is_user_context_resource(&self, rtype: &str) -> bool {
+        self.policy.signals.user_context_resources.iter().any(|r| r == rtype)
+    }
+
+    /// A module whose managed dbt Cloud resources all need a user token.
+    fn module_is_user_context(&self, dir: &str) -> bool {
+        let managed: Vec<&str> = self
+            .decls(dir)
+            .flat_map(|(_, tf)| tf.resources.iter())
+            .filter(|r| !r.data && r.rtype.starts_with("dbt"))
+            .map(|r| r.rtype.as_str())
+            .collect();
+        !managed.is_empty() && managed.iter().all(|r| self.is_user_context_resource(r))
+    }
+
+    /// Where variable `name` of `dir` goes: the workflows of the places that consume it.
+    fn var_consumers(&self, dir: &str, name: &str, depth: usize) -> Vec<WorkflowHint> {
+        let mut hints = Vec::new();
+        let providers = self.dbt_provider_names(dir);
+        for (file, tf) in self.decls(dir) {
+            for p in &tf.providers {
+                let uses_var = p.token.as_ref().is_some_and(|e| var_refs(e).iter().any(|(v, _, _)| v == name));
+                if uses_var && providers.contains(&p.local) {
+                    hints.extend(self.provider_workflow(dir, *file, &p.local, p.alias.as_deref()));
+                }
+            }
+            for h in &tf.http {
+                if var_refs(&h.header).iter().any(|(v, _, _)| v == name)
+                    && let Some(w) = self.http_workflow(*file, &h.url)
+                {
+                    hints.push(w);
+                }
+            }
+            if depth < MAX_MODULE_DEPTH {
+                for m in &tf.modules {
+                    let Some(child) = self.child(dir, &m.source) else { continue };
+                    for (input, e) in &m.inputs {
+                        if var_refs(e).iter().any(|(v, _, _)| v == name) {
+                            hints.extend(self.var_consumers(&child, input, depth + 1));
+                        }
+                    }
+                }
+            }
+        }
+        if hints.is_empty()
+            && let Some((file, v)) = self.variable(dir, name)
+        {
+            let at = Self::loc(file, v.at);
+            match v.description.as_deref().and_then(|d| user_context_purpose(d, &self.policy.signals)) {
+                Some(purpose) => hints.push(WorkflowHint {
+                    workflow: Workflow::UserContextEndpoint,
+                    confidence: Confidence::Medium,
+                    evidence: Evidence::at(
+                        format!("variable `{name}` is described as needed for user-context work (\"{purpose}\")"),
+                        at,
+                    ),
+                }),
+                None => {
+                    let mut base = self.base_workflow(self.path(file));
+                    base.confidence = Confidence::Low;
+                    hints.push(base);
+                }
+            }
+        }
+        hints
+    }
+
+    /// The workflow of a `data "http"` call: user-context for a user endpoint, Terraform's own
+    /// for another dbt Cloud URL, none for other hosts.
+    fn http_workflow(&self, file: usize, url: &TfExpr) -> Option<WorkflowHint> {
+        let s = &self.policy.signals;
+        if let Some(m) = s.user_endpoints.find(&url.text) {
+            let at = Self::loc(file, crate::tree::Span::new(url.span.start + m.start(), url.span.start + m.end()));
+            return Some(WorkflowHint {
+                workflow: Workflow::UserContextEndpoint,
+                confidence: Confidence::High,
+                evidence: Evidence::at(format!("sent to the user-context endpoint `{}`", m.as_str()), at),
+            });
+        }
+        s.hosts.is_match(&url.text).then(|| self.base_workflow(self.path(file)))
+    }
+
+    /// Terraform variable `name` set by CI through `TF_VAR_name`: give the CI use the workflow of
+    /// the variable's consumers, and decide which side reports a type mismatch.
+    pub fn follow_ci_variable(&mut self, u: &mut TokenUse, name: &str) {
+        let dirs: Vec<String> = self
+            .dirs
+            .iter()
+            .filter(|(_, fs)| fs.iter().any(|(_, tf)| tf.variables.iter().any(|v| v.name == name)))
+            .map(|(d, _)| d.clone())
+            .collect();
+        let Some(dir) = dirs.first().cloned() else { return };
+        let consumers = summarize(self.var_consumers(&dir, name, 0));
+        let var_loc = self.variable(&dir, name).map(|(f, v)| Self::loc(f, v.at));
+        let text = format!("flows through `TF_VAR_{name}` into Terraform variable `{name}`");
+        for mut c in consumers {
+            c.evidence.text = format!("{text}: {}", c.evidence.text);
+            if c.evidence.at.is_none() {
+                c.evidence.at = var_loc;
+            }
+            u.workflow_hints.push(c);
+        }
+        let own = self.var_type_hints(&dir, name, 0);
+        if own.iter().any(|h| !h.inherited) {
+            // The Terraform side shows the type: the finding belongs there.
+            for h in &mut u.type_hints {
+                h.inherited = true;
+            }
+            u.type_hints.extend(own.into_iter().map(|mut h| {
+                h.inherited = true;
+                h
+            }));
+        } else {
+            let hints = u.type_hints.iter().cloned().map(|mut h| {
+                h.inherited = true;
+                h.evidence.text = format!("set from CI {} ({})", u.reference, h.evidence.text);
+                h
+            });
+            self.ci_hints.entry((dir, name.to_owned())).or_default().extend(hints);
+        }
+    }
+
+    /// The token uses Terraform declares: provider tokens, HTTP calls, declared service tokens.
+    pub fn uses(&self) -> Vec<TokenUse> {
+        let mut out = Vec::new();
+        for (dir, files) in &self.dirs {
+            let providers = self.dbt_provider_names(dir);
+            for (file, tf) in files {
+                for p in &tf.providers {
+                    let Some(e) = &p.token else { continue };
+                    if !providers.contains(&p.local) {
+                        continue;
+                    }
+                    let target = match &p.alias {
+                        Some(a) => format!("{}.{a}", p.local),
+                        None => p.local.clone(),
+                    };
+                    let mut u = TokenUse::new(
+                        Self::loc(*file, e.span),
+                        literal::mask(&e.text),
+                        format!("`{target}` provider `token`"),
+                    );
+                    u.workflow_hints = self.provider_workflow(dir, *file, &p.local, p.alias.as_deref());
+                    self.expr_types(dir, *file, e, &mut u);
+                    out.push(u);
+                }
+                for h in &tf.http {
+                    let Some(w) = self.http_workflow(*file, &h.url) else { continue };
+                    let refs = var_refs(&h.header);
+                    let lits = literal::find(&h.header.text, &self.policy.signals);
+                    if refs.is_empty() && lits.is_empty() {
+                        continue;
+                    }
+                    let mut u = TokenUse::new(
+                        Self::loc(*file, h.header.span),
+                        literal::mask(&h.header.text),
+                        format!("`Authorization` header of `data.http.{}`", h.name),
+                    );
+                    if let Some((_, s, e)) = refs.first() {
+                        u.at = Self::loc(*file, crate::tree::Span::new(*s, *e));
+                        u.reference = format!("var.{}", refs[0].0);
+                    }
+                    u.workflow_hints.push(w);
+                    self.expr_types(dir, *file, &h.header, &mut u);
+                    out.push(u);
+                }
+                for st in &tf.service_tokens {
+                    out.push(self.service_token_use(dir, *file, st));
+                }
+            }
+        }
+        out
+    }
+
+    /// Type hints for a token expression: a literal, a service token resource, variables.
+    fn expr_types(&self, dir: &str, file: usize, e: &TfExpr, u: &mut TokenUse) {
+        let s = &self.policy.signals;
+        for lit in literal::find(&e.text, s) {
+            u.literal = true;
+            let at = Self::loc(file, crate::tree::Span::new(e.span.start + lit.start, e.span.start + lit.end));
+            u.token_type(
+                lit.token_type,
+                TypeSource::Literal,
+                crate::extract::github_actions::literal_evidence(lit.token_type, at),
+            );
+        }
+        for (name, _, _) in service_token_refs(e) {
+            u.token_type(
+                TokenType::Service,
+                TypeSource::Definition,
+                Evidence::new(format!("value is `dbtcloud_service_token.{name}.token_string`, a service token")),
+            );
+        }
+        for (name, _, _) in var_refs(e) {
+            u.type_hints.extend(self.var_type_hints(dir, &name, 0));
+        }
+        if u.type_hints.is_empty()
+            && let Some((t, hint)) = type_from_name(&e.text, s)
+        {
+            u.token_type(t, TypeSource::Name, Evidence::new(format!("`{}` says {} (`{hint}`)", e.text, t.as_str())));
+        }
+    }
+
+    fn service_token_use(&self, dir: &str, file: usize, st: &crate::extract::terraform::TfServiceToken) -> TokenUse {
+        let s = &self.policy.signals;
+        let mut u = TokenUse::new(
+            Self::loc(file, st.at),
+            format!("dbtcloud_service_token.{}", st.label),
+            "service token declared in Terraform",
+        );
+        u.declaration = true;
+        u.token_type(
+            TokenType::Service,
+            TypeSource::Definition,
+            Evidence::new("declared by a `dbtcloud_service_token` resource"),
+        );
+        let mut integration = partner_in(&st.label, s)
+            .or_else(|| st.display_name.as_deref().and_then(|n| partner_in(n, s)))
+            .map(|p| (p.name.clone(), format!("its name mentions {}", p.name)));
+        if integration.is_none() {
+            for (_, tf) in self.decls(dir) {
+                for r in tf.token_string_refs.iter().filter(|r| r.token_label == st.label) {
+                    if let Some(p) = partner_in(&r.holder, s) {
+                        integration = Some((p.name.clone(), format!("its token is passed to `{}`", r.holder)));
+                    }
+                }
+            }
+        }
+        match integration {
+            Some((name, why)) => {
+                u.workflow(
+                    Workflow::PartnerIntegration,
+                    Confidence::Medium,
+                    Evidence::new(format!("service token for {name}: {why}")),
+                );
+                u.integration = Some(name);
+            }
+            None => u.workflow_hints.push(self.base_workflow(self.path(file))),
+        }
+        u.grants = st.grants.clone();
+        u
+    }
+}
+
+/// A variable with several consumers is judged by the least forgiving: if any of them is
+/// production, the token must be fit for production.
+fn summarize(hints: Vec<WorkflowHint>) -> Vec<WorkflowHint> {
+    if hints.iter().any(|h| h.workflow == Workflow::Production) {
+        hints.into_iter().filter(|h| h.workflow == Workflow::Production).take(1).collect()
+    } else {
+        hints
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_relative_module_sources() {
+        assert_eq!(join("", "./modules/repo").as_deref(), Some("modules/repo"));
+        assert_eq!(join("envs/prod", "../../modules/x").as_deref(), Some("modules/x"));
+        assert_eq!(join("", "github.com/org/mod"), None);
+        assert_eq!(join("", "../../x"), None);
+    }
+}

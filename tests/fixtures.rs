@@ -1,0 +1,76 @@
+//! End to end: run the binary on every fixture folder and compare the exact findings.
+
+mod common;
+
+use common::{fixtures, run_in, stdout};
+
+/// Every fixture's concise report, snapshotted: the findings (code, path, line, column,
+/// message) must match exactly.
+#[test]
+fn every_fixture_reports_exactly_its_findings() {
+    let dirs = fixtures();
+    assert!(dirs.len() >= 20, "fixtures missing");
+    for dir in dirs {
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let out = run_in(&dir, &["check", "--format", "concise", "."]);
+        let code = out.status.code().unwrap_or(-1);
+        let report = format!("exit: {code}\n{}", stdout(&out));
+        insta::assert_snapshot!(name, report);
+    }
+}
+
+/// A folder whose name ends in an OK twin's suffix must stay silent; its NOT OK twin must not.
+#[test]
+fn ok_twins_are_silent_and_not_ok_twins_fire() {
+    let silent = [
+        "tf-prod-service",
+        "tf-staging-pat",
+        "tf-partner-narrow",
+        "cloud-cli-pat",
+        "postman-pat",
+        "script-user-endpoint-pat",
+        "gha-deploy-service",
+        "placeholder",
+        "non-dbt-pat",
+        "ci-tfvar-user-context",
+        "parse-ok",
+        "unknown-type",
+        "suppressed",
+    ];
+    let firing = [
+        ("tf-prod-pat", "TW101"),
+        ("tf-staging-service", "TW105"),
+        ("tf-partner-admin", "TW301"),
+        ("cloud-cli-service", "TW103"),
+        ("postman-service", "TW105"),
+        ("script-user-endpoint-service", "TW104"),
+        ("gha-deploy-pat", "TW101"),
+        ("hardcoded-literal", "TW201"),
+        ("ci-tfvar-default-provider", "TW101"),
+        ("parse-error", "TW001"),
+    ];
+    let root = common::root().join("fixtures");
+    for name in silent {
+        let out = run_in(&root.join(name), &["check", "--format", "json", "--fail-on", "note", "."]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        assert_eq!(json["findings"].as_array().map(Vec::len), Some(0), "{name} should be silent: {}", stdout(&out));
+        assert_eq!(out.status.code(), Some(0), "{name}");
+    }
+    for (name, code) in firing {
+        let out = run_in(&root.join(name), &["check", "--format", "json", "--fail-on", "note", "."]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let codes: Vec<&str> =
+            json["findings"].as_array().into_iter().flatten().filter_map(|f| f["code"].as_str()).collect();
+        assert!(codes.contains(&code), "{name} should fire {code}, got {codes:?}");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+    }
+}
+
+#[test]
+fn unknown_type_is_reported_only_when_selected() {
+    let dir = common::root().join("fixtures/unknown-type");
+    let out = run_in(&dir, &["check", "--format", "concise", "--select", "TW401", "."]);
+    let text = stdout(&out);
+    assert!(text.contains("TW401"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "notes do not fail at the default --fail-on warning");
+}
