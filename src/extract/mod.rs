@@ -57,7 +57,14 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         },
         FileKind::GithubActions | FileKind::CloudCli | FileKind::Yaml => match yaml::parse(&ctx.src.text) {
             Ok(docs) => facts.uses = yaml_uses(ctx, kind, &docs),
-            Err(e) => facts.parse_error = Some(e),
+            Err(e) => {
+                // A workflow that does not parse still runs nowhere, but its secrets are still
+                // wired: read it as text so no finding is lost behind the TW001.
+                if kind == FileKind::GithubActions {
+                    facts.uses = github_actions::extract_text(ctx);
+                }
+                facts.parse_error = Some(e);
+            }
         },
         FileKind::Json => match json::parse(&ctx.src.text) {
             Ok(doc) => facts.uses = json_uses(ctx, &doc),
