@@ -35,6 +35,10 @@ pub fn classify(u: &TokenUse) -> Classification {
     let mut evidence = Vec::new();
     if let Some(h) = workflow_hint {
         evidence.push(prefixed("workflow", &h.evidence));
+        // Where a value flows on to (a Terraform variable, a provider) is part of the story.
+        for other in u.workflow_hints.iter().filter(|o| o.workflow == h.workflow && o.evidence != h.evidence).take(1) {
+            evidence.push(prefixed("workflow", &other.evidence));
+        }
     }
     if let Some(h) = type_hint {
         evidence.push(prefixed("token", &h.evidence));
@@ -47,6 +51,8 @@ pub fn classify(u: &TokenUse) -> Classification {
     } else if !u.declaration {
         evidence.push(Evidence::new("token: nothing says whether this is a personal or a service token"));
     }
+    let mut seen = std::collections::HashSet::new();
+    evidence.retain(|e| seen.insert(e.text.clone()));
     let confidence = if token_type == TokenType::Unknown { wconf } else { wconf.min(tconf).max(Confidence::Low) };
     // Confidence reflects the type evidence first: a literal or a description is high even on
     // a path-derived workflow.
