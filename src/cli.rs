@@ -172,11 +172,11 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
 }
 
 fn rules_table(policy: &Policy) -> String {
-    let mut out = format!("{:<6}  {:<34}  {:<8}  {}\n", "CODE", "NAME", "SEVERITY", "SUMMARY");
+    let mut out = format!("{:<6}  {:<34}  {:<10}  {}\n", "CODE", "NAME", "SEVERITY", "SUMMARY");
     for r in &policy.rules {
         let sev =
             if r.default_enabled { r.severity.as_str().to_owned() } else { format!("{} (off)", r.severity.as_str()) };
-        out.push_str(&format!("{:<6}  {:<34}  {:<8}  {}\n", r.code, r.name, sev, r.summary));
+        out.push_str(&format!("{:<6}  {:<34}  {:<10}  {}\n", r.code, r.name, sev, r.summary));
     }
     out
 }

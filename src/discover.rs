@@ -5,20 +5,6 @@ use ignore::{WalkBuilder, WalkState};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// A file to scan: where it is and how reports name it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Candidate {
-    pub display: String,
-    pub path: PathBuf,
-}
-
-/// The files found and the problems met on the way (unreadable folders, loops).
-#[derive(Debug, Default)]
-pub struct Discovered {
-    pub files: Vec<Candidate>,
-    pub warnings: Vec<String>,
-}
-
 /// Report name of a path: relative to the working directory, `/`-separated, no `./`.
 pub fn display_path(path: &Path, cwd: Option<&Path>) -> String {
     let rel = cwd.and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
@@ -30,16 +16,19 @@ pub fn display_path(path: &Path, cwd: Option<&Path>) -> String {
     s.to_owned()
 }
 
-/// Walk `roots`. Explicit files are always included (pre-commit passes file lists).
-pub fn discover(roots: &[PathBuf], no_ignore: bool, threads: usize) -> Discovered {
-    let cwd = std::env::current_dir().ok();
-    let found = Mutex::new(Vec::new());
+/// Walk `roots`, calling a visitor made per worker thread with each file found, while the walk
+/// goes on: reading overlaps walking, and nothing is kept for the files a visitor drops.
+/// Explicit files are always visited (pre-commit passes file lists). Returns the problems met
+/// (unreadable folders, loops), sorted.
+pub fn walk<'s, M>(roots: &[PathBuf], no_ignore: bool, threads: usize, make_visitor: M) -> Vec<String>
+where
+    M: Fn() -> Box<dyn FnMut(&Path) + Send + 's> + Sync,
+{
     let warnings = Mutex::new(Vec::new());
+    let mut explicit = make_visitor();
     for root in roots {
         if !root.is_dir() {
-            if let Ok(mut f) = found.lock() {
-                f.push(Candidate { display: display_path(root, cwd.as_deref()), path: root.clone() });
-            }
+            explicit(root);
             continue;
         }
         let walker = WalkBuilder::new(root)
@@ -55,17 +44,11 @@ pub fn discover(roots: &[PathBuf], no_ignore: bool, threads: usize) -> Discovere
             .filter_entry(|e| e.file_name() != ".git")
             .build_parallel();
         walker.run(|| {
-            let found = &found;
             let warnings = &warnings;
-            let cwd = cwd.as_deref();
+            let mut visit = make_visitor();
             Box::new(move |entry| {
                 match entry {
-                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        let c = Candidate { display: display_path(e.path(), cwd), path: e.into_path() };
-                        if let Ok(mut f) = found.lock() {
-                            f.push(c);
-                        }
-                    }
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => visit(e.path()),
                     Ok(_) => {}
                     Err(err) => {
                         if let Ok(mut w) = warnings.lock() {
@@ -77,10 +60,7 @@ pub fn discover(roots: &[PathBuf], no_ignore: bool, threads: usize) -> Discovere
             })
         });
     }
-    let mut files = found.into_inner().unwrap_or_default();
-    files.sort();
-    files.dedup_by(|a, b| a.display == b.display);
     let mut warnings = warnings.into_inner().unwrap_or_default();
     warnings.sort();
-    Discovered { files, warnings }
+    warnings
 }

@@ -2,7 +2,7 @@
 //! across files → classify → rules.
 
 use crate::classify::classify;
-use crate::discover::{Candidate, discover};
+use crate::discover::{display_path, walk};
 use crate::extract::{self, Ctx, FileFacts};
 use crate::kind;
 use crate::model::{ClassifiedUse, Finding};
@@ -12,7 +12,8 @@ use crate::resolve;
 use crate::rules;
 use crate::source::SourceFile;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How a scan runs.
@@ -47,32 +48,15 @@ const WORKER_STACK: usize = 16 * 1024 * 1024;
 const SNIFF: usize = 8192;
 
 pub fn run(opts: &Options, policy: &Policy) -> Scan {
-    let mut warnings = Vec::new();
-    let mut candidates = Vec::new();
-    if opts.stdin.is_none() {
-        let d = discover(&opts.paths, opts.no_ignore, opts.threads);
-        warnings.extend(d.warnings);
-        candidates = d.files;
-    }
-    let files_scanned = candidates.len() + usize::from(opts.stdin.is_some());
-
-    let mut read: Vec<(usize, Result<Option<SourceFile>, String>)> = Vec::new();
-    if let Some((name, bytes)) = &opts.stdin {
-        let display =
-            crate::discover::display_path(std::path::Path::new(name), std::env::current_dir().ok().as_deref());
-        read.push((0, Ok(Some(SourceFile::new(PathBuf::from(name), display, bytes.clone())))));
-    } else {
-        read = read_all(&candidates, opts);
-    }
-    read.sort_by_key(|(i, _)| *i);
-    let mut files = Vec::new();
-    for (i, r) in read {
-        match r {
-            Ok(Some(f)) => files.push(f),
-            Ok(None) => {}
-            Err(e) => warnings.push(format!("{}: {e}", candidates.get(i).map(|c| c.display.as_str()).unwrap_or("-"))),
+    let (mut files, files_scanned, warnings) = match &opts.stdin {
+        Some((name, bytes)) => {
+            let display = display_path(Path::new(name), std::env::current_dir().ok().as_deref());
+            (vec![SourceFile::new(PathBuf::from(name), display, bytes.clone())], 1, Vec::new())
         }
-    }
+        None => read_all(opts),
+    };
+    files.sort_by(|a, b| a.display.cmp(&b.display));
+    files.dedup_by(|a, b| a.display == b.display);
 
     let mut facts = extract_all(&files, policy, opts);
     let uses = resolve::resolve(&files, &mut facts, policy);
@@ -87,40 +71,44 @@ pub fn run(opts: &Options, policy: &Policy) -> Scan {
     Scan { files, facts, uses, findings, files_scanned, warnings }
 }
 
-/// Read every candidate in parallel, keeping only files the prefilter says may hold a token.
-fn read_all(candidates: &[Candidate], opts: &Options) -> Vec<(usize, Result<Option<SourceFile>, String>)> {
-    let next = AtomicUsize::new(0);
-    let threads = opts.threads.max(1).min(candidates.len().max(1));
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(s, || {
-                    let mut out = Vec::new();
-                    let mut buf = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(c) = candidates.get(i) else { break };
-                        match read_one(c, &mut buf) {
-                            Ok(true) => out.push((
-                                i,
-                                Ok(Some(SourceFile::new(c.path.clone(), c.display.clone(), std::mem::take(&mut buf)))),
-                            )),
-                            Ok(false) => {}
-                            Err(e) => out.push((i, Err(e))),
-                        }
+/// Walk and read in one pass: each walker thread reads the files it finds and keeps only those
+/// the prefilter says may hold a token. Returns the kept files, the number of files read and
+/// the warnings (unreadable files and folders).
+fn read_all(opts: &Options) -> (Vec<SourceFile>, usize, Vec<String>) {
+    let cwd = std::env::current_dir().ok();
+    let seen = AtomicUsize::new(0);
+    let kept = Mutex::new(Vec::new());
+    let problems = Mutex::new(Vec::new());
+    let mut warnings = walk(&opts.paths, opts.no_ignore, opts.threads, || {
+        let (seen, kept, problems, cwd) = (&seen, &kept, &problems, cwd.as_deref());
+        let mut buf = Vec::new();
+        Box::new(move |path: &Path| {
+            seen.fetch_add(1, Ordering::Relaxed);
+            match read_one(path, &mut buf) {
+                Ok(true) => {
+                    let f = SourceFile::new(path.to_path_buf(), display_path(path, cwd), std::mem::take(&mut buf));
+                    if let Ok(mut k) = kept.lock() {
+                        k.push(f);
                     }
-                    out
-                })
-            })
-            .collect();
-        handles.into_iter().filter_map(Result::ok).flat_map(|h| h.join().unwrap_or_default()).collect()
-    })
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    if let Ok(mut p) = problems.lock() {
+                        p.push(format!("{}: {e}", display_path(path, cwd)));
+                    }
+                }
+            }
+        })
+    });
+    warnings.extend(problems.into_inner().unwrap_or_default());
+    warnings.sort();
+    (kept.into_inner().unwrap_or_default(), seen.into_inner(), warnings)
 }
 
 /// Read one file into `buf`; true when it is text that mentions dbt.
-fn read_one(c: &Candidate, buf: &mut Vec<u8>) -> Result<bool, String> {
+fn read_one(path: &Path, buf: &mut Vec<u8>) -> Result<bool, String> {
     buf.clear();
-    let mut f = std::fs::File::open(&c.path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     f.read_to_end(buf).map_err(|e| format!("cannot read: {e}"))?;
     let head = &buf[..buf.len().min(SNIFF)];
     if memchr::memchr(0, head).is_some() {

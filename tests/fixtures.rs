@@ -28,6 +28,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "tf-partner-narrow",
         "cloud-cli-pat",
         "postman-pat",
+        "postman-collection-user-endpoint-pat",
         "script-user-endpoint-pat",
         "gha-deploy-service",
         "placeholder",
@@ -48,6 +49,9 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("hardcoded-literal", "TW201"),
         ("ci-tfvar-default-provider", "TW101"),
         ("parse-error", "TW001"),
+        ("parse-error-keeps-findings", "TW101"),
+        ("ci-tfvar-reported-once", "TW101"),
+        ("postman-collection-user-endpoint-service", "TW104"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

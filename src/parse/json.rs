@@ -1,271 +1,461 @@
-//! JSON (and JSONC: comments allowed) with byte spans, parsed iteratively with a depth limit.
+//! JSON (with JSONC comments) into span-carrying [`Node`] trees, by a hand-written iterative parser.
 
 use crate::tree::{Node, NodeKind, ParseError, Span};
 
-/// Deepest nesting accepted.
+/// Deepest array/object nesting accepted.
 pub const MAX_DEPTH: usize = 256;
 
-/// A container being built: its start, and for objects the pending key.
-enum Open {
-    Array(usize, Vec<Node>),
-    Object(usize, Vec<(Node, Node)>, Option<Node>),
+/// Parses one JSON value; a leading BOM, surrounding whitespace and `//` / `/* */` comments
+/// are allowed, anything else after the value is an error.
+pub fn parse(text: &str) -> Result<Node, ParseError> {
+    let start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    JsonParser { text, bytes: text.as_bytes(), pos: start }.document()
 }
 
-struct Reader<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
+/// An array or object whose closing bracket has not been reached yet.
+enum Frame {
+    Array { start: usize, items: Vec<Node> },
+    Object { start: usize, entries: Vec<(Node, Node)>, key: Option<Node> },
+}
+
+struct JsonParser<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
     pos: usize,
 }
 
-fn err(offset: usize, message: impl Into<String>) -> ParseError {
-    ParseError { offset, message: message.into() }
+fn error(offset: usize, message: &str) -> ParseError {
+    ParseError { offset, message: message.to_string() }
 }
 
-impl<'a> Reader<'a> {
+impl JsonParser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn document(mut self) -> Result<Node, ParseError> {
+        let root = self.value_tree()?;
+        self.skip_ws()?;
+        if self.pos < self.bytes.len() {
+            return Err(error(self.pos, "unexpected characters after the JSON value"));
+        }
+        Ok(root)
+    }
+
+    /// Parses one value with all it contains, keeping open containers on an explicit stack so
+    /// that nesting depth costs heap, not call stack.
+    fn value_tree(&mut self) -> Result<Node, ParseError> {
+        let mut stack: Vec<Frame> = Vec::new();
+        'value: loop {
+            self.skip_ws()?;
+            let mut node = match self.peek() {
+                Some(open @ (b'[' | b'{')) => {
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(error(self.pos, &format!("nesting deeper than {MAX_DEPTH} levels")));
+                    }
+                    let start = self.pos;
+                    self.pos += 1;
+                    self.skip_ws()?;
+                    if open == b'[' {
+                        if self.peek() == Some(b']') {
+                            self.pos += 1;
+                            Node { kind: NodeKind::Seq(Vec::new()), span: Span::new(start, self.pos) }
+                        } else {
+                            stack.push(Frame::Array { start, items: Vec::new() });
+                            continue 'value;
+                        }
+                    } else if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        Node { kind: NodeKind::Map(Vec::new()), span: Span::new(start, self.pos) }
+                    } else {
+                        let key = self.key()?;
+                        stack.push(Frame::Object { start, entries: Vec::new(), key: Some(key) });
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => self.string()?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(b't') => self.literal("true")?,
+                Some(b'f') => self.literal("false")?,
+                Some(b'n') => self.literal("null")?,
+                Some(_) => return Err(error(self.pos, "expected a JSON value")),
+                None => return Err(error(self.pos, "unexpected end of input, expected a value")),
+            };
+            // Attach the finished node to its container; every container this closes becomes
+            // the next finished node, until one still wants more values.
+            loop {
+                let Some(frame) = stack.last_mut() else {
+                    return Ok(node);
+                };
+                self.skip_ws()?;
+                match frame {
+                    Frame::Array { start, items } => {
+                        items.push(node);
+                        match self.peek() {
+                            Some(b',') => {
+                                self.comma(b']')?;
+                                continue 'value;
+                            }
+                            Some(b']') => {
+                                self.pos += 1;
+                                let span = Span::new(*start, self.pos);
+                                node = Node { kind: NodeKind::Seq(std::mem::take(items)), span };
+                                stack.pop();
+                            }
+                            Some(_) => return Err(error(self.pos, "expected ',' or ']'")),
+                            None => return Err(error(self.pos, "unterminated array")),
+                        }
+                    }
+                    Frame::Object { start, entries, key } => {
+                        if let Some(k) = key.take() {
+                            entries.push((k, node));
+                        }
+                        match self.peek() {
+                            Some(b',') => {
+                                self.comma(b'}')?;
+                                *key = Some(self.key()?);
+                                continue 'value;
+                            }
+                            Some(b'}') => {
+                                self.pos += 1;
+                                let span = Span::new(*start, self.pos);
+                                node = Node { kind: NodeKind::Map(std::mem::take(entries)), span };
+                                stack.pop();
+                            }
+                            Some(_) => return Err(error(self.pos, "expected ',' or '}'")),
+                            None => return Err(error(self.pos, "unterminated object")),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Consumes a `,` and rejects it when the container closes right after it.
+    fn comma(&mut self, close: u8) -> Result<(), ParseError> {
+        let at = self.pos;
+        self.pos += 1;
+        self.skip_ws()?;
+        if self.peek() == Some(close) {
+            return Err(error(at, "trailing comma"));
+        }
+        Ok(())
+    }
+
+    /// An object key and the `:` after it.
+    fn key(&mut self) -> Result<Node, ParseError> {
+        match self.peek() {
+            Some(b'"') => {}
+            Some(_) => return Err(error(self.pos, "expected a string key")),
+            None => return Err(error(self.pos, "unterminated object")),
+        }
+        let key = self.string()?;
+        self.skip_ws()?;
+        if self.peek() != Some(b':') {
+            return Err(error(self.pos, "expected ':'"));
+        }
+        self.pos += 1;
+        Ok(key)
+    }
+
+    /// Skips whitespace and JSONC comments.
     fn skip_ws(&mut self) -> Result<(), ParseError> {
         loop {
-            match self.bytes.get(self.pos) {
+            match self.peek() {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
-                Some(b'/') if self.bytes.get(self.pos + 1) == Some(&b'/') => {
-                    while self.bytes.get(self.pos).is_some_and(|&b| b != b'\n') {
-                        self.pos += 1;
+                Some(b'/') => match self.bytes.get(self.pos + 1) {
+                    Some(b'/') => {
+                        self.pos = self.bytes[self.pos..]
+                            .iter()
+                            .position(|&b| b == b'\n')
+                            .map_or(self.bytes.len(), |i| self.pos + i);
                     }
-                }
-                Some(b'/') if self.bytes.get(self.pos + 1) == Some(&b'*') => {
-                    let start = self.pos;
-                    let end = self.text.get(self.pos + 2..).and_then(|t| t.find("*/"));
-                    match end {
-                        Some(e) => self.pos += 2 + e + 2,
-                        None => return Err(err(start, "unterminated comment")),
+                    Some(b'*') => {
+                        let open = self.pos;
+                        let body = self.pos + 2;
+                        match self.bytes[body..].windows(2).position(|w| w == b"*/") {
+                            Some(i) => self.pos = body + i + 2,
+                            None => return Err(error(open, "unterminated comment")),
+                        }
                     }
-                }
+                    _ => return Ok(()),
+                },
                 _ => return Ok(()),
             }
         }
     }
 
-    fn string(&mut self) -> Result<Node, ParseError> {
+    fn literal(&mut self, word: &str) -> Result<Node, ParseError> {
         let start = self.pos;
-        self.pos += 1;
-        let mut value = String::new();
-        loop {
-            // Copy the run up to the next quote or escape in one go: linear on long strings.
-            let run = self.bytes.get(self.pos..).unwrap_or(&[]);
-            let stop = memchr::memchr3(b'"', b'\\', b'\n', run);
-            let Some(n) = stop else { return Err(err(start, "unterminated string")) };
-            value.push_str(self.text.get(self.pos..self.pos + n).unwrap_or(""));
-            self.pos += n;
-            match self.bytes.get(self.pos) {
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(Node {
-                        kind: NodeKind::Scalar { value, quoted: true },
-                        span: Span::new(start, self.pos),
-                    });
-                }
-                Some(b'\\') => {
-                    let esc = self.pos;
-                    self.pos += 1;
-                    let c = match self.bytes.get(self.pos) {
-                        Some(b'"') => '"',
-                        Some(b'\\') => '\\',
-                        Some(b'/') => '/',
-                        Some(b'b') => '\u{8}',
-                        Some(b'f') => '\u{c}',
-                        Some(b'n') => '\n',
-                        Some(b'r') => '\r',
-                        Some(b't') => '\t',
-                        Some(b'u') => {
-                            self.pos += 1;
-                            let hi = self.hex4(esc)?;
-                            let code = if (0xD800..0xDC00).contains(&hi) {
-                                if self.text.get(self.pos..self.pos + 2) != Some("\\u") {
-                                    return Err(err(esc, "unpaired surrogate in \\u escape"));
-                                }
-                                self.pos += 2;
-                                let lo = self.hex4(esc)?;
-                                if !(0xDC00..0xE000).contains(&lo) {
-                                    return Err(err(esc, "invalid surrogate pair"));
-                                }
-                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                            } else {
-                                hi
-                            };
-                            value.push(char::from_u32(code).ok_or_else(|| err(esc, "invalid \\u escape"))?);
-                            continue;
-                        }
-                        _ => return Err(err(esc, "invalid escape")),
-                    };
-                    value.push(c);
-                    self.pos += 1;
-                }
-                _ => return Err(err(start, "unterminated string")),
-            }
+        if !self.bytes[start..].starts_with(word.as_bytes()) {
+            return Err(error(start, "expected a JSON value"));
         }
+        self.pos += word.len();
+        if self.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(error(start, "expected a JSON value"));
+        }
+        Ok(self.plain(start))
     }
 
-    fn hex4(&mut self, esc: usize) -> Result<u32, ParseError> {
-        let digits = self.text.get(self.pos..self.pos + 4).ok_or_else(|| err(esc, "invalid \\u escape"))?;
-        let v = u32::from_str_radix(digits, 16).map_err(|_| err(esc, "invalid \\u escape"))?;
-        self.pos += 4;
-        Ok(v)
-    }
-
-    fn bare(&mut self) -> Result<Node, ParseError> {
+    fn number(&mut self) -> Result<Node, ParseError> {
         let start = self.pos;
-        while self.bytes.get(self.pos).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.')) {
+        if self.peek() == Some(b'-') {
             self.pos += 1;
         }
-        let word = self.text.get(start..self.pos).unwrap_or("");
-        let number = word.starts_with(|c: char| c == '-' || c.is_ascii_digit()) && word.parse::<f64>().is_ok();
-        if word.is_empty() || !(number || matches!(word, "true" | "false" | "null")) {
-            let shown: String = self.text.get(start..).unwrap_or("").chars().take(12).collect();
-            return Err(err(start, format!("unexpected `{shown}`")));
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(error(start, "invalid number")),
         }
-        Ok(Node { kind: NodeKind::Scalar { value: word.to_owned(), quoted: false }, span: Span::new(start, self.pos) })
-    }
-}
-
-/// Parse one JSON document.
-pub fn parse(text: &str) -> Result<Node, ParseError> {
-    let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut r = Reader { text, bytes: text.as_bytes(), pos: body_start };
-    let mut stack: Vec<Open> = Vec::new();
-    loop {
-        r.skip_ws()?;
-        // Expecting a value (or the end of an empty/finished container).
-        let at = r.pos;
-        let value = match r.bytes.get(at) {
-            Some(b'{') | Some(b'[') => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(err(at, format!("nesting deeper than {MAX_DEPTH} levels")));
-                }
-                r.pos += 1;
-                let is_obj = r.bytes[at] == b'{';
-                stack.push(if is_obj { Open::Object(at, Vec::new(), None) } else { Open::Array(at, Vec::new()) });
-                r.skip_ws()?;
-                let close = if is_obj { b'}' } else { b']' };
-                if r.bytes.get(r.pos) == Some(&close) {
-                    r.pos += 1;
-                    close_top(&mut stack, r.pos)
-                } else {
-                    if is_obj {
-                        read_key(&mut r, &mut stack)?;
-                    }
-                    continue;
-                }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                return Err(error(start, "invalid number"));
             }
-            Some(b'"') => r.string()?,
-            Some(_) => r.bare()?,
-            None => return Err(err(at, "unexpected end of input")),
+            self.digits();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                return Err(error(start, "invalid number"));
+            }
+            self.digits();
+        }
+        if self.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.') {
+            return Err(error(start, "invalid number"));
+        }
+        Ok(self.plain(start))
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+    }
+
+    /// An unquoted scalar whose value is its source text, from `start` to the current position.
+    fn plain(&self, start: usize) -> Node {
+        Node {
+            kind: NodeKind::Scalar { value: self.text[start..self.pos].to_string(), quoted: false },
+            span: Span::new(start, self.pos),
+        }
+    }
+
+    /// A string starting at the current `"`; the span includes both quotes.
+    fn string(&mut self) -> Result<Node, ParseError> {
+        let open = self.pos;
+        self.pos += 1;
+        let mut value = String::new();
+        let mut run = self.pos;
+        loop {
+            match self.peek() {
+                None | Some(b'\n' | b'\r') => return Err(error(open, "unterminated string")),
+                Some(b'"') => {
+                    value.push_str(&self.text[run..self.pos]);
+                    self.pos += 1;
+                    break;
+                }
+                Some(b'\\') => {
+                    value.push_str(&self.text[run..self.pos]);
+                    self.escape(&mut value)?;
+                    run = self.pos;
+                }
+                // Other control characters are invalid JSON, but tolerated: rejecting them
+                // would hide the whole file from the linter over a stray tab.
+                Some(_) => self.pos += 1,
+            }
+        }
+        Ok(Node { kind: NodeKind::Scalar { value, quoted: true }, span: Span::new(open, self.pos) })
+    }
+
+    /// Decodes the escape at the current `\` into `out`.
+    fn escape(&mut self, out: &mut String) -> Result<(), ParseError> {
+        let backslash = self.pos;
+        let decoded = match self.bytes.get(backslash + 1) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                let high = self.hex4(backslash)?;
+                self.pos = backslash + 6;
+                let code = match high {
+                    0xD800..=0xDBFF => {
+                        if self.bytes.get(self.pos) != Some(&b'\\') || self.bytes.get(self.pos + 1) != Some(&b'u') {
+                            return Err(error(backslash, "unpaired surrogate in \\u escape"));
+                        }
+                        let low = self.hex4(self.pos)?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return Err(error(backslash, "unpaired surrogate in \\u escape"));
+                        }
+                        self.pos += 6;
+                        0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    0xDC00..=0xDFFF => {
+                        return Err(error(backslash, "unpaired surrogate in \\u escape"));
+                    }
+                    _ => high,
+                };
+                let Some(c) = char::from_u32(code) else {
+                    return Err(error(backslash, "invalid \\u escape"));
+                };
+                out.push(c);
+                return Ok(());
+            }
+            None => return Err(error(backslash, "unterminated string")),
+            Some(_) => return Err(error(backslash, "invalid escape")),
         };
-        // Attach the value and read separators until another value is expected.
-        let mut value = Some(value);
-        while let Some(v) = value.take() {
-            match stack.last_mut() {
-                None => {
-                    r.skip_ws()?;
-                    if r.pos < r.bytes.len() {
-                        return Err(err(r.pos, "trailing characters after the JSON value"));
-                    }
-                    return Ok(v);
-                }
-                Some(Open::Array(_, items)) => items.push(v),
-                Some(Open::Object(_, entries, key)) => match key.take() {
-                    Some(k) => entries.push((k, v)),
-                    None => return Err(err(v.span.start, "expected a key")),
-                },
-            }
-            r.skip_ws()?;
-            let is_obj = matches!(stack.last(), Some(Open::Object(..)));
-            let close = if is_obj { b'}' } else { b']' };
-            match r.bytes.get(r.pos) {
-                Some(b',') => {
-                    r.pos += 1;
-                    r.skip_ws()?;
-                    if matches!(r.bytes.get(r.pos), Some(b'}' | b']')) {
-                        return Err(err(r.pos, "trailing comma"));
-                    }
-                    if is_obj {
-                        read_key(&mut r, &mut stack)?;
-                    }
-                }
-                Some(&b) if b == close => {
-                    r.pos += 1;
-                    value = Some(close_top(&mut stack, r.pos));
-                }
-                Some(_) => return Err(err(r.pos, if is_obj { "expected `,` or `}`" } else { "expected `,` or `]`" })),
-                None => return Err(err(r.pos, "unexpected end of input")),
-            }
-        }
+        out.push(decoded);
+        self.pos = backslash + 2;
+        Ok(())
     }
-}
 
-fn read_key(r: &mut Reader, stack: &mut [Open]) -> Result<(), ParseError> {
-    r.skip_ws()?;
-    if r.bytes.get(r.pos) != Some(&b'"') {
-        return Err(err(r.pos, "expected a string key"));
-    }
-    let k = r.string()?;
-    r.skip_ws()?;
-    if r.bytes.get(r.pos) != Some(&b':') {
-        return Err(err(r.pos, "expected `:`"));
-    }
-    r.pos += 1;
-    if let Some(Open::Object(_, _, key)) = stack.last_mut() {
-        *key = Some(k);
-    }
-    Ok(())
-}
-
-fn close_top(stack: &mut Vec<Open>, end: usize) -> Node {
-    match stack.pop() {
-        Some(Open::Array(s, items)) => Node { kind: NodeKind::Seq(items), span: Span::new(s, end) },
-        Some(Open::Object(s, entries, _)) => Node { kind: NodeKind::Map(entries), span: Span::new(s, end) },
-        None => Node { kind: NodeKind::Alias, span: Span::new(end, end) },
+    /// The four hex digits of the `\u` escape at `backslash`.
+    fn hex4(&self, backslash: usize) -> Result<u32, ParseError> {
+        let digits =
+            self.bytes.get(backslash + 2..backslash + 6).ok_or_else(|| error(backslash, "invalid \\u escape"))?;
+        digits.iter().try_fold(0u32, |acc, &b| {
+            let digit = char::from(b).to_digit(16).ok_or_else(|| error(backslash, "invalid \\u escape"))?;
+            Ok(acc * 16 + digit)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, Instant};
+
+    fn slice(text: &str, span: Span) -> &str {
+        &text[span.start..span.end]
+    }
 
     #[test]
-    fn values_and_spans() {
-        let text = r#"{"a": [1, true, null, "x\"y"], "é": {"b": "\u00e9\ud83d\ude00"}}"#;
+    fn spans_and_values() {
+        let text =
+            "{\n  \"näme\": \"vålue\",\n  \"n\": -1.5e3, \"t\": true, \"z\": null,\n  \"list\": [1, {\"k\": \"v\"}]\n}";
         let doc = parse(text).unwrap();
-        let a = doc.get("a").unwrap();
-        assert_eq!(a.items().len(), 4);
-        assert_eq!(a.items()[3].as_str(), Some("x\"y"));
-        assert_eq!(&text[a.items()[3].span.start..a.items()[3].span.end], r#""x\"y""#);
-        assert_eq!(doc.get("é").and_then(|n| n.get("b")).and_then(Node::as_str), Some("é😀"));
+        assert_eq!(doc.span, Span::new(0, text.len()));
+        let (key, value) = &doc.entries()[0];
+        assert_eq!(slice(text, key.span), "\"näme\"");
+        assert_eq!(key.as_str(), Some("näme"));
+        assert!(matches!(key.kind, NodeKind::Scalar { quoted: true, .. }));
+        assert_eq!(slice(text, value.span), "\"vålue\"");
+        let n = doc.get("n").unwrap();
+        assert_eq!(n.as_str(), Some("-1.5e3"));
+        assert!(matches!(n.kind, NodeKind::Scalar { quoted: false, .. }));
+        assert_eq!(doc.get("t").and_then(Node::as_str), Some("true"));
+        assert_eq!(doc.get("z").and_then(Node::as_str), Some("null"));
+        let list = doc.get("list").unwrap();
+        assert_eq!(slice(text, list.span), "[1, {\"k\": \"v\"}]");
+        assert_eq!(slice(text, list.items()[1].span), "{\"k\": \"v\"}");
+        assert_eq!(list.items()[1].get("k").and_then(Node::as_str), Some("v"));
     }
 
     #[test]
-    fn malformed_inputs_are_errors_with_offsets() {
-        assert_eq!(parse("[1, 2,]").unwrap_err().message, "trailing comma");
-        assert_eq!(parse("{\"a\": \"x").unwrap_err().message, "unterminated string");
-        assert_eq!(parse(r#"["\q"]"#).unwrap_err().offset, 2);
-        assert!(parse("{\"a\" 1}").unwrap_err().message.contains(':'));
-        assert!(parse("[1] x").is_err());
-        assert!(parse("").is_err());
+    fn escapes_are_decoded() {
+        let text = r#"["a\"b\\c\/d\b\f\n\r\t", "\u00e9\u20AC", "\ud83d\ude00", "é€"]"#;
+        let doc = parse(text).unwrap();
+        let values: Vec<_> = doc.items().iter().filter_map(Node::as_str).collect();
+        assert_eq!(values, ["a\"b\\c/d\u{8}\u{c}\n\r\t", "é€", "😀", "é€"]);
     }
 
     #[test]
-    fn deep_nesting_is_an_error_not_a_crash() {
-        let text = "[".repeat(20_000) + &"]".repeat(20_000);
-        assert!(parse(&text).unwrap_err().message.contains("nesting"));
+    fn bad_escapes_are_errors() {
+        for (text, at) in [
+            (r#"["ok", "a\qb"]"#, 9),
+            (r#"["\u12"]"#, 2),
+            (r#"["\u12G4"]"#, 2),
+            (r#"["\ud83d"]"#, 2),
+            (r#"["\ud83d\u0041"]"#, 2),
+            (r#"["\ude00"]"#, 2),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.offset, at, "{text}: {err:?}");
+            assert!(err.message.contains("escape"), "{text}: {err:?}");
+        }
     }
 
     #[test]
-    fn comments_bom_and_crlf() {
-        let text = "\u{feff}// settings\r\n{\r\n  /* token */ \"a\": 1\r\n}\r\n";
-        assert_eq!(parse(text).unwrap().get("a").and_then(Node::as_str), Some("1"));
+    fn trailing_comma_is_an_error() {
+        let err = parse("[1, 2, ]").unwrap_err();
+        assert_eq!((err.offset, err.message.as_str()), (5, "trailing comma"));
+        let err = parse("{\"a\": 1,\n}").unwrap_err();
+        assert_eq!((err.offset, err.message.as_str()), (7, "trailing comma"));
     }
 
     #[test]
-    fn empty_containers() {
-        assert_eq!(parse("{}").unwrap().entries().len(), 0);
-        assert_eq!(parse("[[]]").unwrap().items().len(), 1);
+    fn unterminated_string_is_an_error() {
+        let err = parse("{\"a\": \"open").unwrap_err();
+        assert_eq!((err.offset, err.message.as_str()), (6, "unterminated string"));
+        let err = parse("{\"a\": \"open\n}").unwrap_err();
+        assert_eq!((err.offset, err.message.as_str()), (6, "unterminated string"));
+    }
+
+    #[test]
+    fn structural_errors() {
+        let err = parse("{\"a\" 1}").unwrap_err();
+        assert_eq!((err.offset, err.message.as_str()), (5, "expected ':'"));
+        assert_eq!(parse("[1 2]").unwrap_err().offset, 3);
+        assert_eq!(parse("{\"a\": 1} x").unwrap_err().offset, 9);
+        assert_eq!(parse("[1,").unwrap_err().offset, 3);
+        assert_eq!(parse("").unwrap_err().offset, 0);
+        assert_eq!(parse("[01]").unwrap_err().offset, 1);
+        assert_eq!(parse("[1.]").unwrap_err().offset, 1);
+        assert_eq!(parse("[tru]").unwrap_err().offset, 1);
+        assert_eq!(parse("[truex]").unwrap_err().offset, 1);
+        assert_eq!(parse("{1: 2}").unwrap_err().offset, 1);
+        assert_eq!(parse("/* open").unwrap_err().offset, 0);
+    }
+
+    #[test]
+    fn jsonc_comments_bom_and_whitespace() {
+        let text = "\u{feff} // header\n{\n  /* block\n  comment */ \"a\": 1, // trailing\n  \"b\" /*x*/ : /*y*/ [2]\n}\n// end";
+        let doc = parse(text).unwrap();
+        assert_eq!(doc.get("a").and_then(Node::as_str), Some("1"));
+        assert_eq!(slice(text, doc.get("b").unwrap().span), "[2]");
+        assert_eq!(slice(text, doc.span).chars().next(), Some('{'));
+    }
+
+    #[test]
+    fn crlf_line_endings() {
+        let text = "{\r\n  \"a\": \"x\",\r\n  \"b\": [1,\r\n 2]\r\n}\r\n";
+        let doc = parse(text).unwrap();
+        assert_eq!(slice(text, doc.get("a").unwrap().span), "\"x\"");
+        assert_eq!(slice(text, doc.get("b").unwrap().span), "[1,\r\n 2]");
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_without_overflow() {
+        let text = "[".repeat(20_000);
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.message, "nesting deeper than 256 levels");
+        assert_eq!(err.offset, MAX_DEPTH);
+        let text = "{\"a\":".repeat(20_000);
+        assert!(parse(&text).is_err());
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn large_input_is_linear() {
+        let item = r#"{"name": "tok\u00e9n", "v": [1, 2.5, true, null], "s": "plain text here"},"#;
+        let mut text = String::from("[");
+        while text.len() < 12_000_000 {
+            text.push_str(item);
+        }
+        text.push_str("0]");
+        let started = Instant::now();
+        let doc = parse(&text).unwrap();
+        let limit = if cfg!(debug_assertions) { 30 } else { 1 };
+        assert!(started.elapsed() < Duration::from_secs(limit));
+        assert!(doc.items().len() > 100_000);
     }
 }
