@@ -63,17 +63,26 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
                 if kind == FileKind::GithubActions {
                     facts.uses = github_actions::extract_text(ctx);
                 }
-                facts.parse_error = Some(e);
+                if kind != FileKind::Yaml || !is_template(&ctx.src.text) {
+                    facts.parse_error = Some(e);
+                }
             }
         },
         FileKind::Json => match json::parse(&ctx.src.text) {
             Ok(doc) => facts.uses = json_uses(ctx, &doc),
-            Err(e) => facts.parse_error = Some(e),
+            Err(e) if !is_template(&ctx.src.text) => facts.parse_error = Some(e),
+            Err(_) => {}
         },
         FileKind::Script => facts.uses = script::extract(ctx, &facts.literals),
         FileKind::Other => {}
     }
     facts
+}
+
+/// Helm, Jinja and Go templates are not YAML or JSON until rendered: a parse failure there is
+/// expected, not a finding (their literal tokens are still searched).
+fn is_template(text: &str) -> bool {
+    text.contains("{{-") || text.contains("{{ .") || text.contains("{{.") || text.contains("{%")
 }
 
 fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
@@ -129,4 +138,16 @@ pub fn find_expr_refs(ctx: &Ctx, node: &Node, prefixes: &[&str]) -> Vec<(String,
     }
     out.sort_by_key(|r| r.2);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_template;
+
+    #[test]
+    fn templates_are_recognised() {
+        assert!(is_template("{{- if .Values.dbt.enabled }}\nenv: x\n{{- end }}"));
+        assert!(is_template("{% for t in tokens %}"));
+        assert!(!is_template("env:\n  DBT_TOKEN: ${{ secrets.DBT_TOKEN }}\n"));
+    }
 }
