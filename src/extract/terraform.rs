@@ -88,7 +88,29 @@ pub struct TfFile {
     pub assignments: Vec<(String, TfExpr)>,
     pub service_tokens: Vec<TfServiceToken>,
     pub token_string_refs: Vec<TfTokenStringRef>,
+    /// CI secrets and variables that Terraform itself sets (`github_actions_secret`,
+    /// `gitlab_project_variable`, …), with the value expression.
+    pub ci_secrets: Vec<TfCiSecret>,
 }
+
+/// A CI secret managed by Terraform: its name and the value it is set to.
+#[derive(Clone, Debug)]
+pub struct TfCiSecret {
+    pub name: String,
+    pub resource: String,
+    pub value: TfExpr,
+}
+
+/// Resources that set a CI system's secret or variable, with their name and value attributes.
+const CI_SECRET_RESOURCES: &[(&str, &str, &str)] = &[
+    ("github_actions_secret", "secret_name", "plaintext_value"),
+    ("github_actions_environment_secret", "secret_name", "plaintext_value"),
+    ("github_actions_organization_secret", "secret_name", "plaintext_value"),
+    ("github_dependabot_secret", "secret_name", "plaintext_value"),
+    ("gitlab_project_variable", "key", "value"),
+    ("gitlab_group_variable", "key", "value"),
+    ("circleci_context_environment_variable", "variable", "value"),
+];
 
 pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), ParseError> {
     let body = hcl_edit::parser::parse_body(&ctx.src.text)
@@ -145,6 +167,13 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
                     tf.service_tokens.push(service_token(ctx, block, &name));
                 }
                 token_string_refs(ctx, &block.body, &format!("{rtype}.{name}"), &mut tf);
+                if let Some((_, name_attr, value_attr)) = CI_SECRET_RESOURCES.iter().find(|(t, _, _)| *t == rtype) {
+                    let secret = string_attr(&block.body, name_attr);
+                    let value = block.body.get_attribute(value_attr).map(|a| expr(ctx, &a.value));
+                    if let (Some(secret), Some(value)) = (secret, value) {
+                        tf.ci_secrets.push(TfCiSecret { name: secret, resource: format!("{rtype}.{name}"), value });
+                    }
+                }
                 tf.resources.push(TfResource { data: ident == "data", rtype, name, provider });
             }
             _ => {}

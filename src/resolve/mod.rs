@@ -13,6 +13,7 @@ pub fn resolve(files: &[SourceFile], facts: &mut [FileFacts], policy: &Policy) -
     let mut uses: Vec<TokenUse> = facts.iter_mut().flat_map(|f| std::mem::take(&mut f.uses)).collect();
     let mut tf = terraform::Index::build(files, facts, policy);
     for u in &mut uses {
+        tf.type_ci_secret(u);
         if let Some(Flow::TerraformVariable { name }) = u.flow.clone() {
             tf.follow_ci_variable(u, &name);
         }

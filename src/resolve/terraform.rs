@@ -346,6 +346,42 @@ impl<'a> Index<'a> {
         }
     }
 
+    /// A CI secret reference (`secrets.DBT_TOKEN`, `$DBT_TOKEN`) whose secret Terraform sets from
+    /// a value of known type: that definition says the type.
+    pub fn type_ci_secret(&self, u: &mut TokenUse) {
+        let name = u.reference.rsplit(['.', '$']).next().unwrap_or("").trim_matches(['{', '}']).to_owned();
+        if name.is_empty() {
+            return;
+        }
+        for (dir, files) in &self.dirs {
+            for (file, tf) in files {
+                for secret in tf.ci_secrets.iter().filter(|s| s.name == name) {
+                    let at = Self::loc(*file, secret.value.span);
+                    if let Some((label, _, _)) = service_token_refs(&secret.value).into_iter().next() {
+                        u.token_type(
+                            TokenType::Service,
+                            TypeSource::Definition,
+                            Evidence::at(
+                                format!(
+                                    "`{}` sets `{name}` from `dbtcloud_service_token.{label}.token_string`",
+                                    secret.resource
+                                ),
+                                at,
+                            ),
+                        );
+                    }
+                    for (var, _, _) in var_refs(&secret.value) {
+                        for mut h in self.var_type_hints(dir, &var, 0) {
+                            h.evidence.text =
+                                format!("`{}` sets `{name}` from `var.{var}`: {}", secret.resource, h.evidence.text);
+                            u.type_hints.push(h);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The token uses Terraform declares: provider tokens, HTTP calls, declared service tokens.
     pub fn uses(&self) -> Vec<TokenUse> {
         let mut out = Vec::new();
