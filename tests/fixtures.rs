@@ -28,6 +28,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "tf-partner-narrow",
         "cloud-cli-pat",
         "postman-pat",
+        "tf-managed-ci-secret-service",
         "postman-collection-user-endpoint-pat",
         "script-user-endpoint-pat",
         "gha-deploy-service",
@@ -51,6 +52,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("parse-error", "TW001"),
         ("parse-error-keeps-findings", "TW101"),
         ("ci-tfvar-reported-once", "TW101"),
+        ("tf-managed-ci-secret-pat", "TW101"),
         ("postman-collection-user-endpoint-service", "TW104"),
     ];
     let root = common::root().join("fixtures");
