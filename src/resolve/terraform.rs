@@ -10,8 +10,12 @@ use crate::policy::Policy;
 use crate::source::SourceFile;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How deep module calls are followed (module graphs are shallow; this bounds cycles).
+/// How deep module calls are followed: module graphs are shallow.
 const MAX_MODULE_DEPTH: usize = 8;
+
+/// The (folder, variable) pairs one query has expanded: each is followed once, so module
+/// cycles and wide module graphs cost linear work.
+type Visited = std::collections::HashSet<(String, String)>;
 
 /// All Terraform files of the scan, grouped by module folder.
 pub struct Index<'a> {
@@ -113,6 +117,13 @@ impl<'a> Index<'a> {
     /// The type hints of variable `name` in `dir`: its description, its name, literal values
     /// in `.tfvars`, what parent modules pass in, and what CI sets it from.
     fn var_type_hints(&self, dir: &str, name: &str, depth: usize) -> Vec<TypeHint> {
+        self.var_type_hints_in(dir, name, depth, &mut Visited::new())
+    }
+
+    fn var_type_hints_in(&self, dir: &str, name: &str, depth: usize, seen: &mut Visited) -> Vec<TypeHint> {
+        if !seen.insert((dir.to_owned(), name.to_owned())) {
+            return Vec::new();
+        }
         let s = &self.policy.signals;
         let mut hints = Vec::new();
         if let Some((file, v)) = self.variable(dir, name) {
@@ -159,7 +170,7 @@ impl<'a> Index<'a> {
         if depth < MAX_MODULE_DEPTH {
             for (pdir, e) in self.callers(dir, name) {
                 for (pvar, _, _) in var_refs(&e) {
-                    hints.extend(self.var_type_hints(&pdir, &pvar, depth + 1));
+                    hints.extend(self.var_type_hints_in(&pdir, &pvar, depth + 1, seen));
                 }
             }
         }
@@ -241,6 +252,13 @@ impl<'a> Index<'a> {
 
     /// Where variable `name` of `dir` goes: the workflows of the places that consume it.
     fn var_consumers(&self, dir: &str, name: &str, depth: usize) -> Vec<WorkflowHint> {
+        self.var_consumers_in(dir, name, depth, &mut Visited::new())
+    }
+
+    fn var_consumers_in(&self, dir: &str, name: &str, depth: usize, seen: &mut Visited) -> Vec<WorkflowHint> {
+        if !seen.insert((dir.to_owned(), name.to_owned())) {
+            return Vec::new();
+        }
         let mut hints = Vec::new();
         let providers = self.dbt_provider_names(dir);
         for (file, tf) in self.decls(dir) {
@@ -262,7 +280,7 @@ impl<'a> Index<'a> {
                     let Some(child) = self.child(dir, &m.source) else { continue };
                     for (input, e) in &m.inputs {
                         if var_refs(e).iter().any(|(v, _, _)| v == name) {
-                            hints.extend(self.var_consumers(&child, input, depth + 1));
+                            hints.extend(self.var_consumers_in(&child, input, depth + 1, seen));
                         }
                     }
                 }
