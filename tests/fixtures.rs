@@ -52,6 +52,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("parse-error", "TW001"),
         ("parse-error-keeps-findings", "TW101"),
         ("ci-tfvar-reported-once", "TW101"),
+        ("tf-prod-pat-via-local", "TW101"),
         ("tf-managed-ci-secret-pat", "TW101"),
         ("postman-collection-user-endpoint-service", "TW104"),
     ];

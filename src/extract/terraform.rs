@@ -91,6 +91,8 @@ pub struct TfFile {
     /// CI secrets and variables that Terraform itself sets (`github_actions_secret`,
     /// `gitlab_project_variable`, …), with the value expression.
     pub ci_secrets: Vec<TfCiSecret>,
+    /// `locals { name = expr }`, so tokens can be followed through `local.name`.
+    pub locals: Vec<(String, TfExpr)>,
 }
 
 /// A CI secret managed by Terraform: its name and the value it is set to.
@@ -132,6 +134,11 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
                 alias: string_attr(&block.body, "alias"),
                 token: block.body.get_attribute("token").map(|a| expr(ctx, &a.value)),
             }),
+            "locals" => {
+                for attr in block.body.attributes() {
+                    tf.locals.push((attr.key.as_str().to_owned(), expr(ctx, &attr.value)));
+                }
+            }
             "variable" => tf.variables.push(TfVariable {
                 name: first,
                 description: string_attr(&block.body, "description")
@@ -330,20 +337,31 @@ pub fn service_token_refs(e: &TfExpr) -> Vec<(String, usize, usize)> {
 
 /// `var.NAME` references in an expression: (NAME, span).
 pub fn var_refs(e: &TfExpr) -> Vec<(String, usize, usize)> {
+    refs(e, "var.")
+}
+
+/// `local.NAME` references in an expression: (NAME, span).
+pub fn local_refs(e: &TfExpr) -> Vec<(String, usize, usize)> {
+    refs(e, "local.")
+}
+
+fn refs(e: &TfExpr, prefix: &str) -> Vec<(String, usize, usize)> {
     let bytes = e.text.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(i) = e.text.get(from..).and_then(|t| t.find("var.")) {
+    while let Some(i) = e.text.get(from..).and_then(|t| t.find(prefix)) {
         let start = from + i;
         let boundary = start == 0
             || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_' || bytes[start - 1] == b'.');
-        let name: String =
-            e.text[start + 4..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+        let name: String = e.text[start + prefix.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
         if boundary && !name.is_empty() {
-            let end = start + 4 + name.len();
+            let end = start + prefix.len() + name.len();
             out.push((name, e.span.start + start, e.span.start + end));
         }
-        from = start + 4;
+        from = start + prefix.len();
     }
     out
 }

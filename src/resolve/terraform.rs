@@ -3,7 +3,7 @@
 
 use crate::classify::names::{dev_segment, partner_in, type_from_description, type_from_name, user_context_purpose};
 use crate::extract::FileFacts;
-use crate::extract::terraform::{TfExpr, TfFile, TfVariable, service_token_refs, var_refs};
+use crate::extract::terraform::{TfExpr, TfFile, TfVariable, local_refs, service_token_refs, var_refs};
 use crate::literal;
 use crate::model::{Confidence, Evidence, Loc, TokenType, TokenUse, TypeHint, TypeSource, Workflow, WorkflowHint};
 use crate::policy::Policy;
@@ -93,6 +93,27 @@ impl<'a> Index<'a> {
         names
     }
 
+    /// The variables an expression reads, directly or through `local.x` values of its folder.
+    fn vars_of(&self, dir: &str, e: &TfExpr) -> Vec<String> {
+        let mut out: Vec<String> = var_refs(e).into_iter().map(|(v, _, _)| v).collect();
+        let mut pending: Vec<String> = local_refs(e).into_iter().map(|(l, _, _)| l).collect();
+        let mut seen = BTreeSet::new();
+        while let Some(local) = pending.pop() {
+            if !seen.insert(local.clone()) {
+                continue;
+            }
+            for (_, tf) in self.decls(dir) {
+                for (_, value) in tf.locals.iter().filter(|(n, _)| *n == local) {
+                    out.extend(var_refs(value).into_iter().map(|(v, _, _)| v));
+                    pending.extend(local_refs(value).into_iter().map(|(l, _, _)| l));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     fn variable(&self, dir: &str, name: &str) -> Option<(usize, &TfVariable)> {
         self.decls(dir).flat_map(|(i, tf)| tf.variables.iter().map(move |v| (*i, v))).find(|(_, v)| v.name == name)
     }
@@ -169,7 +190,7 @@ impl<'a> Index<'a> {
         }
         if depth < MAX_MODULE_DEPTH {
             for (pdir, e) in self.callers(dir, name) {
-                for (pvar, _, _) in var_refs(&e) {
+                for pvar in self.vars_of(&pdir, &e) {
                     hints.extend(self.var_type_hints_in(&pdir, &pvar, depth + 1, seen));
                 }
             }
@@ -263,13 +284,13 @@ impl<'a> Index<'a> {
         let providers = self.dbt_provider_names(dir);
         for (file, tf) in self.decls(dir) {
             for p in &tf.providers {
-                let uses_var = p.token.as_ref().is_some_and(|e| var_refs(e).iter().any(|(v, _, _)| v == name));
+                let uses_var = p.token.as_ref().is_some_and(|e| self.vars_of(dir, e).iter().any(|v| v == name));
                 if uses_var && providers.contains(&p.local) {
                     hints.extend(self.provider_workflow(dir, *file, &p.local, p.alias.as_deref()));
                 }
             }
             for h in &tf.http {
-                if var_refs(&h.header).iter().any(|(v, _, _)| v == name)
+                if self.vars_of(dir, &h.header).iter().any(|v| v == name)
                     && let Some(w) = self.http_workflow(*file, &h.url)
                 {
                     hints.push(w);
@@ -279,7 +300,7 @@ impl<'a> Index<'a> {
                 for m in &tf.modules {
                     let Some(child) = self.child(dir, &m.source) else { continue };
                     for (input, e) in &m.inputs {
-                        if var_refs(e).iter().any(|(v, _, _)| v == name) {
+                        if self.vars_of(dir, e).iter().any(|v| v == name) {
                             hints.extend(self.var_consumers_in(&child, input, depth + 1, seen));
                         }
                     }
@@ -388,7 +409,7 @@ impl<'a> Index<'a> {
                             ),
                         );
                     }
-                    for (var, _, _) in var_refs(&secret.value) {
+                    for var in self.vars_of(dir, &secret.value) {
                         for mut h in self.var_type_hints(dir, &var, 0) {
                             h.evidence.text =
                                 format!("`{}` sets `{name}` from `var.{var}`: {}", secret.resource, h.evidence.text);
@@ -428,7 +449,7 @@ impl<'a> Index<'a> {
                     let Some(w) = self.http_workflow(*file, &h.url) else { continue };
                     let refs = var_refs(&h.header);
                     let lits = literal::find(&h.header.text, &self.policy.signals);
-                    if refs.is_empty() && lits.is_empty() {
+                    if self.vars_of(dir, &h.header).is_empty() && lits.is_empty() {
                         continue;
                     }
                     let mut u = TokenUse::new(
@@ -471,7 +492,7 @@ impl<'a> Index<'a> {
                 Evidence::new(format!("value is `dbtcloud_service_token.{name}.token_string`, a service token")),
             );
         }
-        for (name, _, _) in var_refs(e) {
+        for name in self.vars_of(dir, e) {
             u.type_hints.extend(self.var_type_hints(dir, &name, 0));
         }
         if u.type_hints.is_empty()
