@@ -1,5 +1,6 @@
 //! The command line: `check`, `inventory`, `advise`, `rules`, `explain`.
 
+use crate::baseline::{Baseline, Entry};
 use crate::model::{Finding, Severity};
 use crate::policy::{Policy, builtin};
 use crate::render::{self, Report};
@@ -69,6 +70,9 @@ struct ScanArgs {
     /// Read one file's content from stdin (path `-`), classified as if it were at NAME.
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
+    /// Use this config file instead of discovering `.tokenwise.yml` from each path upward.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -90,6 +94,12 @@ struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value = "warning")]
     fail_on: FailOn,
+    /// Report only findings not recorded in FILE (made with --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings' fingerprints in FILE and exit 0.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -205,7 +215,24 @@ fn scan_options(args: &ScanArgs) -> Result<scan::Options, UsageError> {
             return Err(UsageError(format!("path `{}` does not exist", p.display())));
         }
     }
-    Ok(scan::Options { paths, no_ignore: args.no_ignore, threads, max_parse_bytes: 8 * 1024 * 1024, stdin })
+    let config_paths = match &stdin {
+        Some((name, _)) => vec![PathBuf::from(name)],
+        None => paths.clone(),
+    };
+    let config = crate::config::Settings::load(&config_paths, args.config.as_deref()).map_err(UsageError)?;
+    Ok(scan::Options {
+        paths,
+        no_ignore: args.no_ignore,
+        threads,
+        max_parse_bytes: 8 * 1024 * 1024,
+        stdin,
+        config: std::sync::Arc::new(config),
+    })
+}
+
+/// The configs' extension of the built-in policy (`classify:`, rule packs), if they extend it.
+fn run_policy(opts: &scan::Options, builtin: &Policy) -> Result<Option<Policy>, UsageError> {
+    opts.config.policy(builtin).map_err(UsageError)
 }
 
 /// The rule codes a list of codes or names stands for.
@@ -224,23 +251,48 @@ fn resolve_codes(list: &[String], policy: &Policy) -> Result<Vec<String>, UsageE
     Ok(out)
 }
 
-fn check(args: CheckArgs, policy: &Policy) -> Result<ExitCode, UsageError> {
+fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
     let selected = resolve_codes(&args.select, policy)?;
     let ignored = resolve_codes(&args.ignore, policy)?;
     let opts = scan_options(&args.scan)?;
-    let scan = scan::run(&opts, policy);
+    let baseline = match &args.baseline {
+        Some(p) if args.write_baseline.is_none() => Some(Baseline::read(p).map_err(UsageError)?),
+        _ => None,
+    };
+    let extended = run_policy(&opts, policy)?;
+    let scan = scan::run(&opts, extended.as_ref().unwrap_or(policy));
     for w in &scan.warnings {
         eprintln!("tokenwise: warning: {}", crate::literal::mask(w));
     }
-    let enabled = |f: &Finding| {
+    let config = &opts.config;
+    // `--select` / `--ignore` on the command line beat the config; the config beats the defaults.
+    let level = |f: &Finding, path: &str| -> Option<Severity> {
+        let configured = config.rule_level(f.code, path);
         let on = if selected.is_empty() {
-            policy.rule(f.code).is_some_and(|r| r.default_enabled)
+            match configured {
+                Some(level) => level.is_some(),
+                None => policy.rule(f.code).is_some_and(|r| r.default_enabled),
+            }
         } else {
             selected.iter().any(|c| c == f.code)
         };
-        on && !ignored.iter().any(|c| c == f.code)
+        (on && !ignored.iter().any(|c| c == f.code)).then(|| configured.flatten().unwrap_or(f.severity))
     };
-    let report = build_report(&scan, enabled);
+    let report = build_report(&scan, level, baseline);
+    if let Some(file) = &args.write_baseline {
+        let entries: Vec<Entry> = report
+            .findings
+            .iter()
+            .map(|f| {
+                let path = report.path(f);
+                Entry { code: f.code.to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) }
+            })
+            .collect();
+        let n = entries.len();
+        write_output(Some(file), &crate::baseline::render(entries))?;
+        eprintln!("tokenwise: recorded {n} finding{} in {}", if n == 1 { "" } else { "s" }, file.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal { Format::Pretty } else { Format::Concise });
     let text = match format {
@@ -263,16 +315,23 @@ fn check(args: CheckArgs, policy: &Policy) -> Result<ExitCode, UsageError> {
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Filter (rule selection, inline suppressions), sort and deduplicate the findings.
-pub fn build_report<'a>(scan: &'a Scan, enabled: impl Fn(&Finding) -> bool) -> Report<'a> {
+/// Filter (rule selection and configured severity, inline suppressions, the baseline), sort and
+/// deduplicate the findings. `level` gives a finding's severity for its path, `None` when its
+/// rule is off there.
+pub fn build_report<'a>(
+    scan: &'a Scan,
+    level: impl Fn(&Finding, &str) -> Option<Severity>,
+    mut baseline: Option<Baseline>,
+) -> Report<'a> {
     let mut suppressed = 0;
-    let mut findings: Vec<&Finding> = Vec::new();
-    for f in scan.findings.iter().filter(|f| enabled(f)) {
+    let mut findings: Vec<Finding> = Vec::new();
+    for f in &scan.findings {
         let src = scan.files.get(f.at.file);
+        let Some(severity) = level(f, src.map(|s| s.display.as_str()).unwrap_or("")) else { continue };
         if src.is_some_and(|s| crate::suppress::is_suppressed(f, s)) {
             suppressed += 1;
         } else {
-            findings.push(f);
+            findings.push(Finding { severity, ..f.clone() });
         }
     }
     findings.sort_by(|a, b| {
@@ -287,7 +346,17 @@ pub fn build_report<'a>(scan: &'a Scan, enabled: impl Fn(&Finding) -> bool) -> R
         ))
     });
     findings.dedup_by(|a, b| a.code == b.code && a.at == b.at);
-    Report { scan, findings, suppressed }
+    let mut baselined = 0;
+    if let Some(b) = baseline.as_mut() {
+        findings.retain(|f| {
+            let path = scan.files.get(f.at.file).map(|s| s.display.as_str()).unwrap_or("");
+            let e = Entry { code: f.code.to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) };
+            let known = b.take(&e);
+            baselined += usize::from(known);
+            !known
+        });
+    }
+    Report { scan, findings, suppressed, baselined }
 }
 
 fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), UsageError> {
@@ -303,9 +372,10 @@ fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), UsageE
     }
 }
 
-fn inventory(args: InventoryArgs, policy: &Policy) -> Result<ExitCode, UsageError> {
+fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
     let opts = scan_options(&args.scan)?;
-    let scan = scan::run(&opts, policy);
+    let extended = run_policy(&opts, policy)?;
+    let scan = scan::run(&opts, extended.as_ref().unwrap_or(policy));
     for w in &scan.warnings {
         eprintln!("tokenwise: warning: {}", crate::literal::mask(w));
     }

@@ -6,8 +6,10 @@
 //! [`cli`] is the command line.
 
 pub mod advise;
+pub mod baseline;
 pub mod classify;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod extract;
 pub mod inventory;

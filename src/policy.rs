@@ -1,5 +1,6 @@
 //! The policy data of `rules/dbt-cloud.yml`, embedded in the binary and read once.
 
+use crate::config::PathGlobs;
 use crate::model::Severity;
 use crate::parse::yaml;
 use crate::tree::Node;
@@ -54,13 +55,61 @@ pub struct Signals {
     pub user_context_resources: Vec<String>,
     pub dev_segments: Vec<String>,
     /// Extra path globs (from config) marking production, dev and partner files.
-    pub production_globs: Vec<String>,
-    pub dev_globs: Vec<String>,
-    pub partner_globs: Vec<String>,
+    pub production_globs: PathGlobs,
+    pub dev_globs: PathGlobs,
+    pub partner_globs: PathGlobs,
     pub broad_permissions: Vec<String>,
     pub write_permissions: Vec<String>,
     pub narrow_permissions: Vec<String>,
     pub partners: Vec<Partner>,
+    /// Orchestrators, deployed apps, developer files, Semantic Layer and Pulumi signals.
+    pub ecosystems: Ecosystems,
+}
+
+/// An orchestrator: the words that name it and the dbt Cloud APIs of its Python package.
+#[derive(Debug, Clone)]
+pub struct Orchestrator {
+    pub name: String,
+    /// Words in image, service, chart and path names.
+    pub keywords: Vec<String>,
+    /// Folder names that hold its code (`dags`).
+    pub paths: Vec<String>,
+    /// Python modules whose import marks its code.
+    pub imports: Vec<String>,
+    /// Classes and functions that take a dbt Cloud token (lowercase).
+    pub calls: Vec<String>,
+    /// Calls that take a dbt Cloud token only with a dbt Cloud `conn_type`.
+    pub typed_calls: Vec<String>,
+    pub token_args: Vec<String>,
+    /// Arguments naming a stored connection that holds the token.
+    pub connection_args: Vec<String>,
+    /// Classes whose `.load("name")` reads a stored credentials block.
+    pub block_loads: Vec<String>,
+}
+
+/// Signals of the ecosystems beyond Terraform and CI, all from `rules/dbt-cloud.yml`.
+#[derive(Debug, Clone, Default)]
+pub struct Ecosystems {
+    pub orchestrators: Vec<Orchestrator>,
+    pub airflow_conn_types: Vec<String>,
+    pub airflow_conn_prefix: String,
+    pub airflow_settings_files: Vec<String>,
+    pub agent_keywords: Vec<String>,
+    pub workload_kinds: Vec<String>,
+    pub deployed_segments: Vec<String>,
+    pub local_env_files: Vec<String>,
+    pub compose_files: Vec<String>,
+    pub compose_dev_words: Vec<String>,
+    pub helm_values_files: Vec<String>,
+    pub mcp_configs: Vec<String>,
+    pub mcp_server_keys: Vec<String>,
+    pub jdbc_prefix: String,
+    pub jdbc_token_params: Vec<String>,
+    /// BI file extension → the partner integration its connections belong to.
+    pub bi_files: Vec<(String, String)>,
+    pub pulumi_files: Vec<String>,
+    pub pulumi_service_token_types: Vec<String>,
+    pub pulumi_provider_token_keys: Vec<String>,
 }
 
 /// The whole embedded policy.
@@ -121,9 +170,9 @@ fn load(text: &str) -> Result<Policy, String> {
         provider_default_names: list(tf, "default_local_names"),
         user_context_resources: list(tf, "user_context_resources"),
         dev_segments: s.get("paths").map(|n| list(n, "dev_segments")).unwrap_or_default(),
-        production_globs: Vec::new(),
-        dev_globs: Vec::new(),
-        partner_globs: Vec::new(),
+        production_globs: PathGlobs::default(),
+        dev_globs: PathGlobs::default(),
+        partner_globs: PathGlobs::default(),
         broad_permissions: list(perms, "broad"),
         write_permissions: list(perms, "write_capable"),
         narrow_permissions: list(perms, "narrow"),
@@ -140,8 +189,62 @@ fn load(text: &str) -> Result<Policy, String> {
                     .collect()
             })
             .unwrap_or_default(),
+        ecosystems: ecosystems(s),
     };
     Ok(Policy { rules, signals, examples: s.clone() })
+}
+
+fn ecosystems(s: &Node) -> Ecosystems {
+    let empty = Node { kind: crate::tree::NodeKind::Alias, span: Default::default() };
+    let orch = s.get("orchestrators").unwrap_or(&empty);
+    let dep = s.get("deployments").unwrap_or(&empty);
+    let dev = s.get("developer_files").unwrap_or(&empty);
+    let sl = s.get("semantic_layer").unwrap_or(&empty);
+    let pulumi = s.get("pulumi").unwrap_or(&empty);
+    let text = |n: &Node, key: &str| n.get(key).and_then(Node::as_str).unwrap_or("").to_owned();
+    Ecosystems {
+        orchestrators: orch
+            .get("list")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .map(|o| Orchestrator {
+                name: text(o, "name"),
+                keywords: list(o, "keywords"),
+                paths: list(o, "paths"),
+                imports: list(o, "imports"),
+                calls: list(o, "calls"),
+                typed_calls: list(o, "typed_calls"),
+                token_args: list(o, "token_args"),
+                connection_args: list(o, "connection_args"),
+                block_loads: list(o, "block_loads"),
+            })
+            .collect(),
+        airflow_conn_types: list(orch, "airflow_conn_types"),
+        airflow_conn_prefix: text(orch, "airflow_conn_prefix"),
+        airflow_settings_files: list(orch, "airflow_settings_files"),
+        agent_keywords: list(dep, "agent_keywords"),
+        workload_kinds: list(dep, "workload_kinds"),
+        deployed_segments: list(dep, "deployed_segments"),
+        local_env_files: list(dep, "local_env_files"),
+        compose_files: list(dep, "compose_files"),
+        compose_dev_words: list(dep, "compose_dev_words"),
+        helm_values_files: list(dep, "helm_values_files"),
+        mcp_configs: list(dev, "mcp_configs"),
+        mcp_server_keys: list(dev, "mcp_server_keys"),
+        jdbc_prefix: text(sl, "jdbc_prefix").to_lowercase(),
+        jdbc_token_params: list(sl, "token_params"),
+        bi_files: sl
+            .get("bi_files")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .map(|b| (text(b, "extension").to_lowercase(), text(b, "partner")))
+            .collect(),
+        pulumi_files: list(pulumi, "files"),
+        pulumi_service_token_types: list(pulumi, "service_token_types"),
+        pulumi_provider_token_keys: list(pulumi, "provider_token_keys"),
+    }
 }
 
 fn rule(n: &Node) -> Result<RuleMeta, String> {

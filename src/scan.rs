@@ -26,6 +26,8 @@ pub struct Options {
     pub max_parse_bytes: u64,
     /// One file given on stdin: (name to classify it as, content).
     pub stdin: Option<(String, Vec<u8>)>,
+    /// The run's `.tokenwise.yml` files: their `exclude` globs drop files before they are read.
+    pub config: std::sync::Arc<crate::config::Settings>,
 }
 
 /// Everything a scan found.
@@ -49,6 +51,7 @@ const SNIFF: usize = 8192;
 
 pub fn run(opts: &Options, policy: &Policy) -> Scan {
     let (mut files, files_scanned, warnings) = match &opts.stdin {
+        Some((name, _)) if opts.config.is_excluded(Path::new(name)) => (Vec::new(), 0, Vec::new()),
         Some((name, bytes)) => {
             let display = display_path(Path::new(name), std::env::current_dir().ok().as_deref());
             (vec![SourceFile::new(PathBuf::from(name), display, bytes.clone())], 1, Vec::new())
@@ -62,13 +65,25 @@ pub fn run(opts: &Options, policy: &Policy) -> Scan {
     let uses = resolve::resolve(&files, &mut facts, policy);
     let uses: Vec<ClassifiedUse> = uses
         .into_iter()
-        .map(|u| {
+        .map(|mut u| {
+            configured_path_hint(&mut u, &files, policy);
             let class = classify(&u);
             ClassifiedUse { usage: u, class }
         })
         .collect();
     let findings = rules::run(&rules::Input { files: &files, facts: &facts, uses: &uses, policy });
     Scan { files, facts, uses, findings, files_scanned, warnings }
+}
+
+/// A use in a file the project's `classify:` globs name gets that workflow as a hint, whatever
+/// its extractor (Terraform and scripts already weigh it against their own path guesses).
+fn configured_path_hint(u: &mut crate::model::TokenUse, files: &[SourceFile], policy: &Policy) {
+    let Some(src) = files.get(u.at.file) else { return };
+    if let Some(h) = crate::classify::names::configured_path(&src.display, &policy.signals)
+        && !u.workflow_hints.contains(&h)
+    {
+        u.workflow_hints.push(h);
+    }
 }
 
 /// Walk and read in one pass: each walker thread reads the files it finds and keeps only those
@@ -83,6 +98,9 @@ fn read_all(opts: &Options) -> (Vec<SourceFile>, usize, Vec<String>) {
         let (seen, kept, problems, cwd) = (&seen, &kept, &problems, cwd.as_deref());
         let mut buf = Vec::new();
         Box::new(move |path: &Path| {
+            if opts.config.is_excluded(path) {
+                return;
+            }
             seen.fetch_add(1, Ordering::Relaxed);
             match read_one(path, &mut buf) {
                 Ok(true) => {

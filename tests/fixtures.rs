@@ -38,6 +38,19 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "parse-ok",
         "unknown-type",
         "suppressed",
+        "config-production-paths-service",
+        "config-dev-paths-pat",
+        "config-partner-paths-service",
+        "config-rules-off",
+        "config-exclude",
+        "config-names-service",
+        "config-rule-pack-partner-narrow",
+        "gitlab-ci-service",
+        "azure-pipelines-service",
+        "circleci-service",
+        "bitbucket-service",
+        "jenkins-service",
+        "gha-reusable-service",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -55,6 +68,18 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("tf-prod-pat-via-local", "TW101"),
         ("tf-managed-ci-secret-pat", "TW101"),
         ("postman-collection-user-endpoint-service", "TW104"),
+        ("config-production-paths-pat", "TW101"),
+        ("config-dev-paths-service", "TW105"),
+        ("config-partner-paths-pat", "TW102"),
+        ("config-per-path", "TW101"),
+        ("config-names-pat", "TW101"),
+        ("config-rule-pack-partner-admin", "TW301"),
+        ("gitlab-ci-pat", "TW101"),
+        ("azure-pipelines-pat", "TW101"),
+        ("circleci-pat", "TW101"),
+        ("bitbucket-pat", "TW101"),
+        ("jenkins-pat", "TW101"),
+        ("gha-reusable-pat", "TW101"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

@@ -1,6 +1,6 @@
 //! Reading names, descriptions and paths: is this a dbt Cloud token, and of which type?
 
-use crate::model::TokenType;
+use crate::model::{Confidence, Evidence, TokenType, Workflow, WorkflowHint};
 use crate::policy::{Partner, Signals};
 
 /// The lowercase words of an identifier: split on `_`, `-`, `.`, spaces and case changes.
@@ -109,6 +109,24 @@ pub fn dev_segment(path: &str, s: &Signals) -> Option<String> {
     let file = segments.last().copied().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
     words(stem).into_iter().find(|w| s.dev_segments.iter().any(|d| d == w))
+}
+
+/// The workflow the project's own path globs (`classify:` in `.tokenwise.yml`) give a file.
+/// A project's word beats the path heuristics; among its globs the most specific workflow wins
+/// (partner over dev over production), as in the classification.
+pub fn configured_path(path: &str, s: &Signals) -> Option<WorkflowHint> {
+    let groups = [
+        (&s.partner_globs, Workflow::PartnerIntegration, "a partner integration"),
+        (&s.dev_globs, Workflow::DevScript, "developmental work"),
+        (&s.production_globs, Workflow::Production, "production"),
+    ];
+    groups.into_iter().find_map(|(globs, workflow, what)| {
+        globs.matching(path).map(|(pattern, origin)| WorkflowHint {
+            workflow,
+            confidence: Confidence::Medium,
+            evidence: Evidence::new(format!("path matches `{pattern}` ({origin}): {what}")),
+        })
+    })
 }
 
 /// The partner integration a name or text mentions, by whole word.

@@ -1,10 +1,18 @@
 //! Extraction: from one parsed file to the token uses it contains, one extractor per ecosystem.
 
+pub mod azure_pipelines;
+pub mod bitbucket_pipelines;
+pub mod ci;
+pub mod circleci;
 pub mod cloud_cli;
 pub mod github_actions;
+pub mod gitlab_ci;
+pub mod jenkins;
+pub mod orchestrator;
 pub mod postman;
 pub mod script;
 pub mod terraform;
+pub mod values;
 
 use crate::kind::FileKind;
 use crate::literal::{self, Literal};
@@ -55,7 +63,13 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
             }
             Err(e) => facts.parse_error = Some(e),
         },
-        FileKind::GithubActions | FileKind::CloudCli | FileKind::Yaml => match yaml::parse(&ctx.src.text) {
+        FileKind::GithubActions
+        | FileKind::CloudCli
+        | FileKind::Yaml
+        | FileKind::GitlabCi
+        | FileKind::AzurePipelines
+        | FileKind::CircleCi
+        | FileKind::BitbucketPipelines => match yaml::parse(&ctx.src.text) {
             Ok(docs) => facts.uses = yaml_uses(ctx, kind, &docs),
             Err(e) => {
                 // A workflow that does not parse still runs nowhere, but its secrets are still
@@ -74,6 +88,7 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
             Err(_) => {}
         },
         FileKind::Script => facts.uses = script::extract(ctx, &facts.literals),
+        FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
         FileKind::Other => {}
     }
     facts
@@ -91,6 +106,13 @@ fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
         match kind {
             FileKind::GithubActions => uses.extend(github_actions::extract(ctx, doc)),
             FileKind::CloudCli => uses.extend(cloud_cli::extract(ctx, doc)),
+            FileKind::GitlabCi => uses.extend(gitlab_ci::extract(ctx, doc)),
+            FileKind::AzurePipelines => uses.extend(azure_pipelines::extract(ctx, doc)),
+            FileKind::CircleCi => uses.extend(circleci::extract(ctx, doc)),
+            FileKind::BitbucketPipelines => uses.extend(bitbucket_pipelines::extract(ctx, doc)),
+            FileKind::Yaml if gitlab_ci::is_included_file(&ctx.src.display, doc) => {
+                uses.extend(gitlab_ci::extract(ctx, doc))
+            }
             _ => {}
         }
     }

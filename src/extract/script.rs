@@ -1,9 +1,9 @@
-//! Shell, Python, JavaScript, `.env` files and other code read as text: environment variables
-//! that carry dbt Cloud tokens, literal tokens, and the dbt Cloud endpoints the code calls.
+//! Shell, Python, JavaScript and other code read as text: environment variables that carry dbt
+//! Cloud tokens, literal tokens, and the dbt Cloud endpoints the code calls.
 
 use super::Ctx;
 use super::github_actions::literal_evidence;
-use crate::classify::names::{dev_segment, is_dbt_token_name, type_from_name};
+use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, type_from_name};
 use crate::literal::{self, Literal};
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow, WorkflowHint};
 use regex::Regex;
@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 /// Reads of a named value: `$X`, `${X}`, `os.environ["X"]`, `getenv("X")`, `process.env.X`,
 /// `ENV["X"]`, `$env:X`, `env.X`, and `X=` assignments.
-fn name_pattern() -> &'static Regex {
+pub(crate) fn name_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
@@ -70,7 +70,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
 }
 
 /// The workflow evidence of a whole script: user-context endpoints it calls, orchestrator
-/// code, CI files, local `.env` files, developmental paths.
+/// code, CI files, developmental paths.
 fn file_workflow(ctx: &Ctx) -> Vec<WorkflowHint> {
     let signals = &ctx.policy.signals;
     let text = &ctx.src.text;
@@ -88,24 +88,30 @@ fn file_workflow(ctx: &Ctx) -> Vec<WorkflowHint> {
             ),
         );
     }
-    if file.starts_with("jenkinsfile") {
+    // The project's own path globs say what the file is, over every guess from its name.
+    if let Some(h) = configured_path(path, signals) {
+        push(h.workflow, h.confidence, h.evidence);
+    } else if file.starts_with("jenkinsfile") {
         push(
             Workflow::Production,
             Confidence::High,
             Evidence::new("Jenkins pipeline runs without a person (CI/CD automation)"),
         );
-    } else if let Some(orch) = orchestrator(path, text) {
+    } else if let Some(orch) = super::orchestrator::file_orchestrator(path, text, signals) {
         push(
             Workflow::Production,
             Confidence::High,
-            Evidence::new(format!("{orch} code runs on a schedule without a person (orchestrator)")),
+            Evidence::new(format!("{} code runs on a schedule without a person (orchestrator)", orch.name)),
         );
-    } else if file.starts_with(".env") || file.ends_with(".env") {
-        push(
-            Workflow::DevScript,
-            Confidence::Medium,
-            Evidence::new(format!("`{file}` is a local environment file for development")),
-        );
+        // A staging deployment or a test of orchestrator code is developmental, as staging
+        // Terraform is.
+        if let Some(seg) = dev_segment(path, signals) {
+            push(
+                Workflow::DevScript,
+                Confidence::Low,
+                Evidence::new(format!("path segment `{seg}` marks developmental work")),
+            );
+        }
     } else if let Some(seg) = dev_segment(path, signals) {
         push(
             Workflow::DevScript,
@@ -114,20 +120,6 @@ fn file_workflow(ctx: &Ctx) -> Vec<WorkflowHint> {
         );
     }
     hints
-}
-
-fn orchestrator(path: &str, text: &str) -> Option<&'static str> {
-    let in_dags = path.split('/').any(|s| s == "dags");
-    if in_dags || text.contains("from airflow") || text.contains("import airflow") {
-        return Some("Airflow DAG");
-    }
-    if text.contains("import dagster") || text.contains("from dagster") {
-        return Some("Dagster");
-    }
-    if text.contains("from prefect") || text.contains("import prefect") {
-        return Some("Prefect flow");
-    }
-    None
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ struct Summary {
     token_uses: usize,
     findings: usize,
     suppressed: usize,
+    baselined: usize,
     by_severity: BTreeMap<&'static str, usize>,
 }
 
@@ -77,6 +78,7 @@ pub fn render(r: &Report) -> String {
             token_uses: r.token_uses(),
             findings: r.findings.len(),
             suppressed: r.suppressed,
+            baselined: r.baselined,
             by_severity: r.by_severity(),
         },
     };

@@ -14,11 +14,14 @@ use crate::source::SourceFile;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// The findings to print, already filtered and in report order.
+/// The findings to print, already filtered, with their configured severities, in report order.
 pub struct Report<'a> {
     pub scan: &'a Scan,
-    pub findings: Vec<&'a Finding>,
+    pub findings: Vec<Finding>,
+    /// Findings silenced by an inline `tokenwise: ignore[…]` comment.
     pub suppressed: usize,
+    /// Findings recorded in the `--baseline` file.
+    pub baselined: usize,
 }
 
 /// A finding's place in line/column terms (1-based; columns count characters).
@@ -81,14 +84,21 @@ impl<'a> Report<'a> {
         if self.suppressed > 0 {
             s.push_str(&format!(" {} suppressed.", self.suppressed));
         }
+        if self.baselined > 0 {
+            s.push_str(&format!(" {} in the baseline.", self.baselined));
+        }
         s
     }
 }
 
-/// A finding's stable fingerprint: a hash of its content key (rule, path, reference or literal
-/// hash, context), so it survives moved lines and changes with the token or its use.
+/// A finding's stable fingerprint: a hash of its path and content key (rule, reference or
+/// literal hash, context), so it survives moved lines and changes with the token or its use.
 pub fn fingerprint(f: &Finding, path: &str) -> String {
-    let _ = path;
-    let digest = Sha256::digest(f.fingerprint_key.as_bytes());
+    fingerprint_of(&format!("{path}\u{1f}{}", f.fingerprint_key))
+}
+
+/// The first 128 bits of a SHA-256, in hex.
+pub fn fingerprint_of(content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }

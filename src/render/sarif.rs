@@ -2,7 +2,7 @@
 
 use super::{Report, fingerprint};
 use crate::literal::mask;
-use crate::model::Severity;
+use crate::model::{Finding, Severity};
 use crate::policy::builtin;
 use serde_json::{Value, json};
 
@@ -12,6 +12,28 @@ fn level(s: Severity) -> &'static str {
         Severity::Warning => "warning",
         Severity::Note => "note",
     }
+}
+
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "8.0",
+        Severity::Warning => "5.0",
+        Severity::Note => "2.0",
+    }
+}
+
+/// A result's property bag: classification and evidence, leaving out what a rule does not decide.
+fn properties(f: &Finding) -> Value {
+    let mut p = serde_json::Map::new();
+    if let Some(w) = f.workflow {
+        p.insert("workflow".into(), w.as_str().into());
+    }
+    if let Some(t) = f.token_type {
+        p.insert("token_type".into(), t.as_str().into());
+    }
+    p.insert("confidence".into(), f.confidence.as_str().into());
+    p.insert("evidence".into(), f.evidence.iter().map(|e| Value::from(e.text.clone())).collect());
+    Value::Object(p)
 }
 
 /// A relative path as a URI reference: `/` kept, everything outside the unreserved set
@@ -42,6 +64,11 @@ pub fn render(r: &Report) -> String {
                 "help": {"text": m.explanation, "markdown": m.explanation},
                 "helpUri": m.reference,
                 "defaultConfiguration": {"level": level(m.severity), "enabled": m.default_enabled},
+                // GitHub code scanning ranks security alerts by `security-severity` (0-10).
+                "properties": {
+                    "tags": ["security"],
+                    "security-severity": security_severity(m.severity),
+                },
             })
         })
         .collect();
@@ -69,12 +96,7 @@ pub fn render(r: &Report) -> String {
                     }
                 }],
                 "partialFingerprints": {"tokenwise/v1": fingerprint(f, path)},
-                "properties": {
-                    "workflow": f.workflow.map(|w| w.as_str()),
-                    "token_type": f.token_type.map(|t| t.as_str()),
-                    "confidence": f.confidence.as_str(),
-                    "evidence": f.evidence.iter().map(|e| e.text.clone()).collect::<Vec<_>>(),
-                },
+                "properties": properties(f),
             })
         })
         .collect();

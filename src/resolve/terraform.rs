@@ -1,7 +1,7 @@
 //! Terraform across files and modules: which provider a token feeds, what that provider is used
 //! for, what a variable's definition says, and where a module input leads.
 
-use crate::classify::names::{dev_segment, partner_in, type_from_description, type_from_name, user_context_purpose};
+use crate::classify::names::{configured_path, dev_segment, partner_in, type_from_description, type_from_name, user_context_purpose};
 use crate::extract::FileFacts;
 use crate::extract::terraform::{TfExpr, TfFile, TfVariable, local_refs, service_token_refs, var_refs};
 use crate::literal;
@@ -121,6 +121,9 @@ impl<'a> Index<'a> {
     /// The base workflow of Terraform at `path`: developmental if the path says so, else
     /// production.
     fn base_workflow(&self, path: &str) -> WorkflowHint {
+        if let Some(h) = configured_path(path, &self.policy.signals) {
+            return h;
+        }
         match dev_segment(path, &self.policy.signals) {
             Some(seg) => WorkflowHint {
                 workflow: Workflow::DevScript,

@@ -1,0 +1,108 @@
+//! Baselines: the fingerprints of known findings, so a project can adopt tokenwise and fail only
+//! on new findings. The file holds rule codes, paths and content hashes, never a token.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Version of the baseline file format.
+pub const VERSION: u32 = 1;
+
+/// One recorded finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub code: String,
+    pub path: String,
+    pub fingerprint: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    version: u32,
+    fingerprints: Vec<Entry>,
+}
+
+/// The recorded findings, counted: two identical findings need two entries, so a second copy
+/// of a known problem is still new.
+#[derive(Debug, Default)]
+pub struct Baseline {
+    counts: BTreeMap<Entry, usize>,
+}
+
+impl Baseline {
+    pub fn read(path: &Path) -> Result<Baseline, String> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                format!("baseline `{shown}` does not exist; create it with `--write-baseline {shown}`")
+            }
+            _ => format!("cannot read baseline `{shown}`: {e}"),
+        })?;
+        let file: File =
+            serde_json::from_str(&text).map_err(|e| format!("baseline `{shown}` is not a tokenwise baseline: {e}"))?;
+        if file.version != VERSION {
+            return Err(format!("baseline `{shown}` has version {}; this tokenwise reads version {VERSION}", file.version));
+        }
+        let mut counts = BTreeMap::new();
+        for e in file.fingerprints {
+            *counts.entry(e).or_insert(0) += 1;
+        }
+        Ok(Baseline { counts })
+    }
+
+    /// Whether `e` is recorded; each recorded entry covers one finding.
+    pub fn take(&mut self, e: &Entry) -> bool {
+        match self.counts.get_mut(e) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The baseline file for `entries`, sorted by path so it diffs cleanly.
+pub fn render(mut entries: Vec<Entry>) -> String {
+    entries.sort_by(|a, b| (&a.path, &a.code, &a.fingerprint).cmp(&(&b.path, &b.code, &b.fingerprint)));
+    let file = File { version: VERSION, fingerprints: entries };
+    let text = serde_json::to_string_pretty(&file).unwrap_or_default();
+    format!("{text}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(code: &str, fp: &str) -> Entry {
+        Entry { code: code.into(), path: "ci.yml".into(), fingerprint: fp.into() }
+    }
+
+    #[test]
+    fn round_trips_sorted_and_counts_duplicates() {
+        let text = render(vec![entry("TW201", "b"), entry("TW101", "a"), entry("TW101", "a")]);
+        assert!(text.find("TW101").unwrap_or(usize::MAX) < text.find("TW201").unwrap_or(0));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let mut b = Baseline::read(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(b.take(&entry("TW101", "a")));
+        assert!(b.take(&entry("TW101", "a")));
+        assert!(!b.take(&entry("TW101", "a")), "a third copy is new");
+        assert!(!b.take(&entry("TW201", "c")));
+    }
+
+    #[test]
+    fn rejects_other_files_clearly() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, "{\"version\": 2, \"fingerprints\": []}").unwrap_or_else(|e| panic!("{e}"));
+        assert!(Baseline::read(&path).err().unwrap_or_default().contains("version 2"));
+        std::fs::write(&path, "[]").unwrap_or_else(|e| panic!("{e}"));
+        assert!(Baseline::read(&path).err().unwrap_or_default().contains("is not a tokenwise baseline"));
+        let missing = Baseline::read(&dir.path().join("nope.json")).err().unwrap_or_default();
+        assert!(missing.contains("--write-baseline"), "{missing}");
+    }
+}

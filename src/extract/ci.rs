@@ -1,0 +1,551 @@
+//! What the CI/CD extractors share: variable references in pipeline text, and the token uses
+//! a pipeline's variables, secret stores and scripts make.
+//!
+//! Each CI extractor (GitLab CI, Azure Pipelines, CircleCI, Bitbucket Pipelines, Jenkins) reads
+//! its file's structure into [`Scope`]s (the pipeline, its jobs) and [`Item`]s (variable
+//! entries, scripts, named secret sources); [`uses`] turns them into token uses. A token is
+//! reported once, at the reference whose name or value says its type: a variable defined in
+//! the file from a secret is judged at its definition, not again where a script reads it.
+
+use super::Ctx;
+use super::github_actions::literal_evidence;
+use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
+use crate::literal;
+use crate::model::{Confidence, Evidence, TokenType, TokenUse, TypeHint, TypeSource, Workflow};
+use crate::tree::{Node, NodeKind, Span};
+use regex::Regex;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// How a CI system writes a reference to a variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// `$X`, `${X}`, `$env:X`: shell scripts (GitLab CI, CircleCI, Bitbucket Pipelines).
+    Shell,
+    /// The shell forms plus `$(X)` macros and `variables.X` / `variables['X']` expressions.
+    Azure,
+    /// The shell forms plus `env.X` and `params.X` (Jenkins pipelines).
+    Groovy,
+}
+
+/// A reference to a variable: its name and the span of the whole reference (`${X}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VarRef {
+    pub name: String,
+    pub span: Span,
+}
+
+const SHELL: &str = r"\$env:([A-Za-z_][A-Za-z0-9_]*)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}?|\$([A-Za-z_][A-Za-z0-9_]*)";
+
+fn dialect_re(d: Dialect) -> &'static Regex {
+    static RES: OnceLock<[Regex; 3]> = OnceLock::new();
+    let res = RES.get_or_init(|| {
+        let azure = format!(
+            r"\$\(([A-Za-z_][A-Za-z0-9_.]*)\)|\bvariables\.([A-Za-z_][A-Za-z0-9_]*)|\bvariables\[\s*'([^']+)'\s*\]|{SHELL}"
+        );
+        let groovy = format!(
+            r"\$\{{\s*(?:env|params)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}}|\b(?:env|params)\.([A-Za-z_][A-Za-z0-9_]*)|{SHELL}"
+        );
+        [compile(SHELL), compile(&azure), compile(&groovy)]
+    });
+    match d {
+        Dialect::Shell => &res[0],
+        Dialect::Azure => &res[1],
+        Dialect::Groovy => &res[2],
+    }
+}
+
+fn compile(pattern: &str) -> Regex {
+    // The patterns are constants checked by the tests; a regex that never matches keeps the scan
+    // alive should one ever fail to compile.
+    Regex::new(pattern).or_else(|_| Regex::new("$^")).unwrap_or_else(|_| std::process::abort())
+}
+
+/// Every variable reference in `text`, with spans offset by `base`.
+pub fn refs_in(text: &str, base: usize, d: Dialect) -> Vec<VarRef> {
+    dialect_re(d)
+        .captures_iter(text)
+        .filter_map(|c| {
+            let whole = c.get(0)?;
+            let name = c.iter().skip(1).flatten().next()?;
+            Some(VarRef { name: name.as_str().to_owned(), span: Span::new(base + whole.start(), base + whole.end()) })
+        })
+        .collect()
+}
+
+/// Names compared the way CI systems map them to environment variables: Azure turns
+/// `dbt.cloud.pat` into `DBT_CLOUD_PAT`.
+fn norm(name: &str) -> String {
+    name.replace('.', "_").to_ascii_uppercase()
+}
+
+/// `NAME=value` shell assignments (`export` optional): the name and the value's span.
+fn assignments(text: &str, base: usize) -> Vec<(String, Span)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re =
+        RE.get_or_init(|| compile(r#"(?m)^[\t ]*(?:-[\t ]+)?['"]?(?:export[\t ]+)?([A-Za-z_][A-Za-z0-9_]*)=([^\n]*)"#));
+    re.captures_iter(text)
+        .filter_map(|c| {
+            let (name, value) = (c.get(1)?, c.get(2)?);
+            Some((name.as_str().to_owned(), Span::new(base + value.start(), base + value.end())))
+        })
+        .collect()
+}
+
+/// A part of a pipeline that runs together: the pipeline itself, a stage, a job, a step.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    /// How the scope is named in messages ("job `deploy`").
+    pub label: String,
+    /// Why it is production: what triggers it, where it deploys.
+    pub trigger: Evidence,
+    /// The enclosing scope; its variables and secret sources reach this one.
+    pub parent: Option<usize>,
+}
+
+/// One thing of a pipeline file that can carry a token.
+#[derive(Clone, Debug)]
+pub enum Item {
+    /// `KEY: value` of a `variables:` / `env:` / `environment:` map (or a shell assignment).
+    Entry { scope: usize, key: String, value: Span, description: Option<String>, sink: String },
+    /// A script a job runs: shell lines, an inline task input, a string in a Jenkinsfile.
+    Script { scope: usize, span: Span, sink: String },
+    /// A named secret store whose name may say the type: a CircleCI context, an Azure variable
+    /// group, a Jenkins credentials id, a GitLab Vault secret path. `key` is the variable it is
+    /// bound to, when the file says.
+    Source { scope: usize, key: Option<String>, name: String, at: Span, kind: &'static str, sink: String },
+    /// A task input, template parameter or orb parameter: a definition when its key names a
+    /// dbt token, otherwise text that may read one.
+    Input { scope: usize, key: String, value: Span, sink: String },
+}
+
+impl Item {
+    /// Sources first, then definitions, then scripts: a token is reported where it is defined.
+    fn order(&self) -> (u8, usize) {
+        match self {
+            Item::Source { at, .. } => (0, at.start),
+            Item::Entry { value, .. } => (1, value.start),
+            Item::Script { span, .. } | Item::Input { value: span, .. } => (2, span.start),
+        }
+    }
+}
+
+/// A pipeline file read into scopes and items, with how its system writes references.
+pub struct Pipeline {
+    pub dialect: Dialect,
+    /// What the system calls a variable in evidence ("CI/CD variable").
+    pub var_kind: &'static str,
+    pub scopes: Vec<Scope>,
+    pub items: Vec<Item>,
+}
+
+impl Pipeline {
+    pub fn new(dialect: Dialect, var_kind: &'static str) -> Self {
+        Pipeline { dialect, var_kind, scopes: Vec::new(), items: Vec::new() }
+    }
+
+    pub fn scope(&mut self, label: impl Into<String>, trigger: Evidence, parent: Option<usize>) -> usize {
+        self.scopes.push(Scope { label: label.into(), trigger, parent });
+        self.scopes.len() - 1
+    }
+
+    pub fn label(&self, scope: usize) -> &str {
+        self.scopes.get(scope).map(|s| s.label.as_str()).unwrap_or("the pipeline")
+    }
+
+    /// Every entry of a `KEY: value` map. A value may be a map with `value:` and `description:`
+    /// (GitLab); other non-scalar values are left alone.
+    pub fn entries(&mut self, scope: usize, map: Option<&Node>, sink: impl Fn(&str) -> String) {
+        for (k, v) in map.map(Node::entries).unwrap_or_default() {
+            let Some(key) = k.as_str() else { continue };
+            let (value, description) = match &v.kind {
+                NodeKind::Scalar { .. } => (v, None),
+                NodeKind::Map(_) => match v.get("value") {
+                    Some(val) => (val, v.get("description").and_then(Node::as_str).map(str::to_owned)),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            self.items.push(Item::Entry {
+                scope,
+                key: key.to_owned(),
+                value: value.span,
+                description,
+                sink: sink(key),
+            });
+        }
+    }
+
+    /// Every scalar of a script: a string or a list of lines (nested lists included).
+    pub fn scripts(&mut self, scope: usize, node: Option<&Node>, sink: &str) {
+        let Some(node) = node else { return };
+        match &node.kind {
+            NodeKind::Scalar { .. } => {
+                self.items.push(Item::Script { scope, span: node.span, sink: sink.to_owned() });
+            }
+            NodeKind::Seq(items) => {
+                for item in items {
+                    self.scripts(scope, Some(item), sink);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether `scope` is `ancestor` or inside it.
+    fn within(&self, scope: usize, ancestor: usize) -> bool {
+        let mut cur = Some(scope);
+        let mut steps = 0;
+        while let Some(s) = cur {
+            if s == ancestor {
+                return true;
+            }
+            steps += 1;
+            if steps > self.scopes.len() {
+                return false;
+            }
+            cur = self.scopes.get(s).and_then(|x| x.parent);
+        }
+        false
+    }
+}
+
+/// The token uses of a pipeline.
+pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
+    for item in &mut p.items {
+        if let Item::Input { scope, key, value, sink } = item {
+            let (scope, value, sink) = (*scope, *value, std::mem::take(sink));
+            *item = if is_dbt_token_name(key, &ctx.policy.signals) {
+                Item::Entry { scope, key: std::mem::take(key), value, description: None, sink }
+            } else {
+                Item::Script { scope, span: value, sink }
+            };
+        }
+    }
+    // Shell assignments in scripts define variables like a `variables:` map does.
+    let mut assigned = Vec::new();
+    for item in &p.items {
+        if let Item::Script { scope, span, sink } = item {
+            for (key, value) in assignments(ctx.text(span.start, span.end), span.start) {
+                let sink = format!("variable `{key}` set in {sink}");
+                assigned.push(Item::Entry { scope: *scope, key, value, description: None, sink });
+            }
+        }
+    }
+    p.items.extend(assigned);
+    p.items.sort_by_key(Item::order);
+
+    let mut run = Run { ctx, p: &p, defined: HashSet::new(), reported: HashSet::new(), literals: HashSet::new() };
+    run.collect_defined();
+    let mut out = Vec::new();
+    for item in &p.items {
+        match item {
+            Item::Source { scope, key, name, at, kind, sink } => {
+                run.source(*scope, key.as_deref(), name, *at, kind, sink, &mut out)
+            }
+            Item::Entry { scope, key, value, description, sink } => {
+                run.entry(*scope, key, *value, description.as_deref(), sink, &mut out)
+            }
+            Item::Script { scope, span, sink } => run.script(*scope, *span, sink, &mut out),
+            Item::Input { .. } => {}
+        }
+    }
+    out
+}
+
+struct Run<'a, 'c> {
+    ctx: &'a Ctx<'c>,
+    p: &'a Pipeline,
+    /// Variables the file itself defines from a secret or a literal (normalised names): a
+    /// script that reads one is not another use.
+    defined: HashSet<String>,
+    /// Variables already reported from a script or a definition (normalised names).
+    reported: HashSet<String>,
+    /// Literal tokens already turned into a use (by start offset).
+    literals: HashSet<usize>,
+}
+
+impl Run<'_, '_> {
+    fn collect_defined(&mut self) {
+        for item in &self.p.items {
+            match item {
+                Item::Entry { key, value, .. } => {
+                    let text = self.ctx.text(value.start, value.end);
+                    let signals = &self.ctx.policy.signals;
+                    if !refs_in(text, 0, self.p.dialect).is_empty() || !literal::find(text, signals).is_empty() {
+                        self.defined.insert(norm(key));
+                    }
+                }
+                Item::Source { key: Some(key), .. } => {
+                    self.defined.insert(norm(key));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn source(
+        &mut self,
+        scope: usize,
+        key: Option<&str>,
+        name: &str,
+        at: Span,
+        kind: &str,
+        sink: &str,
+        out: &mut Vec<TokenUse>,
+    ) {
+        let signals = &self.ctx.policy.signals;
+        if !(is_dbt_token_name(name, signals) || key.is_some_and(|k| is_dbt_token_name(k, signals))) {
+            return;
+        }
+        let mut u = TokenUse::new(self.ctx.loc(at.start, at.end), format!("{kind} `{name}`"), sink);
+        if let Some((t, hint)) = type_from_name(name, signals) {
+            u.token_type(
+                t,
+                TypeSource::Name,
+                Evidence::at(format!("{kind} `{name}` says {} (`{hint}`)", t.as_str()), u.at),
+            );
+        }
+        if let Some(k) = key {
+            key_hint(&mut u, k, name, signals);
+            self.reported.insert(norm(k));
+        }
+        let names: Vec<String> = key.map(|k| vec![k.to_owned()]).unwrap_or_default();
+        self.classify(&mut u, scope, &names, None);
+        out.push(u);
+    }
+
+    fn entry(
+        &mut self,
+        scope: usize,
+        key: &str,
+        value: Span,
+        description: Option<&str>,
+        sink: &str,
+        out: &mut Vec<TokenUse>,
+    ) {
+        let ctx = self.ctx;
+        let signals = &ctx.policy.signals;
+        let text = ctx.text(value.start, value.end);
+        let key_is_dbt = is_dbt_token_name(key, signals);
+        for r in refs_in(text, value.start, self.p.dialect) {
+            let own = norm(&r.name) == norm(key);
+            if !own && self.defined.contains(&norm(&r.name)) {
+                continue;
+            }
+            if !(key_is_dbt || is_dbt_token_name(&r.name, signals)) {
+                continue;
+            }
+            let mut u = self.ref_use(&r, sink);
+            key_hint(&mut u, key, &r.name, signals);
+            if let Some((t, phrase)) = description.and_then(|d| type_from_description(d, signals)) {
+                u.token_type(
+                    t,
+                    TypeSource::Definition,
+                    Evidence::new(format!("the description of `{key}` says {} (`{phrase}`)", t.as_str())),
+                );
+            }
+            self.inherit(&mut u, scope);
+            self.classify(&mut u, scope, &[key.to_owned(), r.name.clone()], None);
+            self.reported.insert(norm(&r.name));
+            out.push(u);
+        }
+        self.literal_uses(scope, value, sink, &[key.to_owned()], out);
+    }
+
+    fn script(&mut self, scope: usize, span: Span, sink: &str, out: &mut Vec<TokenUse>) {
+        let signals = &self.ctx.policy.signals;
+        let text = self.ctx.text(span.start, span.end);
+        for r in refs_in(text, span.start, self.p.dialect) {
+            let n = norm(&r.name);
+            if !is_dbt_token_name(&r.name, signals) || self.defined.contains(&n) || self.reported.contains(&n) {
+                continue;
+            }
+            self.reported.insert(n);
+            let mut u = self.ref_use(&r, sink);
+            self.inherit(&mut u, scope);
+            self.classify(&mut u, scope, std::slice::from_ref(&r.name), Some(span));
+            out.push(u);
+        }
+        self.literal_uses(scope, span, sink, &[], out);
+    }
+
+    /// A use at a variable reference, typed by the variable's name.
+    fn ref_use(&self, r: &VarRef, sink: &str) -> TokenUse {
+        let ctx = self.ctx;
+        let mut u = TokenUse::new(ctx.loc(r.span.start, r.span.end), ctx.text(r.span.start, r.span.end), sink);
+        if let Some((t, hint)) = type_from_name(&r.name, &ctx.policy.signals) {
+            let text = format!("{} name `{}` says {} (`{hint}`)", self.p.var_kind, r.name, t.as_str());
+            u.token_type(t, TypeSource::Name, Evidence::at(text, u.at));
+        }
+        u
+    }
+
+    fn literal_uses(&mut self, scope: usize, span: Span, sink: &str, names: &[String], out: &mut Vec<TokenUse>) {
+        let ctx = self.ctx;
+        for lit in literal::find(ctx.text(span.start, span.end), &ctx.policy.signals) {
+            let (start, end) = (span.start + lit.start, span.start + lit.end);
+            if !self.literals.insert(start) {
+                continue;
+            }
+            let mut u = TokenUse::new(ctx.loc(start, end), literal::mask_token(ctx.text(start, end)), sink);
+            u.literal = true;
+            u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, u.at));
+            self.classify(&mut u, scope, names, Some(span));
+            out.push(u);
+        }
+    }
+
+    /// A reference whose own name says no type takes the type a secret source of its scope
+    /// says (a CircleCI context `dbt-cloud-pat`), as inherited evidence: the finding stays on
+    /// the source.
+    fn inherit(&self, u: &mut TokenUse, scope: usize) {
+        if u.type_hints.iter().any(|h| h.token_type != TokenType::Unknown) {
+            return;
+        }
+        let signals = &self.ctx.policy.signals;
+        let mut said: Vec<(TokenType, Evidence)> = Vec::new();
+        for item in &self.p.items {
+            if let Item::Source { scope: s, name, at, kind, .. } = item
+                && self.p.within(scope, *s)
+                && let Some((t, hint)) = type_from_name(name, signals)
+            {
+                let text = format!("{kind} `{name}` of {} says {} (`{hint}`)", self.p.label(*s), t.as_str());
+                said.push((t, Evidence::at(text, self.ctx.loc(at.start, at.end))));
+            }
+        }
+        let Some((first, _)) = said.first() else { return };
+        if said.iter().all(|(t, _)| t == first) {
+            let (token_type, evidence) = said.swap_remove(0);
+            u.type_hints.push(TypeHint { token_type, source: TypeSource::Name, evidence, inherited: true });
+        }
+    }
+
+    /// Production, from the scope's triggers; user-context when a script of the scope sends one
+    /// of `names` (or, with `here`, the script at hand) to a user-context endpoint.
+    fn classify(&self, u: &mut TokenUse, scope: usize, names: &[String], here: Option<Span>) {
+        let trigger = self.p.scopes.get(scope).map(|s| s.trigger.clone()).unwrap_or_else(|| Evidence::new(""));
+        u.workflow(Workflow::Production, Confidence::High, trigger);
+        let wanted: Vec<String> = names.iter().map(|n| norm(n)).collect();
+        // A secret source bound to no variable name is sent wherever a script reads a dbt token.
+        let any_dbt = names.is_empty() && here.is_none();
+        for item in &self.p.items {
+            let Item::Script { scope: s, span, .. } = item else { continue };
+            if !self.p.within(*s, scope) && !self.p.within(scope, *s) {
+                continue;
+            }
+            let text = self.ctx.text(span.start, span.end);
+            let sends = here == Some(*span)
+                || refs_in(text, 0, self.p.dialect).iter().any(|r| {
+                    let n = norm(&r.name);
+                    if any_dbt {
+                        !self.defined.contains(&n) && is_dbt_token_name(&r.name, &self.ctx.policy.signals)
+                    } else {
+                        wanted.contains(&n)
+                    }
+                });
+            if !sends {
+                continue;
+            }
+            if let Some(m) = self.ctx.policy.signals.user_endpoints.find(text) {
+                let at = self.ctx.loc(span.start + m.start(), span.start + m.end());
+                u.workflow(
+                    Workflow::UserContextEndpoint,
+                    Confidence::High,
+                    Evidence::at(format!("sent to the user-context endpoint `{}`", m.as_str()), at),
+                );
+                return;
+            }
+        }
+    }
+}
+
+/// The type the variable a reference is bound to says, when it differs from the reference.
+fn key_hint(u: &mut TokenUse, key: &str, name: &str, signals: &crate::policy::Signals) {
+    if norm(key) == norm(name) {
+        return;
+    }
+    if let Some((t, hint)) = type_from_name(key, signals) {
+        // First, so that the reference's own name speaks when both say a type.
+        let evidence = Evidence::new(format!("name `{key}` says {} (`{hint}`)", t.as_str()));
+        u.type_hints.insert(0, TypeHint { token_type: t, source: TypeSource::Name, evidence, inherited: false });
+    }
+}
+
+/// "`main`, `release/*`": a list of names for evidence.
+pub fn ticked(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// Push `part` unless already there.
+pub fn add(parts: &mut Vec<String>, part: impl Into<String>) {
+    let part = part.into();
+    if !parts.contains(&part) {
+        parts.push(part);
+    }
+}
+
+/// "`system` `what` runs on a, b (CI/CD automation)", or runs without a person when no trigger
+/// is known.
+pub fn trigger_evidence(what: &str, parts: &[String], environment: Option<(&str, &str)>) -> Evidence {
+    let mut text = if parts.is_empty() {
+        format!("{what} runs without a person (CI/CD automation)")
+    } else {
+        format!("{what} runs on {} (CI/CD automation)", parts.join(", "))
+    };
+    if let Some((who, env)) = environment {
+        text.push_str(&format!("; {who} deploys to environment `{env}`"));
+    }
+    Evidence::new(text)
+}
+
+/// The scalar strings of a node: itself, or the items of a list.
+pub fn strings(node: Option<&Node>) -> Vec<String> {
+    match node.map(|n| &n.kind) {
+        Some(NodeKind::Scalar { value, .. }) => vec![value.clone()],
+        Some(NodeKind::Seq(items)) => items.iter().filter_map(Node::as_str).map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str, d: Dialect) -> Vec<String> {
+        refs_in(text, 0, d).into_iter().map(|r| r.name).collect()
+    }
+
+    #[test]
+    fn references_in_every_dialect() {
+        assert_eq!(names("curl -H \"Token $DBT_PAT\" ${DBT_HOST}/x", Dialect::Shell), ["DBT_PAT", "DBT_HOST"]);
+        assert_eq!(names("$env:DBT_TOKEN", Dialect::Shell), ["DBT_TOKEN"]);
+        assert_eq!(names("echo $(date)", Dialect::Shell), Vec::<String>::new());
+        assert_eq!(names("$(dbt.cloud.pat) ${{ variables.DBT_SVC }}", Dialect::Azure), ["dbt.cloud.pat", "DBT_SVC"]);
+        assert_eq!(names("variables['dbtPat']", Dialect::Azure), ["dbtPat"]);
+        assert_eq!(names("\"Token ${env.DBT_TOKEN}\" params.DBT_PAT", Dialect::Groovy), ["DBT_TOKEN", "DBT_PAT"]);
+    }
+
+    #[test]
+    fn reference_spans_cover_the_braces() {
+        let r = refs_in("x ${DBT_PAT} y", 10, Dialect::Shell);
+        assert_eq!(r[0].span, Span::new(12, 22));
+        let r = refs_in("$(DBT_PAT)", 0, Dialect::Azure);
+        assert_eq!(r[0].span, Span::new(0, 10));
+    }
+
+    #[test]
+    fn shell_assignments() {
+        let a = assignments("export DBT_TOKEN=$DBT_CLOUD_PAT\n  X=1\necho A=b", 0);
+        let keys: Vec<&str> = a.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["DBT_TOKEN", "X"]);
+        assert_eq!(a[0].1, Span::new(17, 31));
+        assert_eq!(assignments("- 'export DBT_TOKEN=$P'", 0)[0].0, "DBT_TOKEN");
+    }
+
+    #[test]
+    fn azure_names_match_their_environment_form() {
+        assert_eq!(norm("dbt.cloud.pat"), "DBT_CLOUD_PAT");
+    }
+}

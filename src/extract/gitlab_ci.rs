@@ -1,0 +1,307 @@
+//! GitLab CI pipelines (`.gitlab-ci.yml` and the files it includes): CI/CD variables that carry
+//! dbt Cloud tokens into `variables:`, `secrets:` and job scripts.
+
+use super::Ctx;
+use super::ci::{self, Dialect, Item, Pipeline, add, strings, ticked, trigger_evidence};
+use crate::model::TokenUse;
+use crate::tree::{Node, NodeKind};
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Top-level keys that configure the pipeline rather than name a job.
+const GLOBAL_KEYS: [&str; 12] = [
+    "stages",
+    "variables",
+    "include",
+    "default",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+    "types",
+    "spec",
+];
+
+/// Job keywords besides `script:`: a map with `script:` and one of these is a GitLab job.
+const JOB_KEYS: [&str; 20] = [
+    "stage",
+    "image",
+    "rules",
+    "only",
+    "except",
+    "needs",
+    "extends",
+    "tags",
+    "environment",
+    "when",
+    "artifacts",
+    "before_script",
+    "after_script",
+    "variables",
+    "services",
+    "cache",
+    "dependencies",
+    "allow_failure",
+    "resource_group",
+    "interruptible",
+];
+
+pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    let mut p = Pipeline::new(Dialect::Shell, "CI/CD variable");
+    let workflow_parts = doc.get("workflow").map(|w| rule_parts(w.get("rules"))).unwrap_or_default();
+    let root = p.scope("the pipeline", trigger_evidence("GitLab CI pipeline", &workflow_parts, None), None);
+    p.entries(root, doc.get("variables"), |k| format!("variable `{k}` of the pipeline"));
+    for key in ["before_script", "after_script"] {
+        p.scripts(root, doc.get(key), &format!("`{key}:` of the pipeline"));
+        p.scripts(root, doc.get("default").and_then(|d| d.get(key)), &format!("default `{key}:`"));
+    }
+    for (k, job) in doc.entries() {
+        let Some(name) = k.as_str() else { continue };
+        if GLOBAL_KEYS.contains(&name) || !matches!(job.kind, NodeKind::Map(_)) {
+            continue;
+        }
+        let mut parts = rule_parts(job.get("rules"));
+        parts.extend(only_parts(job.get("only")));
+        if parts.is_empty() {
+            parts = workflow_parts.clone();
+        }
+        let environment = job
+            .get("environment")
+            .and_then(|e| e.as_str().or_else(|| e.get("name").and_then(Node::as_str)))
+            .map(str::to_owned);
+        let job_label = format!("job `{name}`");
+        let evidence =
+            trigger_evidence(&format!("GitLab CI {job_label}"), &parts, environment.as_deref().map(|e| ("it", e)));
+        let scope = p.scope(job_label.clone(), evidence, Some(root));
+        p.entries(scope, job.get("variables"), |k| format!("variable `{k}` of {job_label}"));
+        secrets(&mut p, scope, job.get("secrets"), &job_label);
+        for key in ["before_script", "script", "after_script"] {
+            p.scripts(scope, job.get(key), &format!("`{key}:` of {job_label}"));
+        }
+    }
+    ci::uses(ctx, p)
+}
+
+/// `secrets:` read from Vault, Azure Key Vault, GCP Secret Manager and the like: the secret's
+/// path or name is the reference that may say the type.
+fn secrets(p: &mut Pipeline, scope: usize, map: Option<&Node>, job: &str) {
+    for (k, v) in map.map(Node::entries).unwrap_or_default() {
+        let Some(key) = k.as_str() else { continue };
+        let at = match v.get("vault") {
+            Some(vault) if vault.as_str().is_some() => Some(vault),
+            Some(vault) => vault.get("path"),
+            None => ["azure_key_vault", "gcp_secret_manager", "akeyless", "aws_secrets_manager"]
+                .iter()
+                .find_map(|s| v.get(s).and_then(|n| n.as_str().map(|_| n).or_else(|| n.get("name")))),
+        };
+        let Some(at) = at else { continue };
+        let mut name = at.as_str().unwrap_or("").to_owned();
+        if let Some(field) = v.get("vault").and_then(|vault| vault.get("field")).and_then(Node::as_str) {
+            name = format!("{name}/{field}");
+        }
+        p.items.push(Item::Source {
+            scope,
+            key: Some(key.to_owned()),
+            name,
+            at: at.span,
+            kind: "secret",
+            sink: format!("secret `{key}` of {job}"),
+        });
+    }
+}
+
+fn if_patterns() -> &'static [Regex; 3] {
+    static RES: OnceLock<[Regex; 3]> = OnceLock::new();
+    RES.get_or_init(|| {
+        let re = |p: &str| Regex::new(p).or_else(|_| Regex::new("$^")).unwrap_or_else(|_| std::process::abort());
+        [
+            re(r#"\$CI_COMMIT_(?:BRANCH|REF_NAME)\s*==\s*["']([^"']+)["']"#),
+            re(r#"\$CI_PIPELINE_SOURCE\s*==\s*["']([a-z_]+)["']"#),
+            re(r"\$CI_COMMIT_TAG\b"),
+        ]
+    })
+}
+
+/// What the `if:` expressions of `rules:` say about when a job runs (`when: never` rules
+/// excluded).
+fn rule_parts(rules: Option<&Node>) -> Vec<String> {
+    let mut parts = Vec::new();
+    for rule in rules.map(Node::items).unwrap_or_default() {
+        if rule.get("when").and_then(Node::as_str) == Some("never") {
+            continue;
+        }
+        let Some(expr) = rule.get("if").and_then(Node::as_str) else { continue };
+        let [branch, source, tag] = if_patterns();
+        if expr.contains("$CI_DEFAULT_BRANCH") {
+            add(&mut parts, "the default branch");
+        }
+        for c in branch.captures_iter(expr) {
+            if let Some(b) = c.get(1) {
+                add(&mut parts, format!("push to `{}`", b.as_str()));
+            }
+        }
+        for c in source.captures_iter(expr) {
+            if let Some(s) = c.get(1) {
+                add(&mut parts, source_name(s.as_str()));
+            }
+        }
+        if tag.is_match(expr) {
+            add(&mut parts, "tags");
+        }
+        if expr.contains("$CI_MERGE_REQUEST_") {
+            add(&mut parts, "merge requests");
+        }
+    }
+    parts
+}
+
+fn source_name(s: &str) -> String {
+    match s {
+        "schedule" => "a schedule".to_owned(),
+        "merge_request_event" => "merge requests".to_owned(),
+        "push" => "push".to_owned(),
+        "web" => "a run started in the UI".to_owned(),
+        "api" | "trigger" => "an API trigger".to_owned(),
+        "pipeline" | "parent_pipeline" => "another pipeline".to_owned(),
+        other => format!("`{other}`"),
+    }
+}
+
+/// What `only:` (a list, or a map with `refs:`) says about when a job runs.
+fn only_parts(only: Option<&Node>) -> Vec<String> {
+    let refs = match only {
+        Some(n) if matches!(n.kind, NodeKind::Map(_)) => strings(n.get("refs")),
+        other => strings(other),
+    };
+    let mut parts = Vec::new();
+    let mut branches = Vec::new();
+    for r in refs {
+        match r.as_str() {
+            "schedules" => add(&mut parts, "a schedule"),
+            "tags" => add(&mut parts, "tags"),
+            "merge_requests" | "external_pull_requests" => add(&mut parts, "merge requests"),
+            "branches" | "pushes" => add(&mut parts, "push to any branch"),
+            "web" => add(&mut parts, "a run started in the UI"),
+            "api" | "triggers" => add(&mut parts, "an API trigger"),
+            "pipelines" => add(&mut parts, "another pipeline"),
+            "chat" | "external" => {}
+            branch => branches.push(branch.to_owned()),
+        }
+    }
+    if !branches.is_empty() {
+        parts.insert(0, format!("push to {}", ticked(&branches)));
+    }
+    parts
+}
+
+/// Whether a YAML file outside the usual names is a GitLab CI file that `.gitlab-ci.yml`
+/// includes: it sits under a `ci` or `.gitlab` folder and has a job (a map with `script:` and
+/// another job keyword).
+pub fn is_included_file(path: &str, doc: &Node) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    let dirs = &segments[..segments.len().saturating_sub(1)];
+    if !dirs.iter().any(|d| matches!(d.to_ascii_lowercase().as_str(), "ci" | ".gitlab" | "gitlab-ci" | ".gitlab-ci")) {
+        return false;
+    }
+    if doc.get("apiVersion").is_some() || doc.get("kind").is_some() {
+        return false;
+    }
+    doc.entries().iter().any(|(k, job)| {
+        let name = k.as_str().unwrap_or("");
+        !GLOBAL_KEYS.contains(&name)
+            && matches!(job.get("script").map(|s| &s.kind), Some(NodeKind::Scalar { .. } | NodeKind::Seq(_)))
+            && JOB_KEYS.iter().any(|key| job.get(key).is_some())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Workflow;
+    use crate::parse::yaml;
+    use crate::policy::builtin;
+    use crate::source::SourceFile;
+
+    fn uses_of(text: &str) -> Vec<TokenUse> {
+        let src = SourceFile::new(".gitlab-ci.yml".into(), ".gitlab-ci.yml".into(), text.into());
+        let ctx = Ctx { file: 0, src: &src, policy: builtin() };
+        yaml::parse(text).unwrap_or_default().iter().flat_map(|d| extract(&ctx, d)).collect()
+    }
+
+    #[test]
+    fn a_token_is_reported_once_where_its_name_says_the_type() {
+        let uses = uses_of(concat!(
+            "variables:\n",
+            "  DBT_CLOUD_TOKEN: $DBT_CLOUD_PAT\n",
+            "deploy:\n",
+            "  script:\n",
+            "    - curl -H \"Token $DBT_CLOUD_TOKEN\" https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/\n",
+            "    - echo $DBT_CLOUD_PAT $DBT_CLOUD_PAT\n",
+            "    - export DBT_NEXT_TOKEN=$DBT_CLOUD_TOKEN\n",
+            "    - echo $DBT_NEXT_TOKEN\n",
+        ));
+        let refs: Vec<&str> = uses.iter().map(|u| u.reference.as_str()).collect();
+        assert_eq!(refs, ["$DBT_CLOUD_PAT"]);
+        assert_eq!(uses[0].workflow_hints.len(), 1);
+    }
+
+    #[test]
+    fn a_script_that_calls_a_user_endpoint_makes_the_use_user_context() {
+        let uses = uses_of(concat!(
+            "refresh:\n",
+            "  variables:\n",
+            "    DBT_TOKEN: $DBT_USER_PAT\n",
+            "  script:\n",
+            "    - echo start\n",
+            "    - 'curl -H \"Authorization: Token $DBT_TOKEN\" https://cloud.getdbt.com/api/v3/users/4/credentials/'\n",
+            "nightly:\n",
+            "  script:\n",
+            "    - 'curl -H \"Authorization: Token $DBT_JOB_PAT\" https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/'\n",
+        ));
+        let workflows: Vec<Vec<Workflow>> =
+            uses.iter().map(|u| u.workflow_hints.iter().map(|h| h.workflow).collect()).collect();
+        assert_eq!(workflows, [vec![Workflow::Production, Workflow::UserContextEndpoint], vec![Workflow::Production]]);
+    }
+
+    fn doc(text: &str) -> Node {
+        yaml::parse(text)
+            .ok()
+            .and_then(|d| d.into_iter().next())
+            .unwrap_or(Node { kind: NodeKind::Alias, span: Default::default() })
+    }
+
+    #[test]
+    fn rules_say_when_a_job_runs() {
+        let d = doc(concat!(
+            "rules:\n",
+            "  - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n",
+            "  - if: $CI_PIPELINE_SOURCE == \"schedule\"\n",
+            "  - if: $CI_COMMIT_REF_NAME == 'release'\n",
+            "  - if: $CI_COMMIT_TAG\n",
+            "  - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n",
+            "    when: never\n",
+        ));
+        assert_eq!(rule_parts(d.get("rules")), ["the default branch", "a schedule", "push to `release`", "tags"]);
+    }
+
+    #[test]
+    fn only_says_when_a_job_runs() {
+        let d = doc("a: [main, schedules, tags]\nb: {refs: [merge_requests]}\n");
+        assert_eq!(only_parts(d.get("a")), ["push to `main`", "a schedule", "tags"]);
+        assert_eq!(only_parts(d.get("b")), ["merge requests"]);
+    }
+
+    #[test]
+    fn included_files_are_recognised_by_shape() {
+        let job = doc("deploy:\n  stage: deploy\n  script: [./run.sh]\n");
+        assert!(is_included_file("ci/deploy.yml", &job));
+        assert!(is_included_file("templates/.gitlab/dbt.yml", &job));
+        assert!(!is_included_file("config/deploy.yml", &job));
+        let ansible = doc("- name: x\n  script: run.sh\n");
+        assert!(!is_included_file("ci/tasks.yml", &ansible));
+        let k8s = doc("apiVersion: v1\nkind: Job\nspec:\n  script: x\n  image: y\n");
+        assert!(!is_included_file("ci/job.yml", &k8s));
+    }
+}
