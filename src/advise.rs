@@ -2,60 +2,395 @@
 
 use crate::classify::names::partner_in;
 use crate::model::Workflow;
-use crate::policy::Policy;
+use crate::policy::{Partner, Policy};
+use serde::Serialize;
 
 const AUTH_DOCS: &str = "https://docs.getdbt.com/docs/dbt-cloud-apis/authentication";
+const SERVICE_TOKEN_DOCS: &str = "https://docs.getdbt.com/docs/dbt-cloud-apis/service-tokens";
+const PAT_DOCS: &str = "https://docs.getdbt.com/docs/dbt-cloud-apis/user-tokens";
+const CLOUD_CLI_DOCS: &str = "https://docs.getdbt.com/reference/dbt_cloud.yml";
+const TERRAFORM_DOCS: &str = "https://registry.terraform.io/providers/dbt-labs/dbtcloud/latest/docs";
 
-pub fn run(workflow: &str, integration: Option<&str>, policy: &Policy) -> Result<String, String> {
+/// The CI/CD systems tokenwise reads (SPEC §3), with the other names users call them by.
+const CI_SYSTEMS: [(&str, &[&str]); 6] = [
+    ("GitHub Actions", &["github", "gha"]),
+    ("GitLab CI", &["gitlab"]),
+    ("Azure Pipelines", &["azure", "azure_devops", "ado"]),
+    ("CircleCI", &["circle"]),
+    ("Bitbucket Pipelines", &["bitbucket"]),
+    ("Jenkins", &[]),
+];
+
+/// Infrastructure as code that manages dbt Cloud through the dbt-labs provider.
+const IAC_TOOLS: [(&str, &[&str]); 2] = [("Terraform", &["tf", "opentofu", "tofu"]), ("Pulumi", &[])];
+
+/// The resources the provider docs say need an Account Admin service token: the only reason
+/// production Terraform should hold `account_admin`.
+const ACCOUNT_ADMIN_RESOURCES: [&str; 4] = [
+    "dbtcloud_group_partial_permissions",
+    "dbtcloud_partial_notification",
+    "dbtcloud_scim_group_permissions",
+    "dbtcloud_scim_group_partial_permissions",
+];
+
+/// What `advise` answers: the token type and, for service tokens, the sets per use.
+#[derive(Debug, Serialize)]
+pub struct Advice {
+    pub version: u32,
+    pub workflow: &'static str,
+    /// The integration or production tool asked about, by its canonical name.
+    pub integration: Option<String>,
+    /// `service` or `personal`.
+    pub token_type: &'static str,
+    /// Empty for personal access tokens: they carry their user's permissions.
+    pub permission_sets: Vec<Grant>,
+    pub notes: Vec<String>,
+    pub why: &'static str,
+    pub references: Vec<&'static str>,
+}
+
+/// The permission sets one kind of use needs.
+#[derive(Debug, Serialize)]
+pub struct Grant {
+    /// The use the sets are for.
+    #[serde(rename = "for")]
+    pub purpose: String,
+    /// The sets, as the Terraform provider's `permission_set` values; empty when they depend
+    /// on what the tool manages (then `detail` says how to choose).
+    pub sets: Vec<String>,
+    pub detail: Option<String>,
+}
+
+/// The kinds of production automation, whose needs differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ToolKind {
+    Ci,
+    Orchestrator,
+    Iac,
+}
+
+/// A production tool `--integration` can name.
+struct Tool {
+    name: String,
+    keywords: Vec<String>,
+    kind: ToolKind,
+}
+
+/// `advise` as printed: aligned text, or JSON with `json`.
+pub fn run(workflow: &str, integration: Option<&str>, json: bool, policy: &Policy) -> Result<String, String> {
+    let advice = advise(workflow, integration, policy)?;
+    Ok(if json { to_json(&advice) } else { text(&advice) })
+}
+
+pub fn advise(workflow: &str, integration: Option<&str>, policy: &Policy) -> Result<Advice, String> {
     let w = Workflow::parse(workflow).filter(|w| *w != Workflow::Unknown).ok_or_else(|| {
         format!(
             "unknown workflow `{workflow}`; use one of: production, partner-integration, cloud-cli, dev-script, user-context-endpoint"
         )
     })?;
-    let partner = match integration {
-        Some(name) => Some(partner_in(name, &policy.signals).ok_or_else(|| {
-            let known: Vec<&str> = policy.signals.partners.iter().map(|p| p.name.as_str()).collect();
-            format!("unknown integration `{name}`; known: {}", known.join(", "))
-        })?),
-        None => None,
-    };
-    let (token, sets, why) = match w {
-        Workflow::Production => (
-            "service token",
-            "Job Runner (`job_runner`) to trigger jobs; Job Admin (`job_admin`) to manage them; Account Admin only for Terraform that manages account-level resources".to_owned(),
-            "production automation must not depend on one person: a service token belongs to the account, carries explicit permission sets and survives people leaving",
-        ),
-        Workflow::PartnerIntegration => (
-            "service token",
-            match partner {
-                Some(p) => format!("{} needs only {}", p.name, p.needs.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" + ")),
-                None => "the narrowest sets the integration documents: `semantic_layer_only` + `metadata_only` for Semantic Layer consumers, `metadata_only` for catalogs and observability, `job_runner` for tools that trigger runs".to_owned(),
-            },
-            "the integration's token is stored in a third party's system; scope it to least privilege so a leak exposes only what the integration needs",
-        ),
-        Workflow::CloudCli => (
-            "personal access token",
-            "none: a PAT inherits your own permissions".to_owned(),
-            "the Cloud CLI works in the context of a user (your development credentials, your runs); download dbt_cloud.yml from your account and never commit it",
-        ),
-        Workflow::DevScript => (
-            "personal access token",
-            "none: a PAT inherits your own permissions".to_owned(),
-            "developmental work (a script being tested, staging Terraform, Postman) is yours; switch to a service token when the work goes to production",
-        ),
-        Workflow::UserContextEndpoint => (
-            "personal access token",
-            "none: the endpoint acts for the user whose PAT is sent".to_owned(),
-            "endpoints that act for a user (their development credentials, the GitHub installations lookup) reject service tokens, even Account Admin ones",
-        ),
-        Workflow::Unknown => unreachable_workflow(),
-    };
-    Ok(format!(
-        "workflow:        {}\nuse:             {token}\npermission sets: {sets}\nwhy:             {why}\nreference:       {AUTH_DOCS}\n",
-        w.as_str()
-    ))
+    let tools = production_tools(policy);
+    match (w, integration) {
+        (Workflow::PartnerIntegration, Some(name)) => match find_partner(name, policy) {
+            Some(p) => Ok(partner_advice(Some(p))),
+            None if find_tool(name, &tools).is_some() => {
+                Err(format!("`{name}` is production automation, not a partner integration: use --workflow production"))
+            }
+            None => {
+                let known: Vec<&str> = policy.signals.partners.iter().map(|p| p.name.as_str()).collect();
+                Err(format!("unknown integration `{name}`; known: {}", known.join(", ")))
+            }
+        },
+        (Workflow::PartnerIntegration, None) => Ok(partner_advice(None)),
+        (Workflow::Production, Some(name)) => match find_tool(name, &tools) {
+            Some(t) => Ok(production_advice(&tools, Some(t), policy)),
+            None if find_partner(name, policy).is_some() => {
+                Err(format!("`{name}` is a partner integration: use --workflow partner-integration"))
+            }
+            None => {
+                let known: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+                Err(format!("unknown production tool `{name}`; known: {}", known.join(", ")))
+            }
+        },
+        (Workflow::Production, None) => Ok(production_advice(&tools, None, policy)),
+        (_, Some(_)) => {
+            Err(format!("--integration applies to --workflow partner-integration or production, not `{}`", w.as_str()))
+        }
+        (_, None) => Ok(personal_advice(w)),
+    }
 }
 
-fn unreachable_workflow() -> (&'static str, String, &'static str) {
-    ("unknown", String::new(), "")
+/// Names compared without case, spaces or punctuation: `Power BI`, `power_bi` and `PowerBI` agree.
+fn norm(s: &str) -> String {
+    s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// The partner named by its name, one of its keywords, or a phrase that mentions one.
+fn find_partner<'a>(name: &str, policy: &'a Policy) -> Option<&'a Partner> {
+    let n = norm(name);
+    if n.is_empty() {
+        return None;
+    }
+    let partners = &policy.signals.partners;
+    partners
+        .iter()
+        .find(|p| norm(&p.name) == n)
+        .or_else(|| partners.iter().find(|p| p.keywords.iter().any(|k| norm(k) == n)))
+        .or_else(|| partner_in(name, &policy.signals))
+}
+
+fn find_tool<'a>(name: &str, tools: &'a [Tool]) -> Option<&'a Tool> {
+    let n = norm(name);
+    if n.is_empty() {
+        return None;
+    }
+    tools.iter().find(|t| norm(&t.name) == n || t.keywords.iter().any(|k| norm(k) == n))
+}
+
+fn production_tools(policy: &Policy) -> Vec<Tool> {
+    let fixed = |list: &[(&str, &[&str])], kind| -> Vec<Tool> {
+        list.iter()
+            .map(|(name, keywords)| Tool {
+                name: (*name).to_owned(),
+                keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+                kind,
+            })
+            .collect()
+    };
+    let mut tools = fixed(&CI_SYSTEMS, ToolKind::Ci);
+    tools.extend(policy.signals.ecosystems.orchestrators.iter().map(|o| Tool {
+        name: o.name.clone(),
+        keywords: o.keywords.clone(),
+        kind: ToolKind::Orchestrator,
+    }));
+    tools.extend(fixed(&IAC_TOOLS, ToolKind::Iac));
+    tools
+}
+
+fn names_of(tools: &[Tool], kind: ToolKind) -> String {
+    tools.iter().filter(|t| t.kind == kind).map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn quoted(items: &[impl AsRef<str>]) -> String {
+    items.iter().map(|i| format!("`{}`", i.as_ref())).collect::<Vec<_>>().join(", ")
+}
+
+fn production_advice(tools: &[Tool], tool: Option<&Tool>, policy: &Policy) -> Advice {
+    let wanted = |kind| tool.is_none_or(|t| t.kind == kind);
+    let label = |kind| tool.map(|t| t.name.clone()).unwrap_or_else(|| names_of(tools, kind));
+    let mut grants = Vec::new();
+    let mut notes = Vec::new();
+    let mut references = vec![AUTH_DOCS, SERVICE_TOKEN_DOCS];
+    if wanted(ToolKind::Ci) {
+        grants.push(Grant {
+            purpose: format!("CI/CD pipelines that trigger dbt Cloud jobs ({})", label(ToolKind::Ci)),
+            sets: vec!["job_runner".into()],
+            detail: Some(
+                "`job_admin` instead only if the pipeline creates or edits jobs; `job_runner` is also the minimum for state-aware CI with `DBT_CLOUD_TOKEN`".into(),
+            ),
+        });
+    }
+    if wanted(ToolKind::Orchestrator) {
+        grants.push(Grant {
+            purpose: format!(
+                "orchestrators that trigger jobs and wait for their runs ({})",
+                label(ToolKind::Orchestrator)
+            ),
+            sets: vec!["job_runner".into()],
+            detail: Some("`job_admin` instead only if the orchestrator also manages the jobs".into()),
+        });
+    }
+    if wanted(ToolKind::Iac) {
+        let who = tool.map(|t| t.name.clone()).unwrap_or_else(|| IAC_TOOLS.map(|(n, _)| n).join(" or "));
+        grants.push(Grant {
+            purpose: format!("{who} managing projects, environments and jobs"),
+            sets: vec![],
+            detail: Some(
+                "the narrowest sets that cover the resources it manages, on those projects only (for example `job_admin` for jobs)".into(),
+            ),
+        });
+        grants.push(Grant {
+            purpose: format!("{who} managing {}", quoted(&ACCOUNT_ADMIN_RESOURCES)),
+            sets: vec!["account_admin".into()],
+            detail: Some("the provider docs require Account Admin for these resources; grant it only to the configuration that manages them".into()),
+        });
+        notes.push(format!(
+            "a personal access token is right, on an aliased provider used for nothing else, where the provider docs say a user is needed: {} and the GitHub App installations lookup",
+            quoted(&policy.signals.user_context_resources)
+        ));
+        notes.push("staging and dev Terraform run by a person use that person's PAT (dev-script)".into());
+        references.push(TERRAFORM_DOCS);
+    }
+    Advice {
+        version: 1,
+        workflow: Workflow::Production.as_str(),
+        integration: tool.map(|t| t.name.clone()),
+        token_type: "service",
+        permission_sets: grants,
+        notes,
+        why: "production automation must not depend on one person: a service token belongs to the account, carries explicit permission sets and keeps working when people leave",
+        references,
+    }
+}
+
+fn partner_advice(partner: Option<&Partner>) -> Advice {
+    let grants = match partner {
+        Some(p) => vec![Grant { purpose: p.name.clone(), sets: p.needs.clone(), detail: None }],
+        None => vec![
+            Grant {
+                purpose: "Semantic Layer consumers (Google Sheets, Tableau, Power BI, Hex, …)".into(),
+                sets: vec!["semantic_layer_only".into(), "metadata_only".into()],
+                detail: None,
+            },
+            Grant {
+                purpose: "catalogs and observability (Atlan, Monte Carlo, DataHub, …)".into(),
+                sets: vec!["metadata_only".into()],
+                detail: None,
+            },
+            Grant {
+                purpose: "tools that also trigger runs (Hightouch, Census, Datafold)".into(),
+                sets: vec!["metadata_only".into(), "job_runner".into()],
+                detail: None,
+            },
+        ],
+    };
+    Advice {
+        version: 1,
+        workflow: Workflow::PartnerIntegration.as_str(),
+        integration: partner.map(|p| p.name.clone()),
+        token_type: "service",
+        permission_sets: grants,
+        notes: vec!["scope the sets to the projects the integration reads, not all projects".into()],
+        why: "the integration's token is stored in a third party's system; scope it to least privilege so a leak exposes only what the integration needs",
+        references: vec![AUTH_DOCS, SERVICE_TOKEN_DOCS],
+    }
+}
+
+fn personal_advice(w: Workflow) -> Advice {
+    let (why, note, doc): (&'static str, &str, &'static str) = match w {
+        Workflow::CloudCli => (
+            "the Cloud CLI works in the context of a user (your development credentials, your runs)",
+            "download dbt_cloud.yml from your account's CLI settings and never commit it",
+            CLOUD_CLI_DOCS,
+        ),
+        Workflow::UserContextEndpoint => (
+            "endpoints that act for a user (their development credentials, the GitHub installations lookup) reject service tokens, even Account Admin ones",
+            "send the PAT of the user the request acts for",
+            PAT_DOCS,
+        ),
+        _ => (
+            "developmental work (a script being tested, staging Terraform, Postman) is yours",
+            "switch to a service token when the work goes to production",
+            PAT_DOCS,
+        ),
+    };
+    Advice {
+        version: 1,
+        workflow: w.as_str(),
+        integration: None,
+        token_type: "personal",
+        permission_sets: vec![],
+        notes: vec!["none to choose: a PAT inherits its user's permissions".into(), note.into()],
+        why,
+        references: vec![AUTH_DOCS, doc],
+    }
+}
+
+fn text(a: &Advice) -> String {
+    const INDENT: &str = "                 ";
+    let mut out = format!("workflow:        {}", a.workflow);
+    if let Some(i) = &a.integration {
+        out.push_str(&format!(" ({i})"));
+    }
+    let token =
+        if a.token_type == "service" { "service token (`dbtc_…`)" } else { "personal access token (`dbtu_…`)" };
+    out.push_str(&format!("\nuse:             {token}\n"));
+    for (i, g) in a.permission_sets.iter().enumerate() {
+        let head = if i == 0 { "permission sets: " } else { INDENT };
+        let sets = set_list(&g.sets);
+        let line = match (sets.is_empty(), &g.detail) {
+            (false, Some(d)) => format!("{}: {sets}; {d}", g.purpose),
+            (false, None) => format!("{}: {sets}", g.purpose),
+            (true, Some(d)) => format!("{}: {d}", g.purpose),
+            (true, None) => g.purpose.clone(),
+        };
+        out.push_str(&format!("{head}{line}\n"));
+    }
+    for (i, n) in a.notes.iter().enumerate() {
+        out.push_str(&format!("{}{n}\n", if i == 0 { "note:            " } else { INDENT }));
+    }
+    out.push_str(&format!("why:             {}\n", a.why));
+    for (i, r) in a.references.iter().enumerate() {
+        out.push_str(&format!("{}{r}\n", if i == 0 { "reference:       " } else { INDENT }));
+    }
+    out
+}
+
+fn set_list(sets: &[String]) -> String {
+    sets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" + ")
+}
+
+fn to_json(a: &Advice) -> String {
+    format!("{}\n", serde_json::to_string_pretty(a).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::builtin;
+
+    fn sets(a: &Advice) -> Vec<Vec<&str>> {
+        a.permission_sets.iter().map(|g| g.sets.iter().map(String::as_str).collect()).collect()
+    }
+
+    #[test]
+    fn partners_are_found_by_name_keyword_or_phrase() {
+        let p = builtin();
+        for (asked, canonical) in [
+            ("Tableau", "Tableau"),
+            ("power bi", "Power BI"),
+            ("PowerBI", "Power BI"),
+            ("Mode", "Mode"),
+            ("google sheets", "Semantic Layer (Google Sheets)"),
+            ("Monte-Carlo", "Monte Carlo"),
+        ] {
+            assert_eq!(find_partner(asked, p).map(|x| x.name.as_str()), Some(canonical), "{asked}");
+        }
+        assert!(find_partner("", p).is_none());
+        assert!(find_partner("Airflow", p).is_none());
+    }
+
+    #[test]
+    fn tableau_needs_the_semantic_layer_sets() {
+        let a = advise("partner-integration", Some("Tableau"), builtin()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.token_type, "service");
+        assert_eq!(sets(&a), [["semantic_layer_only", "metadata_only"]]);
+    }
+
+    #[test]
+    fn production_tools_get_their_own_sets() {
+        let p = builtin();
+        let ci = advise("production", Some("github actions"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ci.integration.as_deref(), Some("GitHub Actions"));
+        assert_eq!(sets(&ci), [["job_runner"]]);
+        let airflow = advise("production", Some("airflow"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&airflow), [["job_runner"]]);
+        let tf = advise("production", Some("terraform"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&tf), [vec![], vec!["account_admin"]]);
+        assert!(tf.permission_sets[1].purpose.contains("dbtcloud_group_partial_permissions"));
+        let all = advise("production", None, p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(all.permission_sets.len(), 4);
+    }
+
+    #[test]
+    fn misplaced_and_unknown_names_are_errors() {
+        let p = builtin();
+        let e = advise("production", Some("Hightouch"), p).err().unwrap_or_default();
+        assert!(e.contains("--workflow partner-integration"), "{e}");
+        let e = advise("partner-integration", Some("Jenkins"), p).err().unwrap_or_default();
+        assert!(e.contains("--workflow production"), "{e}");
+        let e = advise("cloud-cli", Some("Tableau"), p).err().unwrap_or_default();
+        assert!(e.contains("--integration applies to"), "{e}");
+        let e = advise("production", Some("Nope"), p).err().unwrap_or_default();
+        assert!(e.starts_with("unknown production tool `Nope`; known: GitHub Actions"), "{e}");
+    }
 }

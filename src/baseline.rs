@@ -43,7 +43,10 @@ impl Baseline {
         let file: File =
             serde_json::from_str(&text).map_err(|e| format!("baseline `{shown}` is not a tokenwise baseline: {e}"))?;
         if file.version != VERSION {
-            return Err(format!("baseline `{shown}` has version {}; this tokenwise reads version {VERSION}", file.version));
+            return Err(format!(
+                "baseline `{shown}` has version {}; this tokenwise reads version {VERSION}",
+                file.version
+            ));
         }
         let mut counts = BTreeMap::new();
         for e in file.fingerprints {

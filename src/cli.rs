@@ -106,6 +106,9 @@ struct CheckArgs {
 enum InventoryFormat {
     Table,
     Json,
+    Markdown,
+    /// One self-contained page to open in a browser.
+    Html,
 }
 
 #[derive(clap::Args, Debug)]
@@ -114,6 +117,9 @@ struct InventoryArgs {
     scan: ScanArgs,
     #[arg(long, value_enum, default_value = "table")]
     format: InventoryFormat,
+    /// Write the inventory to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -121,9 +127,19 @@ struct AdviseArgs {
     /// The workflow: production, partner-integration, cloud-cli, dev-script, user-context-endpoint.
     #[arg(long)]
     workflow: String,
-    /// A partner integration (Hightouch, Tableau, …) for the narrowest permission sets.
+    /// A partner integration (Hightouch, Tableau, …) or, for production, the tool (GitHub
+    /// Actions, Airflow, Terraform, …): the narrowest permission sets for it.
     #[arg(long)]
     integration: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: AdviseFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum AdviseFormat {
+    Text,
+    Json,
 }
 
 /// A failure that ends the run with exit code 2.
@@ -152,22 +168,23 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
     match cli.command {
         Command::Check(args) => check(args, policy),
         Command::Inventory(args) => inventory(args, policy),
-        Command::Advise(args) => crate::advise::run(&args.workflow, args.integration.as_deref(), policy)
-            .map(|text| {
-                print!("{text}");
-                ExitCode::SUCCESS
-            })
-            .map_err(UsageError),
+        Command::Advise(args) => {
+            let json = args.format == AdviseFormat::Json;
+            let text =
+                crate::advise::run(&args.workflow, args.integration.as_deref(), json, policy).map_err(UsageError)?;
+            write_output(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules => {
-            print!("{}", rules_table(policy));
+            write_output(None, &rules_table(policy))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule } => {
             let r = policy
                 .rule(&rule)
                 .ok_or_else(|| UsageError(format!("unknown rule `{rule}`; `tokenwise rules` lists them")))?;
-            println!(
-                "# {} {} ({})\n\n{}\n\n\nDefault severity: {}{}\nReference: {}",
+            let text = format!(
+                "# {} {} ({})\n\n{}\n\nDefault severity: {}{}\nReference: {}\n",
                 r.code,
                 r.name,
                 r.summary,
@@ -176,6 +193,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
                 if r.default_enabled { "" } else { " (off by default)" },
                 r.reference
             );
+            write_output(None, &text)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -227,6 +245,7 @@ fn scan_options(args: &ScanArgs) -> Result<scan::Options, UsageError> {
         max_parse_bytes: 8 * 1024 * 1024,
         stdin,
         config: std::sync::Arc::new(config),
+        progress: false,
     })
 }
 
@@ -254,7 +273,10 @@ fn resolve_codes(list: &[String], policy: &Policy) -> Result<Vec<String>, UsageE
 fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
     let selected = resolve_codes(&args.select, policy)?;
     let ignored = resolve_codes(&args.ignore, policy)?;
-    let opts = scan_options(&args.scan)?;
+    let mut opts = scan_options(&args.scan)?;
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal { Format::Pretty } else { Format::Concise });
+    opts.progress = show_progress(format == Format::Pretty);
     let baseline = match &args.baseline {
         Some(p) if args.write_baseline.is_none() => Some(Baseline::read(p).map_err(UsageError)?),
         _ => None,
@@ -293,8 +315,6 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         eprintln!("tokenwise: recorded {n} finding{} in {}", if n == 1 { "" } else { "s" }, file.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if to_terminal { Format::Pretty } else { Format::Concise });
     let text = match format {
         Format::Pretty => render::pretty::render(&report, to_terminal && std::env::var_os("NO_COLOR").is_none()),
         Format::Concise => render::concise::render(&report),
@@ -372,8 +392,15 @@ fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), UsageE
     }
 }
 
+/// Progress on stderr is for a person watching a human format on a terminal: never in CI logs,
+/// never mixed into a machine format's stream.
+fn show_progress(human_format: bool) -> bool {
+    human_format && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none_or(|v| v.is_empty())
+}
+
 fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
-    let opts = scan_options(&args.scan)?;
+    let mut opts = scan_options(&args.scan)?;
+    opts.progress = show_progress(args.format != InventoryFormat::Json);
     let extended = run_policy(&opts, policy)?;
     let scan = scan::run(&opts, extended.as_ref().unwrap_or(policy));
     for w in &scan.warnings {
@@ -382,7 +409,9 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
     let text = match args.format {
         InventoryFormat::Table => crate::inventory::table(&scan),
         InventoryFormat::Json => crate::inventory::json(&scan),
+        InventoryFormat::Markdown => crate::inventory::markdown(&scan),
+        InventoryFormat::Html => crate::inventory::html(&scan),
     };
-    write_output(None, &text)?;
+    write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -360,9 +360,9 @@ impl Doc<'_> {
         let mut out = Vec::new();
         for (k, v) in self.map(n, what)? {
             let key = self.key(k)?;
-            let rule = policy
-                .rule(key)
-                .ok_or_else(|| self.err(k, format!("unknown rule `{key}` in `{what}`; `tokenwise rules` lists them")))?;
+            let rule = policy.rule(key).ok_or_else(|| {
+                self.err(k, format!("unknown rule `{key}` in `{what}`; `tokenwise rules` lists them"))
+            })?;
             let value = v.as_str().unwrap_or("");
             let level = match value {
                 "off" => None,
@@ -413,7 +413,11 @@ impl Doc<'_> {
                 if keyword.is_empty() {
                     return Err(self.err(item, format!("empty partner name in `{what}`")));
                 }
-                out.push(Partner { name: name.to_owned(), keywords: vec![keyword], needs: vec!["metadata_only".into()] });
+                out.push(Partner {
+                    name: name.to_owned(),
+                    keywords: vec![keyword],
+                    needs: vec!["metadata_only".into()],
+                });
                 continue;
             }
             let fields = self.strict(item, what, &["name", "keywords", "needs"])?;
@@ -647,12 +651,7 @@ fn check_examples(pack: &Pack, s: &Signals) -> Result<(), String> {
 
 /// The allowed key nearest to a misspelt one, if it is close.
 fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed
-        .iter()
-        .map(|a| (distance(key, a), *a))
-        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
-        .min()
-        .map(|(_, a)| a)
+    allowed.iter().map(|a| (distance(key, a), *a)).filter(|(d, a)| *d <= 2.max(a.len() / 4)).min().map(|(_, a)| a)
 }
 
 /// Levenshtein distance.
@@ -708,7 +707,8 @@ mod tests {
 
     #[test]
     fn rules_take_codes_or_names_and_per_path_overrides() {
-        let c = load_text("rules:\n  pat-in-production: warning\n  TW105: off\nper-path:\n  'legacy/**': {TW101: off}\n");
+        let c =
+            load_text("rules:\n  pat-in-production: warning\n  TW105: off\nper-path:\n  'legacy/**': {TW101: off}\n");
         let c = c.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.rules, [("TW101".to_owned(), Some(Severity::Warning)), ("TW105".to_owned(), None)]);
         assert_eq!(c.per_path.len(), 1);

@@ -11,10 +11,11 @@ use crate::prefilter;
 use crate::resolve;
 use crate::rules;
 use crate::source::SourceFile;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::Duration;
 
 /// How a scan runs.
 #[derive(Debug, Clone)]
@@ -28,6 +29,9 @@ pub struct Options {
     pub stdin: Option<(String, Vec<u8>)>,
     /// The run's `.tokenwise.yml` files: their `exclude` globs drop files before they are read.
     pub config: std::sync::Arc<crate::config::Settings>,
+    /// Show "scanned N files…" on stderr while a long scan runs (the caller decides: only for a
+    /// person at a terminal reading a human format).
+    pub progress: bool,
 }
 
 /// Everything a scan found.
@@ -50,13 +54,19 @@ const WORKER_STACK: usize = 16 * 1024 * 1024;
 const SNIFF: usize = 8192;
 
 pub fn run(opts: &Options, policy: &Policy) -> Scan {
+    // Files read so far, counted by the walker threads and shown by the progress line.
+    let seen = AtomicUsize::new(0);
+    with_progress(opts.progress, &seen, || run_counting(opts, policy, &seen))
+}
+
+fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize) -> Scan {
     let (mut files, files_scanned, warnings) = match &opts.stdin {
         Some((name, _)) if opts.config.is_excluded(Path::new(name)) => (Vec::new(), 0, Vec::new()),
         Some((name, bytes)) => {
             let display = display_path(Path::new(name), std::env::current_dir().ok().as_deref());
             (vec![SourceFile::new(PathBuf::from(name), display, bytes.clone())], 1, Vec::new())
         }
-        None => read_all(opts),
+        None => read_all(opts, seen),
     };
     files.sort_by(|a, b| a.display.cmp(&b.display));
     files.dedup_by(|a, b| a.display == b.display);
@@ -89,13 +99,12 @@ fn configured_path_hint(u: &mut crate::model::TokenUse, files: &[SourceFile], po
 /// Walk and read in one pass: each walker thread reads the files it finds and keeps only those
 /// the prefilter says may hold a token. Returns the kept files, the number of files read and
 /// the warnings (unreadable files and folders).
-fn read_all(opts: &Options) -> (Vec<SourceFile>, usize, Vec<String>) {
+fn read_all(opts: &Options, seen: &AtomicUsize) -> (Vec<SourceFile>, usize, Vec<String>) {
     let cwd = std::env::current_dir().ok();
-    let seen = AtomicUsize::new(0);
     let kept = Mutex::new(Vec::new());
     let problems = Mutex::new(Vec::new());
     let mut warnings = walk(&opts.paths, opts.no_ignore, opts.threads, || {
-        let (seen, kept, problems, cwd) = (&seen, &kept, &problems, cwd.as_deref());
+        let (kept, problems, cwd) = (&kept, &problems, cwd.as_deref());
         let mut buf = Vec::new();
         Box::new(move |path: &Path| {
             if opts.config.is_excluded(path) {
@@ -120,7 +129,57 @@ fn read_all(opts: &Options) -> (Vec<SourceFile>, usize, Vec<String>) {
     });
     warnings.extend(problems.into_inner().unwrap_or_default());
     warnings.sort();
-    (kept.into_inner().unwrap_or_default(), seen.into_inner(), warnings)
+    (kept.into_inner().unwrap_or_default(), seen.load(Ordering::Relaxed), warnings)
+}
+
+/// A scan shorter than this shows no progress at all.
+const PROGRESS_DELAY: Duration = Duration::from_secs(1);
+/// How often the progress line is redrawn after that.
+const PROGRESS_TICK: Duration = Duration::from_millis(150);
+
+fn with_progress<T>(show: bool, seen: &AtomicUsize, work: impl FnOnce() -> T) -> T {
+    if !show {
+        return work();
+    }
+    progress_while(seen, PROGRESS_DELAY, PROGRESS_TICK, std::io::stderr(), work)
+}
+
+/// Run `work` while a thread redraws "scanned N files…" in place on `out` every `tick` once
+/// `delay` has passed, then erases it. The thread waits on a channel that `work`'s end closes,
+/// so a quick scan prints nothing and never waits for a tick.
+fn progress_while<T>(
+    seen: &AtomicUsize,
+    delay: Duration,
+    tick: Duration,
+    mut out: impl Write + Send,
+    work: impl FnOnce() -> T,
+) -> T {
+    let (done, wait) = mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let (mut width, mut shown) = (0, None);
+            let mut timeout = delay;
+            while let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(timeout) {
+                timeout = tick;
+                let n = seen.load(Ordering::Relaxed);
+                if shown == Some(n) {
+                    continue;
+                }
+                let line = format!("scanned {n} files…");
+                width = line.chars().count();
+                let _ = write!(out, "\r{line}");
+                let _ = out.flush();
+                shown = Some(n);
+            }
+            if width > 0 {
+                let _ = write!(out, "\r{:width$}\r", "");
+                let _ = out.flush();
+            }
+        });
+        let result = work();
+        drop(done);
+        result
+    })
 }
 
 /// Read one file into `buf`; true when it is text that mentions dbt.
@@ -161,4 +220,39 @@ fn extract_all(files: &[SourceFile], policy: &Policy, opts: &Options) -> Vec<Fil
     });
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, f)| f).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn a_quick_scan_shows_no_progress_and_does_not_wait() {
+        let seen = AtomicUsize::new(3);
+        let mut out = Vec::new();
+        let start = Instant::now();
+        let n = progress_while(&seen, Duration::from_secs(5), PROGRESS_TICK, &mut out, || 42);
+        assert_eq!(n, 42);
+        assert!(start.elapsed() < Duration::from_secs(1), "waited for the progress thread");
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_long_scan_redraws_its_count_in_place_and_erases_it() {
+        let seen = AtomicUsize::new(0);
+        let mut out = Vec::new();
+        progress_while(&seen, Duration::from_millis(20), Duration::from_millis(10), &mut out, || {
+            seen.store(999, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(80));
+            seen.store(1234, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(80));
+        });
+        let text = String::from_utf8(out).unwrap_or_default();
+        // Scheduling decides which counts get drawn; each is drawn once, the last one last.
+        let drawn: Vec<&str> = text.split('\r').filter(|s| s.starts_with("scanned")).collect();
+        assert!(drawn == ["scanned 999 files…", "scanned 1234 files…"] || drawn == ["scanned 1234 files…"], "{text:?}");
+        assert!(text.ends_with(&format!("\r{}\r", " ".repeat("scanned 1234 files…".chars().count()))), "{text:?}");
+        assert!(!text.contains('\n'), "updated in place");
+    }
 }

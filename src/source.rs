@@ -15,13 +15,57 @@ pub struct SourceFile {
     /// True when the bytes were not valid UTF-8.
     pub lossy: bool,
     line_starts: Vec<usize>,
+    /// Set for a file known only by excerpts (too large to hold, or binary): for each line of
+    /// `text`, its 1-based line in the file and the characters before it on that line.
+    origin: Option<Vec<(usize, usize)>>,
+}
+
+/// A piece of one line of a file: `column` characters from the line's start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// 1-based line in the file.
+    pub line: usize,
+    pub column: usize,
+    pub text: String,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, bytes: Vec<u8>) -> Self {
         let (text, lossy) = decode(bytes);
         let line_starts = line_starts(&text);
-        SourceFile { path, display, text, lossy, line_starts }
+        SourceFile { path, display, text, lossy, line_starts, origin: None }
+    }
+
+    /// A file known only by `pieces` (in file order, without line breaks), such as the lines
+    /// around the literal tokens of a file too large to parse. Offsets into `text` still map to
+    /// the file's own lines and columns.
+    pub fn excerpt(path: PathBuf, display: String, pieces: Vec<Piece>) -> Self {
+        let text = pieces.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n");
+        let origin = pieces.iter().map(|p| (p.line, p.column)).collect();
+        let line_starts = line_starts(&text);
+        SourceFile { path, display, text, lossy: false, line_starts, origin: Some(origin) }
+    }
+
+    /// True when `text` holds excerpts of the file, not all of it.
+    pub fn is_excerpt(&self) -> bool {
+        self.origin.is_some()
+    }
+
+    /// The index into `line_starts` of the 1-based file line `line`, if `text` holds it (for
+    /// an excerpt, its last piece of that line: trailing comments live there).
+    fn line_index(&self, line: usize) -> Option<usize> {
+        match &self.origin {
+            None => Some(line.saturating_sub(1)),
+            Some(origin) => {
+                let i = origin.partition_point(|&(l, _)| l <= line);
+                (i > 0 && origin.get(i - 1).is_some_and(|&(l, _)| l == line)).then(|| i - 1)
+            }
+        }
+    }
+
+    /// The source to show in snippets, given `text` with its tokens masked (same lines).
+    pub fn snippet_source(&self, masked: String) -> Snippet {
+        Snippet { text: masked, origin: self.origin.clone() }
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
@@ -33,13 +77,17 @@ impl SourceFile {
         };
         let start = self.line_starts.get(line).copied().unwrap_or(0);
         let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(offset - start);
-        (line + 1, col + 1)
+        match self.origin.as_ref().and_then(|o| o.get(line)) {
+            Some(&(file_line, before)) => (file_line, before + col + 1),
+            None => (line + 1, col + 1),
+        }
     }
 
     /// The byte range of the 1-based line `line`, without its line ending.
     pub fn line_span(&self, line: usize) -> (usize, usize) {
-        let start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
-        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        let Some(index) = self.line_index(line) else { return (self.text.len(), self.text.len()) };
+        let start = self.line_starts.get(index).copied().unwrap_or(0);
+        let end = self.line_starts.get(index + 1).copied().unwrap_or(self.text.len());
         let slice = self.text.get(start..end).unwrap_or("");
         let trimmed = slice.trim_end_matches(['\n', '\r']);
         (start, start + trimmed.len())
@@ -51,9 +99,53 @@ impl SourceFile {
         self.text.get(s..e).unwrap_or("")
     }
 
+    /// The number of lines of the file (for an excerpt, up to its last piece).
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        match self.origin.as_ref().and_then(|o| o.last()) {
+            Some(&(line, _)) => line,
+            None => self.line_starts.len(),
+        }
     }
+}
+
+/// What the `pretty` renderer shows snippets from. An excerpt's pieces are not contiguous
+/// lines, so a snippet shows only the pieces a span covers, numbered as in the file.
+#[derive(Debug)]
+pub struct Snippet {
+    text: String,
+    origin: Option<Vec<(usize, usize)>>,
+}
+
+impl miette::SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let Some(origin) = &self.origin else { return self.text.read_span(span, before, after) };
+        let bytes = self.text.as_bytes();
+        let start = span.offset().min(bytes.len());
+        let end = (start + span.len()).min(bytes.len());
+        let from = bytes.get(..start).and_then(|b| memchr::memrchr(b'\n', b)).map_or(0, |i| i + 1);
+        let to = bytes.get(end..).and_then(|b| memchr::memchr(b'\n', b)).map_or(bytes.len(), |i| end + i);
+        let index = bytes.get(..from).map_or(0, |b| memchr::memchr_iter(b'\n', b).count());
+        let (line, before_piece) = origin.get(index).copied().unwrap_or((index + 1, 0));
+        let column = before_piece + bytes.get(from..start).map_or(0, |b| b.iter().filter(|&&c| !is_continuation(c)).count());
+        let data = bytes.get(from..to).unwrap_or_default();
+        let lines = memchr::memchr_iter(b'\n', data).count() + 1;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            data,
+            (from, to - from).into(),
+            line.saturating_sub(1),
+            column,
+            lines,
+        )))
+    }
+}
+
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
 }
 
 fn decode(bytes: Vec<u8>) -> (String, bool) {

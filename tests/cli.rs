@@ -58,10 +58,19 @@ fn a_config_error_names_the_file_key_and_line() {
 #[test]
 fn bad_config_values_are_usage_errors() {
     let cases = [
-        ("rules:\n  TW101: loud\n", ".tokenwise.yml:2: bad value `loud` for rule `TW101`: use `off`, `error`, `warning` or `note`"),
+        (
+            "rules:\n  TW101: loud\n",
+            ".tokenwise.yml:2: bad value `loud` for rule `TW101`: use `off`, `error`, `warning` or `note`",
+        ),
         ("rules:\n  TW777: off\n", ".tokenwise.yml:2: unknown rule `TW777` in `rules`; `tokenwise rules` lists them"),
-        ("classify:\n  dev-path: [x]\n", ".tokenwise.yml:2: unknown key `dev-path` in `classify` (did you mean `dev-paths`?)"),
-        ("exclude: [\"[\"]\n", ".tokenwise.yml:1: invalid glob `[` in `exclude`: unclosed character class; missing ']'"),
+        (
+            "classify:\n  dev-path: [x]\n",
+            ".tokenwise.yml:2: unknown key `dev-path` in `classify` (did you mean `dev-paths`?)",
+        ),
+        (
+            "exclude: [\"[\"]\n",
+            ".tokenwise.yml:1: invalid glob `[` in `exclude`: unclosed character class; missing ']'",
+        ),
         ("rule-packs: [nope.yml]\n", ".tokenwise.yml:1: rule pack `nope.yml` does not exist"),
         ("rules: {TW101: [\n", ".tokenwise.yml:2: invalid YAML: "),
     ];
@@ -81,7 +90,10 @@ fn a_rule_pack_error_names_the_pack() {
     write(dir.path(), ".tokenwise.yml", "rule-packs: [packs/acme.yml]\n");
     write(dir.path(), "packs/acme.yml", "signals:\n  names:\n    dbt: [acme]\n    tokens: [x]\n");
     let out = run_in(dir.path(), &["check", "."]);
-    assert_usage_error(&out, "packs/acme.yml:4: unknown key `tokens` in `signals.names`; expected one of: dbt, credential, not_dbt_cloud, examples");
+    assert_usage_error(
+        &out,
+        "packs/acme.yml:4: unknown key `tokens` in `signals.names`; expected one of: dbt, credential, not_dbt_cloud, examples",
+    );
 }
 
 #[test]
@@ -131,7 +143,11 @@ fn stdin_is_classified_as_the_file_it_names() {
         ".github/workflows/deploy.yml:11:28: TW101 personal access token used in a production workflow\nFound 1 finding (1 error) in 1 files.\n"
     );
     // The same text named as a note is not a workflow: nothing runs it.
-    let out = run_with_stdin(dir.path(), &["check", "--format", "concise", "--stdin-filename", "notes/deploy.txt", "-"], &text);
+    let out = run_with_stdin(
+        dir.path(),
+        &["check", "--format", "concise", "--stdin-filename", "notes/deploy.txt", "-"],
+        &text,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
 

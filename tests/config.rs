@@ -102,8 +102,16 @@ fn the_command_line_beats_the_config() {
 fn per_path_overrides_apply_under_their_glob_only() {
     let dir = repo();
     sample(dir.path());
-    write(dir.path(), "legacy/.github/workflows/deploy.yml", &fixture("gha-deploy-pat", ".github/workflows/deploy.yml"));
-    write(dir.path(), ".tokenwise.yml", "per-path:\n  terraform/**: {TW105: off}\n  'legacy/**':\n    TW101: warning\n");
+    write(
+        dir.path(),
+        "legacy/.github/workflows/deploy.yml",
+        &fixture("gha-deploy-pat", ".github/workflows/deploy.yml"),
+    );
+    write(
+        dir.path(),
+        ".tokenwise.yml",
+        "per-path:\n  terraform/**: {TW105: off}\n  'legacy/**':\n    TW101: warning\n",
+    );
     let (_, f) = findings(dir.path(), &["."]);
     assert_eq!(
         f,
@@ -174,7 +182,10 @@ fn inventory_uses_the_config_signals_and_excludes() {
     assert_eq!(uses[0]["path"], "jobs/refresh.py");
     assert_eq!(uses[0]["workflow"], "production");
     let evidence = uses[0]["evidence"].to_string();
-    assert!(evidence.contains("path matches `jobs/*.py` (`classify.production-paths` in .tokenwise.yml)"), "{evidence}");
+    assert!(
+        evidence.contains("path matches `jobs/*.py` (`classify.production-paths` in .tokenwise.yml)"),
+        "{evidence}"
+    );
 }
 
 #[test]

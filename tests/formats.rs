@@ -17,10 +17,8 @@ fn demo() -> std::path::PathBuf {
 fn report(dir: &Path, format: &str) -> String {
     let out = run_in(dir, &["check", "--format", format, "."]);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{format}: {}", common::stderr(&out));
-    stdout(&out).replace(
-        &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
-        "\"version\": \"[tokenwise version]\"",
-    )
+    stdout(&out)
+        .replace(&format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")), "\"version\": \"[tokenwise version]\"")
 }
 
 fn json(dir: &Path, format: &str) -> Value {
@@ -98,7 +96,9 @@ fn gitlab_gives_identical_findings_distinct_fingerprints() {
     // Two steps of one job set the same variable from the same secret: same rule, path and
     // content, so the same base fingerprint.
     let step = "      - run: 'curl -H \"Authorization: Token $T\" https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/'\n        env:\n          T: ${{ secrets.DBT_CLOUD_PAT }}\n";
-    let text = format!("on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n{step}{step}");
+    let text = format!(
+        "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n{step}{step}"
+    );
     std::fs::write(wf.join("deploy.yml"), text).unwrap_or_else(|e| panic!("{e}"));
     let issues = json(dir.path(), "gitlab");
     let fps: Vec<&str> = issues.as_array().into_iter().flatten().filter_map(|i| i["fingerprint"].as_str()).collect();
@@ -123,7 +123,8 @@ fn github_commands_escape_properties_and_data() {
     assert!(line.contains(",title=TW201 hardcoded-token::"), "{line}");
     assert!(!line.contains(&token[5..]), "{line}");
     for l in text.lines() {
-        let (head, _) = l.split_once("::").map(|(_, rest)| rest.split_once("::").unwrap_or(("", ""))).unwrap_or_default();
+        let (head, _) =
+            l.split_once("::").map(|(_, rest)| rest.split_once("::").unwrap_or(("", ""))).unwrap_or_default();
         assert!(!head.is_empty(), "every line is a workflow command: {l}");
     }
 }

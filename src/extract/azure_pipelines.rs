@@ -10,6 +10,11 @@ use crate::tree::{Node, NodeKind};
 /// Step keys whose value is an inline script.
 const SCRIPT_STEPS: [&str; 4] = ["script", "bash", "pwsh", "powershell"];
 
+/// A file that does not parse, read as text for its pipeline variable references.
+pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
+    ci::extract_text(ctx, Dialect::Azure, "Azure pipeline", "pipeline variable")
+}
+
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut p = Pipeline::new(Dialect::Azure, "pipeline variable");
     let parts = trigger_parts(doc);

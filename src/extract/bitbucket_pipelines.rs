@@ -6,6 +6,11 @@ use super::ci::{self, Dialect, Item, Pipeline, trigger_evidence};
 use crate::model::{Evidence, TokenUse};
 use crate::tree::{Node, NodeKind};
 
+/// A file that does not parse, read as text for its variable references.
+pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
+    ci::extract_text(ctx, Dialect::Shell, "Bitbucket Pipelines", "variable")
+}
+
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut p = Pipeline::new(Dialect::Shell, "variable");
     let root =

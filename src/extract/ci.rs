@@ -1,5 +1,6 @@
-//! What the CI/CD extractors share: variable references in pipeline text, and the token uses
-//! a pipeline's variables, secret stores and scripts make.
+//! What the CI/CD extractors share: variable references in pipeline text, the token uses a
+//! pipeline's variables, secret stores and scripts make, and the reading as text of a pipeline
+//! that does not parse.
 //!
 //! Each CI extractor (GitLab CI, Azure Pipelines, CircleCI, Bitbucket Pipelines, Jenkins) reads
 //! its file's structure into [`Scope`]s (the pipeline, its jobs) and [`Item`]s (variable
@@ -11,7 +12,7 @@ use super::Ctx;
 use super::github_actions::literal_evidence;
 use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
 use crate::literal;
-use crate::model::{Confidence, Evidence, TokenType, TokenUse, TypeHint, TypeSource, Workflow};
+use crate::model::{Confidence, Evidence, Flow, TokenType, TokenUse, TypeHint, TypeSource, Workflow};
 use crate::tree::{Node, NodeKind, Span};
 use regex::Regex;
 use std::collections::HashSet;
@@ -296,10 +297,11 @@ impl Run<'_, '_> {
         out: &mut Vec<TokenUse>,
     ) {
         let signals = &self.ctx.policy.signals;
-        if !(is_dbt_token_name(name, signals) || key.is_some_and(|k| is_dbt_token_name(k, signals))) {
+        if !(is_dbt_token_name(name, signals) || key.is_some_and(|k| names_dbt_token(k, signals))) {
             return;
         }
         let mut u = TokenUse::new(self.ctx.loc(at.start, at.end), format!("{kind} `{name}`"), sink);
+        u.flow = key.and_then(terraform_flow);
         if let Some((t, hint)) = type_from_name(name, signals) {
             u.token_type(
                 t,
@@ -328,7 +330,8 @@ impl Run<'_, '_> {
         let ctx = self.ctx;
         let signals = &ctx.policy.signals;
         let text = ctx.text(value.start, value.end);
-        let key_is_dbt = is_dbt_token_name(key, signals);
+        let key_is_dbt = names_dbt_token(key, signals);
+        let first = out.len();
         for r in refs_in(text, value.start, self.p.dialect) {
             let own = norm(&r.name) == norm(key);
             if !own && self.defined.contains(&norm(&r.name)) {
@@ -352,6 +355,11 @@ impl Run<'_, '_> {
             out.push(u);
         }
         self.literal_uses(scope, value, sink, &[key.to_owned()], out);
+        if let Some(flow) = terraform_flow(key) {
+            for u in out.iter_mut().skip(first) {
+                u.flow = Some(flow.clone());
+            }
+        }
     }
 
     fn script(&mut self, scope: usize, span: Span, sink: &str, out: &mut Vec<TokenUse>) {
@@ -461,6 +469,22 @@ impl Run<'_, '_> {
     }
 }
 
+/// The Terraform variable a CI variable sets: `TF_VAR_dbt_pat` is `var.dbt_pat`.
+fn terraform_variable(key: &str) -> Option<&str> {
+    key.strip_prefix("TF_VAR_").filter(|v| !v.is_empty())
+}
+
+/// Where a value bound to `key` goes next: Terraform reads `TF_VAR_x` as `var.x`, and
+/// resolution gives the CI use the workflow of the places that variable reaches.
+fn terraform_flow(key: &str) -> Option<Flow> {
+    terraform_variable(key).map(|name| Flow::TerraformVariable { name: name.to_owned() })
+}
+
+/// Whether a variable name names a dbt token, itself or through the Terraform variable it sets.
+fn names_dbt_token(key: &str, signals: &crate::policy::Signals) -> bool {
+    is_dbt_token_name(key, signals) || terraform_variable(key).is_some_and(|v| is_dbt_token_name(v, signals))
+}
+
 /// The type the variable a reference is bound to says, when it differs from the reference.
 fn key_hint(u: &mut TokenUse, key: &str, name: &str, signals: &crate::policy::Signals) {
     if norm(key) == norm(name) {
@@ -471,6 +495,135 @@ fn key_hint(u: &mut TokenUse, key: &str, name: &str, signals: &crate::policy::Si
         let evidence = Evidence::new(format!("name `{key}` says {} (`{hint}`)", t.as_str()));
         u.type_hints.insert(0, TypeHint { token_type: t, source: TypeSource::Name, evidence, inherited: false });
     }
+}
+
+/// A reference found by reading a file as text: the name it reads, what the system calls such a
+/// name in evidence ("secret"), and the span of the whole reference.
+pub struct TextRef {
+    pub name: String,
+    pub kind: &'static str,
+    pub span: Span,
+}
+
+/// How a CI file that does not parse is read as text.
+pub struct TextRead<'a> {
+    /// What runs the file, for evidence ("GitLab CI pipeline").
+    pub system: &'a str,
+    /// What the file is called in a sink ("pipeline").
+    pub noun: &'a str,
+    /// The references read environment variables that the file may define itself
+    /// (`DBT_CLOUD_TOKEN: $DBT_CLOUD_PAT`, then `$DBT_CLOUD_TOKEN` in a script): a token is
+    /// reported once, where it is defined, as the parsed extractors do.
+    pub variables: bool,
+}
+
+/// The token uses of a CI file that does not parse, from its references in the system's own
+/// syntax (`dialect`): a TW001 must not hide the tokens the file still wires into automation.
+pub fn extract_text(ctx: &Ctx, dialect: Dialect, system: &str, var_kind: &'static str) -> Vec<TokenUse> {
+    let refs = refs_in(&ctx.src.text, 0, dialect)
+        .into_iter()
+        .map(|r| TextRef { name: r.name, kind: var_kind, span: r.span })
+        .collect();
+    text_uses(ctx, &TextRead { system, noun: "pipeline", variables: true }, refs)
+}
+
+/// Every reference to a dbt token among `refs`, judged as CI automation with medium confidence:
+/// without the structure, triggers and jobs are unknown, and the variable a reference is bound
+/// to is read from its line (`KEY: value`, `KEY=value`).
+pub fn text_uses(ctx: &Ctx, read: &TextRead, refs: Vec<TextRef>) -> Vec<TokenUse> {
+    let signals = &ctx.policy.signals;
+    let text = ctx.src.text.as_str();
+    let mut lines = Vec::new();
+    for r in refs {
+        let line_start = text.get(..r.span.start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+        let line_end = text.get(r.span.end..).and_then(|t| t.find('\n')).map_or(text.len(), |i| r.span.end + i);
+        let prefix = text.get(line_start..r.span.start).unwrap_or("");
+        if is_comment(prefix) {
+            continue;
+        }
+        lines.push((line_key(prefix), Span::new(line_start, line_end), r));
+    }
+    let defined: HashSet<String> = if read.variables {
+        lines.iter().filter(|(k, ..)| !k.is_empty()).map(|(k, ..)| norm(k)).collect()
+    } else {
+        HashSet::new()
+    };
+    let mut defs_seen: HashSet<(String, String)> = HashSet::new();
+    let mut names_seen: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
+    for (key, line, r) in lines {
+        let key_is_dbt = names_dbt_token(&key, signals);
+        if !(key_is_dbt || is_dbt_token_name(&r.name, signals)) {
+            continue;
+        }
+        if read.variables {
+            let n = norm(&r.name);
+            if n != norm(&key) && defined.contains(&n) {
+                continue;
+            }
+            // A definition always speaks (it may carry the flow into Terraform); a script that
+            // reads a name already reported does not.
+            let fresh = if key_is_dbt { defs_seen.insert((norm(&key), n.clone())) } else { !names_seen.contains(&n) };
+            names_seen.insert(n);
+            if !fresh {
+                continue;
+            }
+        }
+        let sink = if key.is_empty() {
+            format!("a line of a {} read as text", read.noun)
+        } else {
+            format!("`{key}` in a {} read as text", read.noun)
+        };
+        let mut u = TokenUse::new(ctx.loc(r.span.start, r.span.end), ctx.text(r.span.start, r.span.end), sink);
+        if let Some((t, hint)) = type_from_name(&r.name, signals) {
+            let evidence = format!("{} name `{}` says {} (`{hint}`)", r.kind, r.name, t.as_str());
+            u.token_type(t, TypeSource::Name, Evidence::at(evidence, u.at));
+        }
+        key_hint(&mut u, &key, &r.name, signals);
+        u.workflow(
+            Workflow::Production,
+            Confidence::Medium,
+            Evidence::new(format!(
+                "{} (CI/CD automation); the file does not parse, so it was read as text",
+                read.system
+            )),
+        );
+        if let Some(m) = signals.user_endpoints.find(ctx.text(line.start, line.end)) {
+            let at = ctx.loc(line.start + m.start(), line.start + m.end());
+            u.workflow(
+                Workflow::UserContextEndpoint,
+                Confidence::Medium,
+                Evidence::at(format!("sent to the user-context endpoint `{}` on the same line", m.as_str()), at),
+            );
+        }
+        u.flow = terraform_flow(&key);
+        out.push(u);
+    }
+    out
+}
+
+/// Whether a reference sits in a YAML comment, given the text of its line before it.
+fn is_comment(prefix: &str) -> bool {
+    prefix.trim_start().starts_with('#') || prefix.contains(" #") || prefix.contains("\t#")
+}
+
+/// The variable a reference is bound to, from the text of its line before it: `KEY` of
+/// `KEY: value` (in a list item or not) or of a shell assignment `export KEY=value`; empty
+/// when there is none (a script line).
+fn line_key(prefix: &str) -> String {
+    let tail = prefix.trim_end().trim_end_matches("${{").trim_end().trim_end_matches(['"', '\'']);
+    if let Some(before) = tail.strip_suffix('=') {
+        let len = before.bytes().rev().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        let name = before.get(before.len() - len..).unwrap_or("");
+        if name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') {
+            return name.to_owned();
+        }
+    }
+    let item = prefix.trim_start().trim_start_matches("- ").trim_start();
+    let Some((key, _)) = item.split_once(':') else { return String::new() };
+    let key = key.trim().trim_matches(['"', '\'']);
+    let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if plain { key.to_owned() } else { String::new() }
 }
 
 /// "`main`, `release/*`": a list of names for evidence.
@@ -547,5 +700,142 @@ mod tests {
     #[test]
     fn azure_names_match_their_environment_form() {
         assert_eq!(norm("dbt.cloud.pat"), "DBT_CLOUD_PAT");
+    }
+
+    fn ctx_uses(path: &str, text: &str, f: impl Fn(&Ctx) -> Vec<TokenUse>) -> Vec<TokenUse> {
+        let src = crate::source::SourceFile::new(path.into(), path.into(), text.into());
+        let ctx = Ctx { file: 0, src: &src, policy: crate::policy::builtin() };
+        f(&ctx)
+    }
+
+    fn yaml_uses(path: &str, text: &str, f: fn(&Ctx, &Node) -> Vec<TokenUse>) -> Vec<TokenUse> {
+        ctx_uses(path, text, |ctx| {
+            crate::parse::yaml::parse(text).unwrap_or_default().iter().flat_map(|d| f(ctx, d)).collect()
+        })
+    }
+
+    fn flows(uses: &[TokenUse]) -> Vec<(String, Option<String>)> {
+        uses.iter()
+            .map(|u| {
+                let flow = u.flow.as_ref().map(|Flow::TerraformVariable { name }| name.clone());
+                (u.reference.clone(), flow)
+            })
+            .collect()
+    }
+
+    fn tf(reference: &str, var: &str) -> (String, Option<String>) {
+        (reference.to_owned(), Some(var.to_owned()))
+    }
+
+    #[test]
+    fn every_ci_system_flows_tf_var_into_terraform() {
+        let gitlab = yaml_uses(
+            ".gitlab-ci.yml",
+            "apply:\n  variables:\n    TF_VAR_dbt_pat: $DBT_CLOUD_PAT\n  script: [terraform apply]\n",
+            super::super::gitlab_ci::extract,
+        );
+        assert_eq!(flows(&gitlab), [tf("$DBT_CLOUD_PAT", "dbt_pat")]);
+        let azure = yaml_uses(
+            "azure-pipelines.yml",
+            "steps:\n  - script: terraform apply\n    env:\n      TF_VAR_dbt_token: $(DBT_PAT)\n",
+            super::super::azure_pipelines::extract,
+        );
+        assert_eq!(flows(&azure), [tf("$(DBT_PAT)", "dbt_token")]);
+        let circleci = yaml_uses(
+            ".circleci/config.yml",
+            "jobs:\n  apply:\n    steps:\n      - run: TF_VAR_dbt_token=$DBT_CLOUD_PAT terraform apply\n",
+            super::super::circleci::extract,
+        );
+        assert_eq!(flows(&circleci), [tf("$DBT_CLOUD_PAT", "dbt_token")]);
+        let bitbucket = yaml_uses(
+            "bitbucket-pipelines.yml",
+            "pipelines:\n  default:\n    - step:\n        script:\n          - export TF_VAR_dbt_token=${DBT_PAT}\n",
+            super::super::bitbucket_pipelines::extract,
+        );
+        assert_eq!(flows(&bitbucket), [tf("${DBT_PAT}", "dbt_token")]);
+        let jenkins = ctx_uses(
+            "Jenkinsfile",
+            "pipeline {\n  environment {\n    TF_VAR_dbt_pat = credentials('dbt-cloud-pat')\n  }\n}\n",
+            super::super::jenkins::extract,
+        );
+        assert_eq!(flows(&jenkins), [tf("credentials `dbt-cloud-pat`", "dbt_pat")]);
+        let binding = ctx_uses(
+            "Jenkinsfile",
+            "withCredentials([string(credentialsId: 'dbt-svc-token', variable: 'TF_VAR_dbt_token')]) {\n  sh 'terraform apply'\n}\n",
+            super::super::jenkins::extract,
+        );
+        assert_eq!(flows(&binding), [tf("credentials `dbt-svc-token`", "dbt_token")]);
+        // The variable says it is a dbt token even when the secret's name does not.
+        let vault = yaml_uses(
+            ".gitlab-ci.yml",
+            "apply:\n  secrets:\n    TF_VAR_dbt_token:\n      vault: infra/terraform/token@ci\n  script: [terraform apply]\n",
+            super::super::gitlab_ci::extract,
+        );
+        assert_eq!(flows(&vault), [tf("secret `infra/terraform/token@ci`", "dbt_token")]);
+        let other = yaml_uses(
+            ".gitlab-ci.yml",
+            "apply:\n  variables:\n    TF_VAR_region: $AWS_REGION\n    DBT_CLOUD_TOKEN: $DBT_CLOUD_PAT\n  script: [x]\n",
+            super::super::gitlab_ci::extract,
+        );
+        assert_eq!(flows(&other), [("$DBT_CLOUD_PAT".to_owned(), None)]);
+    }
+
+    #[test]
+    fn line_keys() {
+        assert_eq!(line_key("  DBT_CLOUD_TOKEN: "), "DBT_CLOUD_TOKEN");
+        assert_eq!(line_key("      - TF_VAR_dbt_pat: \""), "TF_VAR_dbt_pat");
+        assert_eq!(line_key("    - export TF_VAR_dbt_pat="), "TF_VAR_dbt_pat");
+        assert_eq!(line_key("  TF_VAR_x=\"${{ "), "TF_VAR_x");
+        assert_eq!(line_key("      DBT_TOKEN: ${{ "), "DBT_TOKEN");
+        assert_eq!(line_key("    - curl -H \"Authorization: Token "), "");
+        assert_eq!(line_key("    - dbt-cloud job run --api-token "), "");
+    }
+
+    fn text_refs(path: &str, text: &str, dialect: Dialect) -> Vec<(String, String)> {
+        ctx_uses(path, text, |ctx| extract_text(ctx, dialect, "CI pipeline", "variable"))
+            .into_iter()
+            .map(|u| (u.reference, u.sink))
+            .collect()
+    }
+
+    #[test]
+    fn a_broken_pipeline_read_as_text_reports_each_token_once_where_it_is_defined() {
+        let text = concat!(
+            "variables:\n",
+            "  DBT_CLOUD_TOKEN: $DBT_CLOUD_PAT\n",
+            "  TF_VAR_dbt_pat: $DBT_CLOUD_PAT\n",
+            "  DBT_HOST: $DBT_CLOUD_HOST\n",
+            "deploy:\n",
+            "  script:\n",
+            "    - curl -H \"Authorization: Token $DBT_CLOUD_TOKEN\" \"https://x\n",
+            "    # was $DBT_OLD_PAT\n",
+            "    - dbt-cloud job run --api-token $DBT_CLOUD_PAT\n",
+            "    - echo ${DBT_SVC_TOKEN} $DBT_SVC_TOKEN\n",
+        );
+        let refs = text_refs(".gitlab-ci.yml", text, Dialect::Shell);
+        let expected = [
+            ("$DBT_CLOUD_PAT", "`DBT_CLOUD_TOKEN` in a pipeline read as text"),
+            ("$DBT_CLOUD_PAT", "`TF_VAR_dbt_pat` in a pipeline read as text"),
+            ("${DBT_SVC_TOKEN}", "a line of a pipeline read as text"),
+        ];
+        let expected: Vec<(String, String)> =
+            expected.iter().map(|(r, s)| ((*r).to_owned(), (*s).to_owned())).collect();
+        assert_eq!(refs, expected);
+        let azure =
+            text_refs("azure-pipelines.yml", "env:\n  DBT_CLOUD_TOKEN: $(dbt.cloud.pat)\n  X: [\n", Dialect::Azure);
+        assert_eq!(azure, [("$(dbt.cloud.pat)".to_owned(), "`DBT_CLOUD_TOKEN` in a pipeline read as text".to_owned())]);
+    }
+
+    #[test]
+    fn a_broken_pipeline_read_as_text_is_production_with_medium_confidence() {
+        let uses =
+            ctx_uses(".gitlab-ci.yml", "deploy:\n  variables:\n    DBT_TOKEN: $DBT_CLOUD_PAT\n  x: [\n", |ctx| {
+                extract_text(ctx, Dialect::Shell, "GitLab CI pipeline", "CI/CD variable")
+            });
+        let [u] = uses.as_slice() else { panic!("one use expected: {uses:?}") };
+        let w = &u.workflow_hints[0];
+        assert_eq!((w.workflow, w.confidence), (Workflow::Production, Confidence::Medium));
+        assert!(w.evidence.text.contains("read as text"), "{}", w.evidence.text);
+        assert_eq!(u.type_hints[0].token_type, TokenType::Personal);
     }
 }

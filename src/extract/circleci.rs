@@ -13,6 +13,11 @@ struct JobRuns<'a> {
     contexts: Vec<&'a Node>,
 }
 
+/// A file that does not parse, read as text for its environment variable references.
+pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
+    ci::extract_text(ctx, Dialect::Shell, "CircleCI pipeline", "environment variable")
+}
+
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut p = Pipeline::new(Dialect::Shell, "environment variable");
     let root =

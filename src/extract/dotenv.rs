@@ -66,9 +66,9 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         };
         // An Airflow connection in a deployed service's environment is the orchestrator's.
         let role = match &role {
-            Role::App(_) | Role::Agent(_) if airflow => {
-                Role::Orchestrator(format!("`{key}` defines an Airflow connection of a deployed Airflow (orchestrator)"))
-            }
+            Role::App(_) | Role::Agent(_) if airflow => Role::Orchestrator(format!(
+                "`{key}` defines an Airflow connection of a deployed Airflow (orchestrator)"
+            )),
             r => r.clone(),
         };
         for r in refs {
@@ -120,9 +120,15 @@ fn assignment(line: &str) -> Option<(&str, usize, usize, usize)> {
     }
     let vstart = key_start + eq + 1;
     let value = body.get(vstart..)?;
-    // An unquoted value ends at ` #` (a comment).
-    let quoted = value.trim_start().starts_with(['"', '\'']);
-    let value = if quoted { value } else { value.split(" #").next().unwrap_or(value) };
+    // A quoted value ends at its closing quote, an unquoted one at ` #` (a comment).
+    let lead = value.len() - value.trim_start().len();
+    let value = match value.trim_start().chars().next() {
+        Some(q @ ('"' | '\'')) => {
+            let close = value.get(lead + 1..).and_then(|v| v.find(q)).map_or(value.len(), |j| lead + 1 + j + 1);
+            value.get(..close).unwrap_or(value)
+        }
+        _ => value.split(" #").next().unwrap_or(value),
+    };
     let (s, e) = values::trim_quotes(value);
     Some((key, key_start, vstart + s, vstart + e))
 }

@@ -1,7 +1,7 @@
 //! GitHub Actions workflows and composite actions: secrets and variables that carry dbt Cloud
 //! tokens into `env:`, `with:` and `run:`.
 
-use super::{Ctx, find_expr_refs};
+use super::{Ctx, ci, find_expr_refs};
 use crate::classify::names::{is_dbt_token_name, type_from_name};
 use crate::literal;
 use crate::model::{Confidence, Evidence, Flow, TokenType, TokenUse, TypeSource, Workflow};
@@ -278,36 +278,17 @@ fn inline_run_uses(ctx: &Ctx, run: &RunScript, trigger: &Evidence, uses: &mut Ve
 /// A workflow read as text, for files that do not parse: every `secrets.X`/`vars.X` reference
 /// to a dbt token, judged as CI automation with the name on its line.
 pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
-    let signals = &ctx.policy.signals;
-    let whole = Node {
-        kind: NodeKind::Alias,
-        span: crate::tree::Span::new(0, ctx.src.text.len()),
-    };
-    let mut uses = Vec::new();
-    for (prefix, name, start, end) in find_expr_refs(ctx, &whole, &["secrets", "vars"]) {
-        let (line, _) = ctx.src.line_col(start);
-        let key = ctx.src.line_text(line).trim_start().trim_start_matches("- ").split(':').next().unwrap_or("").trim().to_owned();
-        let tf_var = key.strip_prefix("TF_VAR_");
-        let key_is_dbt = is_dbt_token_name(&key, signals) || tf_var.is_some_and(|v| is_dbt_token_name(v, signals));
-        if !(key_is_dbt || is_dbt_token_name(&name, signals)) {
-            continue;
-        }
-        let mut u = TokenUse::new(ctx.loc(start, end), format!("{prefix}.{name}"), format!("`{key}` in a workflow read as text"));
-        if let Some((t, hint)) = type_from_name(&name, signals) {
-            u.token_type(t, TypeSource::Name, Evidence::at(format!("secret name `{name}` says {} (`{hint}`)", t.as_str()), u.at));
-        }
-        name_hint_from_key(&mut u, &key, &name, signals);
-        u.workflow(
-            Workflow::Production,
-            Confidence::Medium,
-            Evidence::new("GitHub Actions workflow (CI/CD automation); the file does not parse, so it was read as text"),
-        );
-        if let Some(var) = tf_var {
-            u.flow = Some(Flow::TerraformVariable { name: var.to_owned() });
-        }
-        uses.push(u);
-    }
-    uses
+    let whole = Node { kind: NodeKind::Alias, span: crate::tree::Span::new(0, ctx.src.text.len()) };
+    let refs = find_expr_refs(ctx, &whole, &["secrets", "vars"])
+        .into_iter()
+        .map(|(prefix, name, start, end)| ci::TextRef {
+            name,
+            kind: if prefix == "secrets" { "secret" } else { "variable" },
+            span: crate::tree::Span::new(start, end),
+        })
+        .collect();
+    let read = ci::TextRead { system: "GitHub Actions workflow", noun: "workflow", variables: false };
+    ci::text_uses(ctx, &read, refs)
 }
 
 /// "CI workflow runs on push to `main`, schedule": the trigger evidence of a workflow.

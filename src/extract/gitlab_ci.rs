@@ -48,6 +48,11 @@ const JOB_KEYS: [&str; 20] = [
     "interruptible",
 ];
 
+/// A file that does not parse, read as text for its CI/CD variable references.
+pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
+    ci::extract_text(ctx, Dialect::Shell, "GitLab CI pipeline", "CI/CD variable")
+}
+
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut p = Pipeline::new(Dialect::Shell, "CI/CD variable");
     let workflow_parts = doc.get("workflow").map(|w| rule_parts(w.get("rules"))).unwrap_or_default();
@@ -196,23 +201,50 @@ fn only_parts(only: Option<&Node>) -> Vec<String> {
     parts
 }
 
+/// Job keywords no other YAML format puts beside `script:`: outside the usual CI folders, a job
+/// needs one of them (`image:`, `variables:` or `tags:` beside a `script:` could be anything).
+const GITLAB_ONLY_JOB_KEYS: [&str; 15] = [
+    "stage",
+    "rules",
+    "only",
+    "except",
+    "needs",
+    "extends",
+    "environment",
+    "when",
+    "artifacts",
+    "dependencies",
+    "allow_failure",
+    "resource_group",
+    "interruptible",
+    "before_script",
+    "after_script",
+];
+
 /// Whether a YAML file outside the usual names is a GitLab CI file that `.gitlab-ci.yml`
-/// includes: it sits under a `ci` or `.gitlab` folder and has a job (a map with `script:` and
-/// another job keyword).
+/// includes. `include: local:` (or the shorthand `include: '/pipelines/dbt.yml'`) may pull in a
+/// file from any folder, and files are read one at a time, so the file's own shape decides: a
+/// top-level job (a map with `script:` and another job keyword). Under a `ci` or `.gitlab`
+/// folder any job keyword will do; elsewhere the job needs a keyword only GitLab uses, or the
+/// file must look like GitLab CI otherwise (a hidden `.template` job, top-level `stages:`,
+/// `include:`, `workflow:` or `default:`).
 pub fn is_included_file(path: &str, doc: &Node) -> bool {
-    let segments: Vec<&str> = path.split('/').collect();
-    let dirs = &segments[..segments.len().saturating_sub(1)];
-    if !dirs.iter().any(|d| matches!(d.to_ascii_lowercase().as_str(), "ci" | ".gitlab" | "gitlab-ci" | ".gitlab-ci")) {
-        return false;
-    }
     if doc.get("apiVersion").is_some() || doc.get("kind").is_some() {
         return false;
     }
+    let segments: Vec<&str> = path.split('/').collect();
+    let dirs = &segments[..segments.len().saturating_sub(1)];
+    let ci_folder =
+        dirs.iter().any(|d| matches!(d.to_ascii_lowercase().as_str(), "ci" | ".gitlab" | "gitlab-ci" | ".gitlab-ci"));
+    let gitlab_file = ci_folder || ["stages", "include", "workflow", "default"].iter().any(|k| doc.get(k).is_some());
     doc.entries().iter().any(|(k, job)| {
         let name = k.as_str().unwrap_or("");
-        !GLOBAL_KEYS.contains(&name)
-            && matches!(job.get("script").map(|s| &s.kind), Some(NodeKind::Scalar { .. } | NodeKind::Seq(_)))
-            && JOB_KEYS.iter().any(|key| job.get(key).is_some())
+        let has_script = matches!(job.get("script").map(|s| &s.kind), Some(NodeKind::Scalar { .. } | NodeKind::Seq(_)));
+        if GLOBAL_KEYS.contains(&name) || !has_script {
+            return false;
+        }
+        let has = |keys: &[&str]| keys.iter().any(|key| job.get(key).is_some());
+        has(&GITLAB_ONLY_JOB_KEYS) || ((gitlab_file || name.starts_with('.')) && has(&JOB_KEYS))
     })
 }
 
@@ -298,7 +330,17 @@ mod tests {
         let job = doc("deploy:\n  stage: deploy\n  script: [./run.sh]\n");
         assert!(is_included_file("ci/deploy.yml", &job));
         assert!(is_included_file("templates/.gitlab/dbt.yml", &job));
-        assert!(!is_included_file("config/deploy.yml", &job));
+        // `include: local:` can pull a file in from anywhere.
+        assert!(is_included_file("pipelines/dbt.yml", &job));
+        let generic = doc("migrate:\n  image: python:3.12\n  script: ./migrate.sh\n");
+        assert!(is_included_file("ci/migrate.yml", &generic));
+        assert!(!is_included_file("config/tasks.yml", &generic));
+        let hidden = doc(".dbt-base:\n  image: python:3.12\n  script: [dbt-cloud job run]\n");
+        assert!(is_included_file("templates/dbt.yml", &hidden));
+        let staged = doc("stages: [deploy]\nmigrate:\n  image: python:3.12\n  script: ./migrate.sh\n");
+        assert!(is_included_file("pipelines/all.yml", &staged));
+        let travis = doc("language: python\nscript: [pytest]\ndeploy:\n  provider: script\n  script: ./d.sh\n");
+        assert!(!is_included_file("config/travis.yml", &travis));
         let ansible = doc("- name: x\n  script: run.sh\n");
         assert!(!is_included_file("ci/tasks.yml", &ansible));
         let k8s = doc("apiVersion: v1\nkind: Job\nspec:\n  script: x\n  image: y\n");

@@ -17,9 +17,11 @@ pub fn is_manifest(doc: &Node) -> bool {
 pub fn is_helm_values(path: &str, signals: &crate::policy::Signals) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let Some(stem) = file.strip_suffix(".yaml").or_else(|| file.strip_suffix(".yml")) else { return false };
-    signals.ecosystems.helm_values_files.iter().any(|v| {
-        stem == v || [".", "-", "_"].iter().any(|sep| stem.starts_with(&format!("{v}{sep}")))
-    })
+    signals
+        .ecosystems
+        .helm_values_files
+        .iter()
+        .any(|v| stem == v || [".", "-", "_"].iter().any(|sep| stem.starts_with(&format!("{v}{sep}"))))
 }
 
 /// A value stored in a Secret or ConfigMap of the file, and the use made of it.
@@ -70,7 +72,12 @@ pub fn extract(ctx: &Ctx, docs: &[Node]) -> Vec<TokenUse> {
                     if u.type_hints.is_empty() {
                         values::name_type(&mut u, &[&object], signals);
                     }
-                    stored.push(Stored { object: object.clone(), key: key.to_owned(), use_index: uses.len(), consumed: false });
+                    stored.push(Stored {
+                        object: object.clone(),
+                        key: key.to_owned(),
+                        use_index: uses.len(),
+                        consumed: false,
+                    });
                     uses.push(u);
                 }
             }
@@ -89,7 +96,8 @@ pub fn extract(ctx: &Ctx, docs: &[Node]) -> Vec<TokenUse> {
             let cname = c.get("name").and_then(Node::as_str).unwrap_or("");
             let image = c.get("image").and_then(Node::as_str).unwrap_or("");
             let env = c.get("env").map(Node::items).unwrap_or_default();
-            let airflow_conn = env.iter().any(|i| i.get("name").and_then(Node::as_str).is_some_and(|n| is_airflow_conn(n, ctx)));
+            let airflow_conn =
+                env.iter().any(|i| i.get("name").and_then(Node::as_str).is_some_and(|n| is_airflow_conn(n, ctx)));
             let what = format!("Kubernetes {kind} `{workload}`");
             let role = role_for(&[image, cname, &workload], &what, image, airflow_conn, signals);
             let hint = role.hint(Confidence::Medium);
@@ -161,14 +169,7 @@ fn scalar_refs(ctx: &Ctx, key: &str, v: &Node, dbt_key: bool) -> Vec<ValueRef> {
 }
 
 /// One `env:` entry: `{name, value}` or `{name, valueFrom: {secretKeyRef: {name, key}}}`.
-fn env_item(
-    ctx: &Ctx,
-    item: &Node,
-    place: &str,
-    hint: &WorkflowHint,
-    stored: &mut [Stored],
-    uses: &mut Vec<TokenUse>,
-) {
+fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &WorkflowHint, stored: &mut [Stored], uses: &mut Vec<TokenUse>) {
     let signals = &ctx.policy.signals;
     let Some(key) = item.get("name").and_then(Node::as_str) else { return };
     if let Some(v) = item.get("value") {
@@ -209,14 +210,7 @@ fn env_item(
 }
 
 /// One `envFrom:` entry: every key of a Secret or ConfigMap becomes an environment variable.
-fn env_from(
-    ctx: &Ctx,
-    item: &Node,
-    place: &str,
-    hint: &WorkflowHint,
-    stored: &mut [Stored],
-    uses: &mut Vec<TokenUse>,
-) {
+fn env_from(ctx: &Ctx, item: &Node, place: &str, hint: &WorkflowHint, stored: &mut [Stored], uses: &mut Vec<TokenUse>) {
     let signals = &ctx.policy.signals;
     for (field, what) in [("secretRef", "Secret"), ("configMapRef", "ConfigMap")] {
         let Some(node) = item.get(field).and_then(|r| r.get("name")) else { continue };
@@ -278,7 +272,8 @@ fn collect_images<'a>(n: &'a Node, out: &mut Vec<&'a str>) {
 fn walk_values<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, hint: &WorkflowHint, uses: &mut Vec<TokenUse>) {
     match &n.kind {
         NodeKind::Map(entries) => {
-            if n.get("name").and_then(Node::as_str).is_some() && (n.get("value").is_some() || n.get("valueFrom").is_some())
+            if n.get("name").and_then(Node::as_str).is_some()
+                && (n.get("value").is_some() || n.get("valueFrom").is_some())
             {
                 let place = format!("Helm value `{}`", keys.join("."));
                 env_item(ctx, n, &place, hint, &mut [], uses);

@@ -1,16 +1,25 @@
 //! Extraction: from one parsed file to the token uses it contains, one extractor per ecosystem.
 
+pub mod airflow_settings;
 pub mod azure_pipelines;
 pub mod bitbucket_pipelines;
 pub mod ci;
 pub mod circleci;
 pub mod cloud_cli;
+pub mod compose;
+pub mod dotenv;
 pub mod github_actions;
 pub mod gitlab_ci;
 pub mod jenkins;
+pub mod kubernetes;
+pub mod mcp;
+pub mod notebook;
 pub mod orchestrator;
+pub mod partner;
 pub mod postman;
+pub mod pulumi;
 pub mod script;
+pub mod semantic_layer;
 pub mod terraform;
 pub mod values;
 
@@ -72,11 +81,16 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         | FileKind::BitbucketPipelines => match yaml::parse(&ctx.src.text) {
             Ok(docs) => facts.uses = yaml_uses(ctx, kind, &docs),
             Err(e) => {
-                // A workflow that does not parse still runs nowhere, but its secrets are still
+                // A pipeline that does not parse still runs nowhere, but its secrets are still
                 // wired: read it as text so no finding is lost behind the TW001.
-                if kind == FileKind::GithubActions {
-                    facts.uses = github_actions::extract_text(ctx);
-                }
+                facts.uses = match kind {
+                    FileKind::GithubActions => github_actions::extract_text(ctx),
+                    FileKind::GitlabCi => gitlab_ci::extract_text(ctx),
+                    FileKind::AzurePipelines => azure_pipelines::extract_text(ctx),
+                    FileKind::CircleCi => circleci::extract_text(ctx),
+                    FileKind::BitbucketPipelines => bitbucket_pipelines::extract_text(ctx),
+                    _ => Vec::new(),
+                };
                 if kind != FileKind::Yaml || !is_template(&ctx.src.text) {
                     facts.parse_error = Some(e);
                 }
@@ -87,11 +101,55 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
             Err(e) if !is_template(&ctx.src.text) => facts.parse_error = Some(e),
             Err(_) => {}
         },
-        FileKind::Script => facts.uses = script::extract(ctx, &facts.literals),
+        FileKind::Script => facts.uses = script_uses(ctx, &facts.literals),
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
         FileKind::Other => {}
     }
+    // Semantic Layer JDBC URLs can sit in any text file (BI datasources, app configs, docs).
+    semantic_layer::extract(ctx, &mut facts.uses);
     facts
+}
+
+/// Code and env files. Env files have their own judgement; in code, the orchestrator APIs speak
+/// first and the generic reading adds only the references they did not cover (one use per
+/// token reference).
+fn script_uses(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
+    if dotenv::is_env_file(&ctx.src.display) {
+        return dotenv::extract(ctx, literals);
+    }
+    let mut uses = orchestrator::extract(ctx);
+    let lines: Vec<usize> = uses.iter().map(|u| ctx.src.line_col(u.at.span.start).0).collect();
+    let refs: Vec<String> = uses.iter().map(|u| u.reference.clone()).collect();
+    for u in script::extract(ctx, literals) {
+        if !lines.contains(&ctx.src.line_col(u.at.span.start).0) && !refs.contains(&u.reference) {
+            uses.push(u);
+        }
+    }
+    uses
+}
+
+/// YAML recognised by name or shape: Pulumi, Astro CLI settings, docker-compose, Kubernetes
+/// manifests, Helm values.
+fn config_yaml_uses(ctx: &Ctx, docs: &[Node]) -> Option<Vec<TokenUse>> {
+    let s = &ctx.policy.signals;
+    let path = ctx.src.display.as_str();
+    let first = docs.first()?;
+    if pulumi::is_pulumi(path, s) {
+        return Some(pulumi::extract(ctx, first));
+    }
+    if airflow_settings::is_settings(path, s) {
+        return Some(airflow_settings::extract(ctx, first));
+    }
+    if compose::is_compose(path, first, s) {
+        return Some(compose::extract(ctx, first));
+    }
+    if docs.iter().any(kubernetes::is_manifest) {
+        return Some(kubernetes::extract(ctx, docs));
+    }
+    if kubernetes::is_helm_values(path, s) {
+        return Some(kubernetes::extract_helm_values(ctx, first));
+    }
+    None
 }
 
 /// Helm, Jinja and Go templates are not YAML or JSON until rendered: a parse failure there is
@@ -101,6 +159,11 @@ fn is_template(text: &str) -> bool {
 }
 
 fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
+    if kind == FileKind::Yaml
+        && let Some(uses) = config_yaml_uses(ctx, docs)
+    {
+        return uses;
+    }
     let mut uses = Vec::new();
     for doc in docs {
         match kind {
@@ -113,6 +176,7 @@ fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
             FileKind::Yaml if gitlab_ci::is_included_file(&ctx.src.display, doc) => {
                 uses.extend(gitlab_ci::extract(ctx, doc))
             }
+            FileKind::Yaml => uses.extend(partner::extract(ctx, doc)),
             _ => {}
         }
     }
@@ -120,10 +184,18 @@ fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
 }
 
 fn json_uses(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    let s = &ctx.policy.signals;
+    let path = ctx.src.display.as_str();
     if postman::is_postman(doc) {
         return postman::extract(ctx, doc);
     }
-    Vec::new()
+    if mcp::is_mcp_config(path, doc, s) {
+        return mcp::extract(ctx, doc);
+    }
+    if notebook::is_notebook(path) {
+        return notebook::extract(ctx, doc);
+    }
+    partner::extract(ctx, doc)
 }
 
 /// The first `${{ secrets.NAME }}`-style reference to a dbt token in a CI value, as

@@ -286,7 +286,8 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
                 && cs < ce
             {
                 let name = ctx.text(cs, ce).to_owned();
-                let r = ValueRef { start: cs, end: ce, reference: name.clone(), literal: None, name: Some(name.clone()) };
+                let r =
+                    ValueRef { start: cs, end: ce, reference: name.clone(), literal: None, name: Some(name.clone()) };
                 let sink = format!("{} `{}` block `{name}` loaded by the code", o.name, callee_name(callee.as_str()));
                 let mut u = values::token_use(ctx, &r, "", sink);
                 u.workflow_hints = orchestrator_hints(ctx, &format!("{} code", o.name));
@@ -303,7 +304,8 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
             args.iter().find(|(k, _, _)| k.as_deref() == Some(name)).and_then(|(_, s, e)| py.first_string(*s, *e))
         };
         if o.typed_calls.contains(call) {
-            let typed = kw("conn_type").is_some_and(|(s, e)| eco.airflow_conn_types.contains(&ctx.text(s, e).to_lowercase()));
+            let typed =
+                kw("conn_type").is_some_and(|(s, e)| eco.airflow_conn_types.contains(&ctx.text(s, e).to_lowercase()));
             if !typed {
                 continue;
             }
@@ -312,7 +314,7 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
         let label = kw("conn_id").map(|(s, e)| ctx.text(s, e).to_owned());
         for (k, s, e) in &args {
             if let Some(k) = k
-                && token_args.iter().any(|t| *t == k)
+                && token_args.contains(&k)
             {
                 found.push(TokenArg {
                     orchestrator: o.name.clone(),
@@ -452,7 +454,9 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
     let mut uses = Vec::new();
     for o in &eco.orchestrators {
         for arg in &o.connection_args {
-            let Ok(pat) = Regex::new(&format!(r#"(?i)\b{0}\s*=|["']{0}["']\s*:"#, regex::escape(arg))) else { continue };
+            let Ok(pat) = Regex::new(&format!(r#"(?i)\b{0}\s*=|["']{0}["']\s*:"#, regex::escape(arg))) else {
+                continue;
+            };
             for m in pat.find_iter(py.text) {
                 // A keyword in code, or a dict key that is a whole string: not text in a comment
                 // or a docstring.
@@ -462,12 +466,19 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
                     continue;
                 }
                 let end = py.expr_end(m.end(), py.text.len(), true);
+                // Only a written id names the connection (`os.environ.get("X")` names a variable).
+                let value = py.text.get(m.end()..end).unwrap_or("");
+                let value_start = m.end() + (value.len() - value.trim_start().len());
+                if py.lexeme_at(value_start).is_none_or(|l| l.content.is_none()) {
+                    continue;
+                }
                 let Some((cs, ce)) = py.first_string(m.end(), end) else { continue };
                 let id = ctx.text(cs, ce);
                 if id.is_empty() || id.contains("{{") {
                     continue;
                 }
-                let r = ValueRef { start: cs, end: ce, reference: id.to_owned(), literal: None, name: Some(id.to_owned()) };
+                let r =
+                    ValueRef { start: cs, end: ce, reference: id.to_owned(), literal: None, name: Some(id.to_owned()) };
                 let mut u = values::token_use(ctx, &r, "", format!("{} connection `{id}` (`{arg}`)", o.name));
                 u.workflow_hints = orchestrator_hints(ctx, &format!("{} code", o.name));
                 uses.push(u);

@@ -70,12 +70,11 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
 }
 
 /// The workflow evidence of a whole script: user-context endpoints it calls, orchestrator
-/// code, CI files, developmental paths.
+/// code, developmental paths.
 fn file_workflow(ctx: &Ctx) -> Vec<WorkflowHint> {
     let signals = &ctx.policy.signals;
     let text = &ctx.src.text;
     let path = ctx.src.display.as_str();
-    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let mut hints = Vec::new();
     let mut push = |workflow, confidence, evidence| hints.push(WorkflowHint { workflow, confidence, evidence });
     if let Some(m) = signals.user_endpoints.find(text) {
@@ -91,12 +90,6 @@ fn file_workflow(ctx: &Ctx) -> Vec<WorkflowHint> {
     // The project's own path globs say what the file is, over every guess from its name.
     if let Some(h) = configured_path(path, signals) {
         push(h.workflow, h.confidence, h.evidence);
-    } else if file.starts_with("jenkinsfile") {
-        push(
-            Workflow::Production,
-            Confidence::High,
-            Evidence::new("Jenkins pipeline runs without a person (CI/CD automation)"),
-        );
     } else if let Some(orch) = super::orchestrator::file_orchestrator(path, text, signals) {
         push(
             Workflow::Production,

@@ -75,6 +75,17 @@ pub struct TfTokenStringRef {
     pub at: Span,
 }
 
+/// An attribute of a partner's resource (`hightouch_source`, `census_source`, …): where a dbt
+/// token handed to the partner would be written.
+#[derive(Clone, Debug)]
+pub struct TfPartnerAttr {
+    /// The resource, as `type.name`.
+    pub holder: String,
+    pub partner: String,
+    pub key: String,
+    pub value: TfExpr,
+}
+
 /// Everything one Terraform file declares that matters for tokens.
 #[derive(Clone, Debug, Default)]
 pub struct TfFile {
@@ -88,6 +99,7 @@ pub struct TfFile {
     pub assignments: Vec<(String, TfExpr)>,
     pub service_tokens: Vec<TfServiceToken>,
     pub token_string_refs: Vec<TfTokenStringRef>,
+    pub partner_attrs: Vec<TfPartnerAttr>,
     /// CI secrets and variables that Terraform itself sets (`github_actions_secret`,
     /// `gitlab_project_variable`, …), with the value expression.
     pub ci_secrets: Vec<TfCiSecret>,
@@ -174,6 +186,12 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
                     tf.service_tokens.push(service_token(ctx, block, &name));
                 }
                 token_string_refs(ctx, &block.body, &format!("{rtype}.{name}"), &mut tf);
+                if ident == "resource"
+                    && !rtype.starts_with("dbt")
+                    && let Some(p) = crate::classify::names::partner_in(&rtype, &ctx.policy.signals)
+                {
+                    partner_attrs(ctx, &block.body, &format!("{rtype}.{name}"), &p.name, &mut tf);
+                }
                 if let Some((_, name_attr, value_attr)) = CI_SECRET_RESOURCES.iter().find(|(t, _, _)| *t == rtype) {
                     let secret = string_attr(&block.body, name_attr);
                     let value = block.body.get_attribute(value_attr).map(|a| expr(ctx, &a.value));
@@ -293,6 +311,20 @@ fn service_token(ctx: &Ctx, block: &Block, name: &str) -> TfServiceToken {
         display_name: string_attr(&block.body, "name"),
         grants,
         at: label_span(block).unwrap_or_default(),
+    }
+}
+
+fn partner_attrs(ctx: &Ctx, body: &Body, holder: &str, partner: &str, tf: &mut TfFile) {
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(attr) => tf.partner_attrs.push(TfPartnerAttr {
+                holder: holder.to_owned(),
+                partner: partner.to_owned(),
+                key: attr.key.as_str().to_owned(),
+                value: expr(ctx, &attr.value),
+            }),
+            Structure::Block(b) => partner_attrs(ctx, &b.body, holder, partner, tf),
+        }
     }
 }
 

@@ -74,7 +74,13 @@ pub fn refs(ctx: &Ctx, start: usize, end: usize, dbt_key: bool) -> Vec<ValueRef>
     if out.is_empty() && dbt_key {
         let (s, e) = trim_quotes(text);
         if s < e {
-            out.push(ValueRef { start: start + s, end: start + e, reference: String::new(), literal: None, name: None });
+            out.push(ValueRef {
+                start: start + s,
+                end: start + e,
+                reference: String::new(),
+                literal: None,
+                name: None,
+            });
         }
     }
     out
@@ -108,7 +114,11 @@ pub fn token_use(ctx: &Ctx, r: &ValueRef, key: &str, sink: impl Into<String>) ->
 pub fn name_type(u: &mut TokenUse, names: &[&str], signals: &Signals) {
     for name in names.iter().filter(|n| !n.is_empty()) {
         if let Some((t, hint)) = type_from_name(name, signals) {
-            u.token_type(t, TypeSource::Name, Evidence::at(format!("name `{name}` says {} (`{hint}`)", t.as_str()), u.at));
+            u.token_type(
+                t,
+                TypeSource::Name,
+                Evidence::at(format!("name `{name}` says {} (`{hint}`)", t.as_str()), u.at),
+            );
             return;
         }
     }
@@ -172,15 +182,15 @@ pub fn deployed_kind(names: &[&str], signals: &Signals) -> Deployed {
     Deployed::App
 }
 
-/// An `AIRFLOW_CONN_*` variable: the references in its connection's password, when the
-/// connection is a dbt Cloud one.
+/// An `AIRFLOW_CONN_*` variable: the references in its connection's password when the
+/// connection is a dbt Cloud one, none for another connection; `None` for other variables.
 pub fn airflow_conn_refs(ctx: &Ctx, key: &str, start: usize, end: usize) -> Option<Vec<ValueRef>> {
     let eco = &ctx.policy.signals.ecosystems;
     if eco.airflow_conn_prefix.is_empty() || !key.to_ascii_uppercase().starts_with(&eco.airflow_conn_prefix) {
         return None;
     }
-    let (ps, pe) = super::orchestrator::airflow_conn_password(ctx.text(start, end), &ctx.policy.signals)?;
-    Some(refs(ctx, start + ps, start + pe, true))
+    let password = super::orchestrator::airflow_conn_password(ctx.text(start, end), &ctx.policy.signals);
+    Some(password.map(|(ps, pe)| refs(ctx, start + ps, start + pe, true)).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! Terraform across files and modules: which provider a token feeds, what that provider is used
 //! for, what a variable's definition says, and where a module input leads.
 
-use crate::classify::names::{configured_path, dev_segment, partner_in, type_from_description, type_from_name, user_context_purpose};
+use crate::classify::names::{
+    configured_path, dev_segment, is_dbt_token_name, partner_in, type_from_description, type_from_name,
+    user_context_purpose,
+};
 use crate::extract::FileFacts;
 use crate::extract::terraform::{TfExpr, TfFile, TfVariable, local_refs, service_token_refs, var_refs};
 use crate::literal;
@@ -292,6 +295,9 @@ impl<'a> Index<'a> {
                     hints.extend(self.provider_workflow(dir, *file, &p.local, p.alias.as_deref()));
                 }
             }
+            for a in tf.partner_attrs.iter().filter(|a| var_refs(&a.value).iter().any(|(v, _, _)| v == name)) {
+                hints.push(partner_attr_hint(a));
+            }
             for h in &tf.http {
                 if self.vars_of(dir, &h.header).iter().any(|v| v == name)
                     && let Some(w) = self.http_workflow(*file, &h.url)
@@ -471,7 +477,47 @@ impl<'a> Index<'a> {
                 for st in &tf.service_tokens {
                     out.push(self.service_token_use(dir, *file, st));
                 }
+                for a in &tf.partner_attrs {
+                    out.extend(self.partner_attr_uses(dir, *file, a));
+                }
             }
+        }
+        out
+    }
+
+    /// A dbt token handed to a partner's resource: a literal, or a variable whose name (or the
+    /// key it is written under) says it is a dbt token.
+    fn partner_attr_uses(&self, dir: &str, file: usize, a: &crate::extract::terraform::TfPartnerAttr) -> Vec<TokenUse> {
+        let s = &self.policy.signals;
+        let mut out = Vec::new();
+        for lit in literal::find(&a.value.text, s) {
+            let at =
+                Self::loc(file, crate::tree::Span::new(a.value.span.start + lit.start, a.value.span.start + lit.end));
+            let token = a.value.text.get(lit.start..lit.end).unwrap_or("");
+            let mut u =
+                TokenUse::new(at, literal::mask_token(token), format!("`{}` of `{}` ({})", a.key, a.holder, a.partner));
+            u.literal = true;
+            u.token_type(
+                lit.token_type,
+                TypeSource::Literal,
+                crate::extract::github_actions::literal_evidence(lit.token_type, at),
+            );
+            u.workflow_hints.push(partner_attr_hint(a));
+            out.push(u);
+        }
+        for (name, start, end) in var_refs(&a.value) {
+            let key = inner_key(&a.value, start).unwrap_or(&a.key);
+            if !(is_dbt_token_name(&name, s) || is_dbt_token_name(key, s)) {
+                continue;
+            }
+            let mut u = TokenUse::new(
+                Self::loc(file, crate::tree::Span::new(start, end)),
+                format!("var.{name}"),
+                format!("`{key}` of `{}` ({})", a.holder, a.partner),
+            );
+            u.workflow_hints.push(partner_attr_hint(a));
+            u.type_hints.extend(self.var_type_hints(dir, &name, 0));
+            out.push(u);
         }
         out
     }
@@ -544,6 +590,25 @@ impl<'a> Index<'a> {
         u.grants = st.grants.clone();
         u
     }
+}
+
+fn partner_attr_hint(a: &crate::extract::terraform::TfPartnerAttr) -> WorkflowHint {
+    WorkflowHint {
+        workflow: Workflow::PartnerIntegration,
+        confidence: Confidence::Medium,
+        evidence: Evidence::new(format!("passed to `{}`, a resource of {}'s Terraform provider", a.holder, a.partner)),
+    }
+}
+
+/// The object key a value is written under inside an attribute (`jsonencode({ api_token = var.x })`
+/// → `api_token`), from the text before it on its line.
+fn inner_key(e: &TfExpr, at: usize) -> Option<&str> {
+    let before = e.text.get(..at.checked_sub(e.span.start)?)?;
+    let line = before.rsplit('\n').next()?;
+    let sep = line.rfind(['=', ':'])?;
+    let key = line.get(..sep)?.trim_end().trim_end_matches('"');
+    let start = key.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).map_or(0, |i| i + 1);
+    key.get(start..).filter(|k| !k.is_empty())
 }
 
 /// A variable with several consumers is judged by the least forgiving: if any of them is

@@ -7,6 +7,8 @@ mod overprivileged;
 mod parse_error;
 mod unknown_type;
 
+pub use mismatch::rule_for;
+
 use crate::extract::FileFacts;
 use crate::model::{ClassifiedUse, Confidence, Evidence, Finding, Loc, TokenType, Workflow};
 use crate::policy::{Policy, RuleMeta};

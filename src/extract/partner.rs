@@ -1,0 +1,71 @@
+//! Partner integration configs (Hightouch, Census, Datafold, Semantic Layer consumers, catalog and
+//! observability tools): YAML and JSON whose path or keys name a partner and that hand it a dbt
+//! Cloud token.
+
+use super::Ctx;
+use super::values;
+use crate::classify::names::partner_in;
+use crate::model::{Confidence, Evidence, TokenUse, Workflow, WorkflowHint};
+use crate::tree::{Node, NodeKind};
+
+pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    let path = ctx.src.display.as_str();
+    let partner = partner_in(path, &ctx.policy.signals).map(|p| hint(&p.name, &format!("its path `{path}` names it")));
+    let mut uses = Vec::new();
+    walk(ctx, doc, &mut Vec::new(), partner.as_ref(), &mut uses);
+    uses
+}
+
+fn hint(partner: &str, why: &str) -> WorkflowHint {
+    WorkflowHint {
+        workflow: Workflow::PartnerIntegration,
+        confidence: Confidence::Medium,
+        evidence: Evidence::new(format!("configuration handed to {partner}: {why}")),
+    }
+}
+
+fn walk<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, partner: Option<&WorkflowHint>, uses: &mut Vec<TokenUse>) {
+    match &n.kind {
+        NodeKind::Map(entries) => {
+            for (k, v) in entries {
+                let Some(key) = k.as_str() else { continue };
+                let own = partner
+                    .is_none()
+                    .then(|| partner_in(key, &ctx.policy.signals))
+                    .flatten()
+                    .map(|p| hint(&p.name, &format!("key `{key}` names it")));
+                let partner = partner.or(own.as_ref());
+                if matches!(v.kind, NodeKind::Scalar { .. }) {
+                    scalar(ctx, key, v, keys, partner, uses);
+                } else {
+                    keys.push(key);
+                    walk(ctx, v, keys, partner, uses);
+                    keys.pop();
+                }
+            }
+        }
+        NodeKind::Seq(items) => {
+            let key = keys.last().copied().unwrap_or("");
+            for item in items {
+                if matches!(item.kind, NodeKind::Scalar { .. }) {
+                    let parents = keys.get(..keys.len().saturating_sub(1)).unwrap_or(&[]).to_vec();
+                    scalar(ctx, key, item, &parents, partner, uses);
+                } else {
+                    walk(ctx, item, keys, partner, uses);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn scalar(ctx: &Ctx, key: &str, v: &Node, keys: &[&str], partner: Option<&WorkflowHint>, uses: &mut Vec<TokenUse>) {
+    let Some(partner) = partner else { return };
+    let dbt = values::dbt_key(key, keys, &ctx.policy.signals);
+    for r in values::refs(ctx, v.span.start, v.span.end, dbt) {
+        let dotted = keys.iter().chain(std::iter::once(&key)).copied().collect::<Vec<_>>().join(".");
+        let mut u = values::token_use(ctx, &r, key, format!("`{dotted}` of a partner integration's configuration"));
+        u.workflow_hints.push(partner.clone());
+        uses.push(u);
+    }
+}

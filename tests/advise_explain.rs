@@ -1,0 +1,206 @@
+//! The advice commands end to end: `advise` (text and JSON, per workflow and integration, and
+//! its usage errors), `explain` for every rule by code and by name, and the `rules` table.
+
+mod common;
+
+use common::{root, run_in, stderr, stdout};
+use std::process::Output;
+use tokenwise::policy::builtin;
+
+fn run(args: &[&str]) -> Output {
+    run_in(&root(), args)
+}
+
+/// Exit 0 with nothing on stderr; the stdout.
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    assert_eq!(stderr(&out), "", "{args:?}");
+    stdout(&out)
+}
+
+/// Exit 2 with nothing on stdout; the error message.
+fn usage_error(args: &[&str]) -> String {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
+    assert_eq!(stdout(&out), "", "{args:?}");
+    let err = stderr(&out);
+    err.trim_end().strip_prefix("tokenwise: error: ").unwrap_or_else(|| panic!("{args:?}: {err}")).to_owned()
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let text = ok(args);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}\n{text}"))
+}
+
+/// The line of `text` that starts with `key:`, and its continuation lines.
+fn field<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(&format!("{key}:")));
+    let mut out: Vec<&str> = lines.next().into_iter().collect();
+    out.extend(lines.take_while(|l| l.starts_with(' ')));
+    out.into_iter().map(str::trim).collect()
+}
+
+#[test]
+fn tableau_gets_the_semantic_layer_sets() {
+    let text = ok(&["advise", "--workflow", "partner-integration", "--integration", "Tableau"]);
+    assert_eq!(field(&text, "workflow"), ["workflow:        partner-integration (Tableau)"]);
+    assert_eq!(field(&text, "use"), ["use:             service token (`dbtc_…`)"]);
+    assert_eq!(field(&text, "permission sets"), ["permission sets: Tableau: `semantic_layer_only` + `metadata_only`"]);
+    assert!(text.contains("reference:       https://docs.getdbt.com/docs/dbt-cloud-apis/authentication"));
+}
+
+#[test]
+fn integrations_match_however_they_are_written() {
+    for (asked, canonical, sets) in [
+        ("power bi", "Power BI", vec!["semantic_layer_only", "metadata_only"]),
+        ("HIGHTOUCH", "Hightouch", vec!["metadata_only", "job_runner"]),
+        ("google-sheets", "Semantic Layer (Google Sheets)", vec!["semantic_layer_only", "metadata_only"]),
+        ("Monte Carlo", "Monte Carlo", vec!["metadata_only"]),
+    ] {
+        let v = json(&["advise", "--workflow", "partner-integration", "--integration", asked, "--format", "json"]);
+        assert_eq!(v["integration"], canonical, "{asked}");
+        assert_eq!(v["permission_sets"][0]["sets"], serde_json::json!(sets), "{asked}");
+    }
+}
+
+#[test]
+fn an_unknown_integration_lists_the_known_ones() {
+    let msg = usage_error(&["advise", "--workflow", "partner-integration", "--integration", "Nonesuch"]);
+    let known: Vec<&str> = builtin().signals.partners.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(msg, format!("unknown integration `Nonesuch`; known: {}", known.join(", ")));
+    assert!(known.contains(&"Tableau") && known.contains(&"Hightouch"));
+}
+
+#[test]
+fn production_advice_separates_ci_orchestrators_and_terraform() {
+    let text = ok(&["advise", "--workflow", "production"]);
+    let sets = field(&text, "permission sets");
+    assert_eq!(sets.len(), 4, "{text}");
+    assert!(sets[0].contains("CI/CD pipelines that trigger dbt Cloud jobs (GitHub Actions, GitLab CI"), "{text}");
+    assert!(sets[0].contains(": `job_runner`; `job_admin` instead only if the pipeline creates or edits jobs"));
+    assert!(
+        sets[1].contains(
+            "orchestrators that trigger jobs and wait for their runs (Airflow, Dagster, Prefect): `job_runner`"
+        )
+    );
+    assert!(sets[2].starts_with("Terraform or Pulumi managing projects, environments and jobs: the narrowest sets"));
+    // Account Admin appears once: for the resources the provider docs say need it.
+    assert_eq!(text.matches("`account_admin`").count(), 1, "{text}");
+    assert!(sets[3].contains("`dbtcloud_group_partial_permissions`") && sets[3].contains(": `account_admin`;"));
+    assert!(field(&text, "note")[0].contains("`dbtcloud_repository`"), "PATs on an aliased provider for user lookups");
+}
+
+#[test]
+fn a_production_tool_narrows_the_advice() {
+    for (asked, canonical, sets) in [
+        ("GitHub Actions", "GitHub Actions", vec![vec!["job_runner"]]),
+        ("gitlab", "GitLab CI", vec![vec!["job_runner"]]),
+        ("jenkins", "Jenkins", vec![vec!["job_runner"]]),
+        ("Airflow", "Airflow", vec![vec!["job_runner"]]),
+        ("dagster", "Dagster", vec![vec!["job_runner"]]),
+        ("Terraform", "Terraform", vec![vec![], vec!["account_admin"]]),
+    ] {
+        let v = json(&["advise", "--workflow", "production", "--integration", asked, "--format", "json"]);
+        assert_eq!(v["integration"], canonical, "{asked}");
+        assert_eq!(v["token_type"], "service");
+        let got: Vec<serde_json::Value> =
+            v["permission_sets"].as_array().map(|a| a.iter().map(|g| g["sets"].clone()).collect()).unwrap_or_default();
+        assert_eq!(serde_json::Value::Array(got), serde_json::json!(sets), "{asked}");
+    }
+}
+
+#[test]
+fn names_in_the_wrong_workflow_say_which_to_use() {
+    assert_eq!(
+        usage_error(&["advise", "--workflow", "production", "--integration", "Tableau"]),
+        "`Tableau` is a partner integration: use --workflow partner-integration"
+    );
+    assert_eq!(
+        usage_error(&["advise", "--workflow", "partner-integration", "--integration", "Airflow"]),
+        "`Airflow` is production automation, not a partner integration: use --workflow production"
+    );
+    assert!(
+        usage_error(&["advise", "--workflow", "production", "--integration", "Nonesuch"])
+            .starts_with("unknown production tool `Nonesuch`; known: GitHub Actions, GitLab CI, Azure Pipelines, CircleCI, Bitbucket Pipelines, Jenkins, Airflow, Dagster, Prefect, Terraform, Pulumi")
+    );
+    assert_eq!(
+        usage_error(&["advise", "--workflow", "cloud-cli", "--integration", "Tableau"]),
+        "--integration applies to --workflow partner-integration or production, not `cloud-cli`"
+    );
+    assert_eq!(
+        usage_error(&["advise", "--workflow", "unknown"]),
+        "unknown workflow `unknown`; use one of: production, partner-integration, cloud-cli, dev-script, user-context-endpoint"
+    );
+}
+
+#[test]
+fn every_workflow_has_advice_in_json() {
+    for (workflow, token_type) in [
+        ("production", "service"),
+        ("partner-integration", "service"),
+        ("cloud-cli", "personal"),
+        ("dev-script", "personal"),
+        ("user-context-endpoint", "personal"),
+    ] {
+        let v = json(&["advise", "--workflow", workflow, "--format", "json"]);
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["workflow"], workflow);
+        assert_eq!(v["token_type"], token_type, "{workflow}");
+        assert_eq!(v["integration"], serde_json::Value::Null);
+        let sets = v["permission_sets"].as_array().map(Vec::len).unwrap_or(0);
+        assert_eq!(sets > 0, token_type == "service", "{workflow}: only service tokens have sets to choose");
+        assert!(v["why"].as_str().is_some_and(|w| !w.is_empty()));
+        assert!(v["references"][0].as_str().is_some_and(|r| r.starts_with("https://docs.getdbt.com/")));
+    }
+}
+
+#[test]
+fn explain_knows_every_rule_by_code_and_by_name() {
+    let real_looking = regex::Regex::new(r"dbt[cu]_[A-Za-z0-9_-]{40,}").unwrap_or_else(|e| panic!("{e}"));
+    for r in &builtin().rules {
+        let by_code = ok(&["explain", &r.code]);
+        assert_eq!(ok(&["explain", &r.name]), by_code, "{} by name", r.code);
+        assert_eq!(ok(&["explain", &r.code.to_lowercase()]), by_code, "{} in lower case", r.code);
+        assert!(by_code.starts_with(&format!("# {} {} ({})\n\n## What it does\n", r.code, r.name, r.summary)));
+        for section in ["## Why is this bad?", "## Example", "## Fix"] {
+            assert!(by_code.contains(section), "{} lacks {section}", r.code);
+        }
+        let off = if r.default_enabled { "" } else { " (off by default)" };
+        assert!(by_code.contains(&format!("\nDefault severity: {}{off}\n", r.severity.as_str())), "{by_code}");
+        assert!(by_code.ends_with(&format!("Reference: {}\n", r.reference)));
+        assert!(!real_looking.is_match(&by_code), "{}: examples show no real-looking token", r.code);
+    }
+}
+
+#[test]
+fn explain_of_an_unknown_rule_is_a_usage_error() {
+    for unknown in ["TW999", "pat-in-prod", ""] {
+        assert_eq!(
+            usage_error(&["explain", unknown]),
+            format!("unknown rule `{unknown}`; `tokenwise rules` lists them")
+        );
+    }
+}
+
+#[test]
+fn rules_lists_every_rule_once_with_its_severity() {
+    let text = ok(&["rules"]);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split_whitespace().collect();
+    assert_eq!(header, ["CODE", "NAME", "SEVERITY", "SUMMARY"]);
+    let rows: Vec<&str> = lines.collect();
+    let rules = &builtin().rules;
+    assert_eq!(rows.len(), rules.len());
+    for (row, r) in rows.iter().zip(rules) {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cols[..2], [r.code.as_str(), r.name.as_str()], "{row}");
+        let severity =
+            if r.default_enabled { r.severity.as_str().to_owned() } else { format!("{} (off)", r.severity.as_str()) };
+        assert!(row.contains(&format!("  {severity}  ")) || row.contains(&format!("  {severity} ")), "{row}");
+        assert!(row.ends_with(&r.summary), "{row}");
+    }
+    let codes: Vec<&str> = rows.iter().filter_map(|r| r.split_whitespace().next()).collect();
+    assert_eq!(codes, ["TW001", "TW101", "TW102", "TW103", "TW104", "TW105", "TW201", "TW301", "TW401"]);
+    assert!(text.contains("unknown-token-type                  note (off)"));
+}
