@@ -73,6 +73,9 @@ struct ScanArgs {
     /// Use this config file instead of discovering `.tokenwise.yml` from each path upward.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Larger files are not parsed, only searched for literal tokens (streamed, in bounded memory).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::read::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -147,6 +150,7 @@ enum AdviseFormat {
 pub struct UsageError(pub String);
 
 pub fn main() -> ExitCode {
+    install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -161,6 +165,19 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A panic is a bug, and the default report can quote the input it choked on (a slice of a
+/// file, a token): say where it happened, never a formatted message, and exit 2.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        // A fixed `panic!("…")` message is part of the program; a formatted one may hold input.
+        let what = info.payload().downcast_ref::<&'static str>().map(|m| format!(": {m}")).unwrap_or_default();
+        let line = format!("tokenwise: internal error{at}{what}; please report this bug");
+        let _ = writeln!(std::io::stderr(), "{}", crate::literal::mask(&line));
+        std::process::exit(2);
+    }));
 }
 
 fn run(cli: Cli) -> Result<ExitCode, UsageError> {
@@ -242,7 +259,7 @@ fn scan_options(args: &ScanArgs) -> Result<scan::Options, UsageError> {
         paths,
         no_ignore: args.no_ignore,
         threads,
-        max_parse_bytes: 8 * 1024 * 1024,
+        max_parse_bytes: args.max_file_size,
         stdin,
         config: std::sync::Arc::new(config),
         progress: false,

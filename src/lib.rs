@@ -19,6 +19,7 @@ pub mod model;
 pub mod parse;
 pub mod policy;
 pub mod prefilter;
+pub mod read;
 pub mod render;
 pub mod resolve;
 pub mod rules;

@@ -423,7 +423,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_blanked() {
-        let bytes = [b"\x00\x1b[31m".as_slice(), PAT.as_bytes(), b"\x9b2J"].concat();
+        let bytes = [b"\x00\x1b[31m ".as_slice(), PAT.as_bytes(), b" \x9b2J"].concat();
         let s = stream(bytes.as_slice(), &builtin().signals, 128).unwrap();
         assert_eq!(s.pieces.len(), 1);
         assert!(!s.pieces[0].text.chars().any(|c| c.is_control()), "{:?}", s.pieces[0].text);

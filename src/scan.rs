@@ -7,11 +7,10 @@ use crate::extract::{self, Ctx, FileFacts};
 use crate::kind;
 use crate::model::{ClassifiedUse, Finding};
 use crate::policy::Policy;
-use crate::prefilter;
 use crate::resolve;
 use crate::rules;
 use crate::source::SourceFile;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
@@ -50,9 +49,6 @@ pub struct Scan {
 /// limits, but the default 2 MiB leaves little room on top of them.
 const WORKER_STACK: usize = 16 * 1024 * 1024;
 
-/// Bytes sniffed for a NUL to tell binary files.
-const SNIFF: usize = 8192;
-
 pub fn run(opts: &Options, policy: &Policy) -> Scan {
     // Files read so far, counted by the walker threads and shown by the progress line.
     let seen = AtomicUsize::new(0);
@@ -66,7 +62,7 @@ fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize) -> Scan {
             let display = display_path(Path::new(name), std::env::current_dir().ok().as_deref());
             (vec![SourceFile::new(PathBuf::from(name), display, bytes.clone())], 1, Vec::new())
         }
-        None => read_all(opts, seen),
+        None => read_all(opts, seen, &policy.signals),
     };
     files.sort_by(|a, b| a.display.cmp(&b.display));
     files.dedup_by(|a, b| a.display == b.display);
@@ -99,7 +95,11 @@ fn configured_path_hint(u: &mut crate::model::TokenUse, files: &[SourceFile], po
 /// Walk and read in one pass: each walker thread reads the files it finds and keeps only those
 /// the prefilter says may hold a token. Returns the kept files, the number of files read and
 /// the warnings (unreadable files and folders).
-fn read_all(opts: &Options, seen: &AtomicUsize) -> (Vec<SourceFile>, usize, Vec<String>) {
+fn read_all(
+    opts: &Options,
+    seen: &AtomicUsize,
+    signals: &crate::policy::Signals,
+) -> (Vec<SourceFile>, usize, Vec<String>) {
     let cwd = std::env::current_dir().ok();
     let kept = Mutex::new(Vec::new());
     let problems = Mutex::new(Vec::new());
@@ -111,19 +111,16 @@ fn read_all(opts: &Options, seen: &AtomicUsize) -> (Vec<SourceFile>, usize, Vec<
                 return;
             }
             seen.fetch_add(1, Ordering::Relaxed);
-            match read_one(path, &mut buf) {
-                Ok(true) => {
-                    let f = SourceFile::new(path.to_path_buf(), display_path(path, cwd), std::mem::take(&mut buf));
-                    if let Ok(mut k) = kept.lock() {
-                        k.push(f);
-                    }
-                }
-                Ok(false) => {}
-                Err(e) => {
-                    if let Ok(mut p) = problems.lock() {
-                        p.push(format!("{}: {e}", display_path(path, cwd)));
-                    }
-                }
+            let read = crate::read::file(path, cwd, &mut buf, opts.max_parse_bytes, signals);
+            if let Some(f) = read.file
+                && let Ok(mut k) = kept.lock()
+            {
+                k.push(f);
+            }
+            if let Some(w) = read.warning
+                && let Ok(mut p) = problems.lock()
+            {
+                p.push(w);
             }
         })
     });
@@ -182,18 +179,6 @@ fn progress_while<T>(
     })
 }
 
-/// Read one file into `buf`; true when it is text that mentions dbt.
-fn read_one(path: &Path, buf: &mut Vec<u8>) -> Result<bool, String> {
-    buf.clear();
-    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    f.read_to_end(buf).map_err(|e| format!("cannot read: {e}"))?;
-    let head = &buf[..buf.len().min(SNIFF)];
-    if memchr::memchr(0, head).is_some() {
-        return Ok(false);
-    }
-    Ok(prefilter::may_hold_token(buf))
-}
-
 fn extract_all(files: &[SourceFile], policy: &Policy, opts: &Options) -> Vec<FileFacts> {
     let next = AtomicUsize::new(0);
     let threads = opts.threads.max(1).min(files.len().max(1));
@@ -206,7 +191,8 @@ fn extract_all(files: &[SourceFile], policy: &Policy, opts: &Options) -> Vec<Fil
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(src) = files.get(i) else { break };
                         let mut k = kind::of_path(&src.display);
-                        if src.text.len() as u64 > opts.max_parse_bytes {
+                        // Excerpts (files over the size limit, binary files) are never parsed.
+                        if src.text.len() as u64 > opts.max_parse_bytes || src.is_excerpt() {
                             k = kind::FileKind::Other;
                         }
                         let ctx = Ctx { file: i, src, policy };

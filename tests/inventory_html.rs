@@ -1,6 +1,7 @@
-//! `inventory --format html` opened in a real browser: headless Chromium loads the page from disk
-//! and its DOM must show the workflows × token types matrix and every use, never a token literal.
-//! Without Chromium the test is skipped with a note, except in CI (`CI` set), where it fails.
+//! `inventory`'s documents. The HTML page opened in a real browser: headless Chromium loads it
+//! from disk and its DOM must show the workflows × token types matrix and every use, never a
+//! token literal (without Chromium that test is skipped with a note, except in CI (`CI` set),
+//! where it fails). Both documents are deterministic and keep hostile names as text.
 
 mod common;
 
@@ -173,4 +174,42 @@ fn the_html_inventory_of_the_demo_renders_in_chromium() {
     for tag in ["<script", "<link", "<img", "<iframe", "<object", "<embed"] {
         assert!(!dom.contains(tag), "the page has {tag}");
     }
+}
+
+#[test]
+fn the_documents_are_deterministic_and_masked() {
+    let literals = demo_literals();
+    for format in ["markdown", "html"] {
+        let first = run_in(&root(), &["inventory", "--format", format, "fixtures/demo"]);
+        let second = run_in(&root(), &["inventory", "--format", format, "fixtures/demo"]);
+        assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+        assert_eq!(stdout(&first), stdout(&second), "{format} is not byte-identical across runs");
+        for literal in &literals {
+            assert!(!stdout(&first).contains(literal.as_str()), "token literal in {format}");
+        }
+    }
+    let md = stdout(&run_in(&root(), &["inventory", "--format", "markdown", "fixtures/demo"]));
+    assert!(md.contains("| production | **1** ⛔ TW101 | 1 | 0 | 2 |\n"), "{md}");
+    assert!(md.contains("| **total** | 3 | 3 | 0 | 6 |\n"), "{md}");
+    assert!(md.contains("| `fixtures/demo/.github/workflows/dbt-deploy.yml:13:28` | production | personal | medium | `secrets.DBT_CLOUD_PAT` |"), "{md}");
+}
+
+#[test]
+fn hostile_names_stay_text() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join(".github/workflows/deploy.yml"),
+        "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    \
+         environment: \"<img src=x onerror=alert(1)>|prod\"\n    env:\n      \
+         DBT_CLOUD_TOKEN: ${{ secrets.DBT_CLOUD_PAT }}\n    steps:\n      - run: echo\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let html = stdout(&run_in(dir.path(), &["inventory", "--format", "html", "."]));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;|prod"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    let md = stdout(&run_in(dir.path(), &["inventory", "--format", "markdown", "."]));
+    assert!(md.contains("`<img src=x onerror=alert(1)>\\|prod`"), "inside a code span, only the pipe is escaped: {md}");
+    assert_eq!(md.lines().filter(|l| l.starts_with("| `.github")).count(), 1, "{md}");
 }

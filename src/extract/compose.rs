@@ -158,6 +158,23 @@ fn env_pairs(ctx: &Ctx, env: &Node) -> Vec<EnvPair> {
 mod tests {
     use super::*;
     use crate::policy::{builtin, raw_list};
+    use crate::source::SourceFile;
+    use std::path::PathBuf;
+
+    #[test]
+    fn list_entries_locate_the_value() {
+        let text = "services:\n  api:\n    image: acme/api\n    environment:\n      - \"DBT_CLOUD_TOKEN=${DBT_PAT}\"\n      - DBT_SVC_TOKEN\n      - NPM_TOKEN=${NPM_TOKEN}\n";
+        let src = SourceFile::new(
+            PathBuf::from("deploy/compose.yaml"),
+            "deploy/compose.yaml".into(),
+            text.as_bytes().to_vec(),
+        );
+        let ctx = Ctx { file: 0, src: &src, policy: builtin() };
+        let docs = crate::parse::yaml::parse(text).unwrap_or_default();
+        let u = extract(&ctx, &docs[0]);
+        let spans: Vec<&str> = u.iter().map(|u| &text[u.at.span.start..u.at.span.end]).collect();
+        assert_eq!(spans, ["${DBT_PAT}", "DBT_SVC_TOKEN"]);
+    }
 
     #[test]
     fn policy_examples_hold() {

@@ -305,6 +305,33 @@ fn walk_values<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, hint: &Workf
 mod tests {
     use super::*;
     use crate::policy::builtin;
+    use crate::source::SourceFile;
+    use std::path::PathBuf;
+
+    fn uses(path: &str, text: &str) -> Vec<TokenUse> {
+        let src = SourceFile::new(PathBuf::from(path), path.to_owned(), text.as_bytes().to_vec());
+        let ctx = Ctx { file: 0, src: &src, policy: builtin() };
+        let docs = crate::parse::yaml::parse(text).unwrap_or_default();
+        if docs.iter().any(is_manifest) { extract(&ctx, &docs) } else { extract_helm_values(&ctx, &docs[0]) }
+    }
+
+    #[test]
+    fn a_secret_read_by_a_container_is_one_use() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: dbt}\nstringData:\n  DBT_CLOUD_PAT: ${X}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: acme/api\n          env:\n            - name: TOKEN\n              valueFrom: {secretKeyRef: {name: dbt, key: DBT_CLOUD_PAT}}\n";
+        let u = uses("k8s/api.yaml", text);
+        assert_eq!(u.len(), 1);
+        assert_eq!(&text[u[0].at.span.start..u[0].at.span.end], "${X}");
+        assert_eq!(u[0].workflow_hints.len(), 1);
+        assert_eq!(u[0].workflow_hints[0].workflow, crate::model::Workflow::PartnerIntegration);
+    }
+
+    #[test]
+    fn orchestrator_images_are_production_and_other_names_are_not_tokens() {
+        let text = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: sync}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: run\n              image: dagster/user-code:1\n              env:\n                - {name: DBT_CLOUD_SERVICE_TOKEN, value: $(TOKEN)}\n                - {name: NPM_TOKEN, value: abc}\n";
+        let u = uses("k8s/sync.yaml", text);
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].workflow_hints[0].workflow, crate::model::Workflow::Production);
+    }
 
     #[test]
     fn helm_values_names() {

@@ -69,3 +69,27 @@ fn scalar(ctx: &Ctx, key: &str, v: &Node, keys: &[&str], partner: Option<&Workfl
         uses.push(u);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::builtin;
+    use crate::source::SourceFile;
+    use std::path::PathBuf;
+
+    fn refs(path: &str, text: &str) -> Vec<String> {
+        let src = SourceFile::new(PathBuf::from(path), path.to_owned(), text.as_bytes().to_vec());
+        let ctx = Ctx { file: 0, src: &src, policy: builtin() };
+        let docs = crate::parse::yaml::parse(text).unwrap_or_default();
+        docs.iter().flat_map(|d| extract(&ctx, d)).map(|u| u.reference).collect()
+    }
+
+    #[test]
+    fn a_partner_named_by_path_or_key() {
+        assert_eq!(refs("census/dbt.yml", "dbt_cloud:\n  api_key: ${TOKEN}\n"), ["${TOKEN}"]);
+        assert_eq!(refs("config/sync.yml", "datafold:\n  dbt:\n    token: ${X}\n"), ["${X}"]);
+        // No partner, or no dbt token: nothing.
+        assert!(refs("config/sync.yml", "dbt_cloud:\n  api_key: ${TOKEN}\n").is_empty());
+        assert!(refs("hex/x.yml", "hex:\n  api_key: ${HEX_KEY}\n  columns: [dbtc_flag]\n").is_empty());
+    }
+}

@@ -1,5 +1,4 @@
-//! `inventory --format html`: one self-contained page (inline CSS, no scripts, no external
-//! resources) with the workflows × token types matrix and every use, for a person to open.
+//! `inventory --format html`: one self-contained page with the matrix and every use, for a browser.
 
 use super::{Entry, Matrix, TYPES, cell_rule, entries, summary};
 use crate::literal::mask;

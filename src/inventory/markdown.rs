@@ -1,5 +1,4 @@
-//! `inventory --format markdown`: the workflows × token types matrix and a table of every use,
-//! as GitHub-flavoured Markdown for a pull request, a wiki page or a job summary.
+//! `inventory --format markdown`: the workflows × token types matrix and every use, as GFM tables.
 
 use super::{Entry, Matrix, TYPES, cell_rule, entries, summary};
 use crate::literal::mask;
