@@ -136,6 +136,7 @@ mod tests {
     use super::*;
     use crate::policy::builtin;
 
+    // tokenwise: ignore[TW201] -- a fake token for the tests
     const PAT: &str = "dbtu_Zx8Qm3TtA1fK9wVb2LpR7sYc4NdE6gHj0uWoIk5yBvXa_Q-3f9a";
 
     #[test]

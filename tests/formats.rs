@@ -114,6 +114,7 @@ fn gitlab_gives_identical_findings_distinct_fingerprints() {
 #[test]
 fn github_commands_escape_properties_and_data() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // tokenwise: ignore[TW201] -- a fake token for the test
     let token = "dbtu_Qw7Ld2Xn5Rb8Tk1Vm4Zp9Hs3Jc6Fy0Ga2Ne5Ui8Oq1Wt4Rx7Yv";
     std::fs::write(dir.path().join("deploy,prod:1%.env"), format!("DBT_CLOUD_TOKEN={token}\n"))
         .unwrap_or_else(|e| panic!("{e}"));

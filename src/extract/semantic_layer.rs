@@ -127,6 +127,7 @@ mod tests {
 
     #[test]
     fn tableau_file_names_the_partner() {
+        // tokenwise: ignore[TW102] -- test input
         let text = "jdbc:arrow-flight-sql://semantic-layer.cloud.getdbt.com:443?environmentId=1&token=${DBT_PAT}";
         let u = uses("bi/orders.tds", text);
         assert_eq!(u.len(), 1);
