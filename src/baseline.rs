@@ -57,7 +57,7 @@ impl Baseline {
 
     /// Whether `e` is recorded; each recorded entry covers one finding.
     pub fn take(&mut self, e: &Entry) -> bool {
-        match self.counts.get_mut(e) {
+        match self.counts.get_mut(&masked(e.clone())) {
             Some(n) if *n > 0 => {
                 *n -= 1;
                 true
@@ -67,8 +67,18 @@ impl Baseline {
     }
 }
 
+/// An entry as recorded: a token in a file name is masked like everywhere else (the
+/// fingerprint, a hash of the real path, still tells such files apart).
+fn masked(mut e: Entry) -> Entry {
+    if let std::borrow::Cow::Owned(path) = crate::literal::mask(&e.path) {
+        e.path = path;
+    }
+    e
+}
+
 /// The baseline file for `entries`, sorted by path so it diffs cleanly.
-pub fn render(mut entries: Vec<Entry>) -> String {
+pub fn render(entries: Vec<Entry>) -> String {
+    let mut entries: Vec<Entry> = entries.into_iter().map(masked).collect();
     entries.sort_by(|a, b| (&a.path, &a.code, &a.fingerprint).cmp(&(&b.path, &b.code, &b.fingerprint)));
     let file = File { version: VERSION, fingerprints: entries };
     let text = serde_json::to_string_pretty(&file).unwrap_or_default();

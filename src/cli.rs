@@ -171,13 +171,18 @@ pub fn main() -> ExitCode {
 /// file, a token): say where it happened, never a formatted message, and exit 2.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        // A fixed `panic!("…")` message is part of the program; a formatted one may hold input.
-        let what = info.payload().downcast_ref::<&'static str>().map(|m| format!(": {m}")).unwrap_or_default();
-        let line = format!("tokenwise: internal error{at}{what}; please report this bug");
-        let _ = writeln!(std::io::stderr(), "{}", crate::literal::mask(&line));
+        let at = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+        let _ = writeln!(std::io::stderr(), "{}", panic_message(at.as_deref(), info.payload()));
         std::process::exit(2);
     }));
+}
+
+/// The one line a panic prints: where, and the message only when it is a fixed string of the
+/// program (a formatted one may quote input).
+fn panic_message(at: Option<&str>, payload: &(dyn std::any::Any + Send)) -> String {
+    let at = at.map(|a| format!(" at {a}")).unwrap_or_default();
+    let what = payload.downcast_ref::<&'static str>().map(|m| format!(": {m}")).unwrap_or_default();
+    crate::literal::mask(&format!("tokenwise: internal error{at}{what}; please report this bug")).into_owned()
 }
 
 fn run(cli: Cli) -> Result<ExitCode, UsageError> {
@@ -431,4 +436,26 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use super::panic_message;
+
+    #[test]
+    fn a_panic_message_never_quotes_input() {
+        let token = "dbtu_Zx8Qm3TtA1fK9wVb2LpR7sYc4NdE6gHj0uWoIk5yBvXa_Q-3f9a";
+        let formatted = std::panic::catch_unwind(|| panic!("byte index 3 is not a char boundary of `{token}`"));
+        let Err(payload) = formatted;
+        assert_eq!(
+            panic_message(Some("src/x.rs:1"), payload.as_ref()),
+            "tokenwise: internal error at src/x.rs:1; please report this bug"
+        );
+        let fixed = std::panic::catch_unwind(|| panic!("unbalanced stack"));
+        let Err(payload) = fixed;
+        assert_eq!(
+            panic_message(None, payload.as_ref()),
+            "tokenwise: internal error: unbalanced stack; please report this bug"
+        );
+    }
 }

@@ -17,28 +17,33 @@ fn is_body_byte(b: u8) -> bool {
 }
 
 /// Every `dbtc_`/`dbtu_` run in `text` (delimited explicitly: `-` and `_` occur in tokens, so
-/// `\b` is not a boundary), whether or not it looks like a real token.
-fn candidates(text: &str) -> impl Iterator<Item = (usize, usize, u8)> + '_ {
+/// `\b` is not a boundary), whether or not it looks like a real token. With `word_start`, a
+/// run right after a letter or digit (`xdbtu_…`) is part of a word, not a candidate.
+fn candidates(text: &str, word_start: bool) -> impl Iterator<Item = (usize, usize, u8)> + '_ {
     let bytes = text.as_bytes();
+    // Where the last run scanned ends: a candidate inside it (`dbtc_dbtc_…`) ends there too, so
+    // no byte is scanned twice and a file of nothing but prefixes stays linear.
+    let mut run_end = 0;
     memchr::memmem::find_iter(bytes, b"dbt").filter_map(move |i| {
         let kind = *bytes.get(i + 3)?;
         if !(kind == b'c' || kind == b'u') || bytes.get(i + 4) != Some(&b'_') {
             return None;
         }
-        if i > 0 && bytes.get(i - 1).is_some_and(|&b| b.is_ascii_alphanumeric()) {
+        if word_start && i > 0 && bytes.get(i - 1).is_some_and(|&b| b.is_ascii_alphanumeric()) {
             return None;
         }
-        let mut end = i + 5;
+        let mut end = run_end.max(i + 5);
         while end < bytes.len() && is_body_byte(bytes[end]) {
             end += 1;
         }
+        run_end = end;
         Some((i, end, kind))
     })
 }
 
 /// The real-looking tokens in `text`: right length, random enough, no placeholder words.
 pub fn find(text: &str, signals: &Signals) -> Vec<Literal> {
-    candidates(text)
+    candidates(text, true)
         .filter_map(|(start, end, kind)| {
             let body = text.get(start + 5..end)?;
             if !looks_random(body, signals) {
@@ -107,7 +112,9 @@ pub fn mask_with_offsets(text: &str) -> (Cow<'_, str>, Vec<(usize, usize)>) {
     let mut out = String::new();
     let mut last = 0;
     let mut shifts = Vec::new();
-    for (start, end, _) in candidates(text) {
+    // Masking errs the other way: a token glued to a word (`%3Ddbtu_…`, `\ndbtu_…` in an
+    // escaped string) is not reported, but it is still never printed.
+    for (start, end, _) in candidates(text, false) {
         if end - start - 5 < MASK_MIN_BODY || start < last {
             continue;
         }
@@ -163,6 +170,19 @@ mod tests {
     }
 
     #[test]
+    fn a_file_of_prefixes_is_linear() {
+        let text = "dbtc_".repeat(400_000);
+        let started = std::time::Instant::now();
+        assert!(find(&text, &builtin().signals).is_empty());
+        assert_eq!(mask(&text), "dbtc_…btc_");
+        let glued = format!("{}x-{PAT}", "dbtc_".repeat(20));
+        let found = find(&glued, &builtin().signals);
+        assert!(found.iter().any(|l| (l.start, l.end) == (glued.len() - PAT.len(), glued.len())), "{found:?}");
+        assert!(found.iter().all(|l| l.end == glued.len()), "every candidate ends with its run");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+
+    #[test]
     fn embedded_in_a_word_is_not_a_token() {
         let text = format!("xdbtu_{}", &PAT[5..]);
         assert!(find(&text, &builtin().signals).is_empty());
@@ -173,6 +193,7 @@ mod tests {
         assert_eq!(mask_token(PAT), "dbtu_…3f9a");
         let text = format!("a {PAT} b dbtc_flag");
         assert_eq!(mask(&text), "a dbtu_…3f9a b dbtc_flag");
+        assert_eq!(mask(&format!("%3D{PAT} \\n{PAT}")), "%3Ddbtu_…3f9a \\ndbtu_…3f9a");
     }
 
     #[test]

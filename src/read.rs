@@ -12,7 +12,7 @@ use crate::policy::Signals;
 use crate::prefilter;
 use crate::source::{Piece, SourceFile};
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Default of `--max-file-size`: larger files are not parsed, only searched for literal tokens.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
@@ -85,11 +85,27 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, sign
     }
     let streamed = stream(std::io::Cursor::new(buf.as_slice()).chain(&mut f), signals, CHUNK);
     buf.clear();
-    let streamed = match streamed {
-        Ok(s) => s,
-        Err(e) => return problem(format!("cannot read: {e}")),
-    };
-    let name = display();
+    match streamed {
+        Ok(s) => excerpt(path.to_path_buf(), display(), s, binary, limit),
+        Err(e) => problem(format!("cannot read: {e}")),
+    }
+}
+
+/// The same for content already in memory (`--stdin-filename`): parsed whole when it is text
+/// within the limit, otherwise only searched for literal tokens.
+pub fn content(path: PathBuf, display: String, bytes: Vec<u8>, limit: u64, signals: &Signals) -> Read {
+    let binary = memchr::memchr(0, bytes.get(..SNIFF).unwrap_or(&bytes)).is_some();
+    if !binary && bytes.len() as u64 <= limit {
+        return Read { file: Some(SourceFile::new(path, display, bytes)), warning: None };
+    }
+    match stream(bytes.as_slice(), signals, CHUNK) {
+        Ok(s) => excerpt(path, display, s, binary, limit),
+        Err(e) => Read { file: None, warning: Some(format!("{display}: cannot read: {e}")) },
+    }
+}
+
+/// The file to scan for what a stream found, and the warnings it calls for.
+fn excerpt(path: PathBuf, name: String, streamed: Streamed, binary: bool, limit: u64) -> Read {
     let mut warnings = Vec::new();
     // A file that would not be parsed anyway (prose, binary) loses nothing to the limit.
     if !binary && streamed.mentions_dbt && kind::of_path(&name) != FileKind::Other {
@@ -105,7 +121,7 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, sign
         ));
     }
     let warning = (!warnings.is_empty()).then(|| format!("{name}: {}", warnings.join("; ")));
-    let file = (!streamed.pieces.is_empty()).then(|| SourceFile::excerpt(path.to_path_buf(), name, streamed.pieces));
+    let file = (!streamed.pieces.is_empty()).then(|| SourceFile::excerpt(path, name, streamed.pieces));
     Read { file, warning }
 }
 
@@ -311,8 +327,7 @@ fn ascii(bytes: &[u8]) -> String {
 /// A piece's text: UTF-8, or Latin-1 when it is not, with control characters (binary files,
 /// terminal escapes) shown as spaces so every byte keeps its column.
 fn piece_text(bytes: &[u8]) -> String {
-    let clean: Vec<u8> =
-        bytes.iter().map(|&b| if (b < 0x20 && b != b'\t') || b == 0x7f { b' ' } else { b }).collect();
+    let clean: Vec<u8> = bytes.iter().map(|&b| if (b < 0x20 && b != b'\t') || b == 0x7f { b' ' } else { b }).collect();
     match String::from_utf8(clean) {
         Ok(s) => s,
         Err(e) => e.into_bytes().iter().map(|&b| if (0x80..0xa0).contains(&b) { ' ' } else { char::from(b) }).collect(),
@@ -341,13 +356,16 @@ mod tests {
     const PAT: &str = "dbtu_Zx8Qm3TtA1fK9wVb2LpR7sYc4NdE6gHj0uWoIk5yBvXa_Q-3f9a";
     const SVC: &str = "dbtc_Lq4Rz8Wx1Vb7Nc3Ty6Hg0Kd5Fs9Jm2Pa8Ue4Io1QwErT_y-7Zk";
 
-    /// (line, column, end line, end column, token) of every literal, as a whole-file scan sees them.
-    fn whole(bytes: &[u8]) -> Vec<(usize, usize, usize, usize, String)> {
+    /// (line, column, end line, end column, token) of a literal.
+    type Located = (usize, usize, usize, usize, String);
+
+    /// Every literal, as a whole-file scan sees them.
+    fn whole(bytes: &[u8]) -> Vec<Located> {
         let src = SourceFile::new(PathBuf::from("x"), "x".into(), bytes.to_vec());
         located(&src)
     }
 
-    fn located(src: &SourceFile) -> Vec<(usize, usize, usize, usize, String)> {
+    fn located(src: &SourceFile) -> Vec<Located> {
         literal::find(&src.text, &builtin().signals)
             .into_iter()
             .map(|l| {
@@ -358,7 +376,7 @@ mod tests {
             .collect()
     }
 
-    fn streamed(bytes: &[u8], chunk: usize) -> (Streamed, Vec<(usize, usize, usize, usize, String)>) {
+    fn streamed(bytes: &[u8], chunk: usize) -> (Streamed, Vec<Located>) {
         let s = stream(bytes, &builtin().signals, chunk).unwrap();
         let src = SourceFile::excerpt(PathBuf::from("x"), "x".into(), s.pieces.clone());
         let found = located(&src);

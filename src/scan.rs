@@ -60,7 +60,14 @@ fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize) -> Scan {
         Some((name, _)) if opts.config.is_excluded(Path::new(name)) => (Vec::new(), 0, Vec::new()),
         Some((name, bytes)) => {
             let display = display_path(Path::new(name), std::env::current_dir().ok().as_deref());
-            (vec![SourceFile::new(PathBuf::from(name), display, bytes.clone())], 1, Vec::new())
+            let read = crate::read::content(
+                PathBuf::from(name),
+                display,
+                bytes.clone(),
+                opts.max_parse_bytes,
+                &policy.signals,
+            );
+            (read.file.into_iter().collect(), 1, read.warning.into_iter().collect())
         }
         None => read_all(opts, seen, &policy.signals),
     };

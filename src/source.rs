@@ -131,7 +131,8 @@ impl miette::SourceCode for Snippet {
         let to = bytes.get(end..).and_then(|b| memchr::memchr(b'\n', b)).map_or(bytes.len(), |i| end + i);
         let index = bytes.get(..from).map_or(0, |b| memchr::memchr_iter(b'\n', b).count());
         let (line, before_piece) = origin.get(index).copied().unwrap_or((index + 1, 0));
-        let column = before_piece + bytes.get(from..start).map_or(0, |b| b.iter().filter(|&&c| !is_continuation(c)).count());
+        let column =
+            before_piece + bytes.get(from..start).map_or(0, |b| b.iter().filter(|&&c| !is_continuation(c)).count());
         let data = bytes.get(from..to).unwrap_or_default();
         let lines = memchr::memchr_iter(b'\n', data).count() + 1;
         Ok(Box::new(miette::MietteSpanContents::new(
@@ -196,6 +197,27 @@ mod tests {
         let f = file(b"# caf\xE9\ntoken = \"x\"\n");
         assert!(f.lossy);
         assert_eq!(f.line_text(2), "token = \"x\"");
+    }
+
+    #[test]
+    fn an_excerpt_maps_back_to_the_file_lines_and_columns() {
+        let pieces = vec![
+            Piece { line: 7, column: 0, text: "# tokenwise: ignore[TW201]".into() },
+            Piece { line: 8, column: 100, text: "é = tok # c".into() },
+            Piece { line: 8, column: 900, text: "later".into() },
+        ];
+        let f = SourceFile::excerpt(PathBuf::from("x"), "x".into(), pieces);
+        let tok = f.text.find("tok #").unwrap_or(0);
+        assert_eq!(f.line_col(tok), (8, 105));
+        assert_eq!(f.line_text(7), "# tokenwise: ignore[TW201]");
+        assert_eq!(f.line_text(8), "later");
+        assert_eq!(f.line_text(1), "");
+        assert_eq!(f.line_count(), 8);
+        let snippet = f.snippet_source(f.text.clone());
+        let span = miette::SourceSpan::from((tok, 3));
+        let contents = miette::SourceCode::read_span(&snippet, &span, 1, 1).unwrap();
+        assert_eq!((contents.line(), contents.column()), (7, 104));
+        assert_eq!(contents.data(), "é = tok # c".as_bytes());
     }
 
     #[test]

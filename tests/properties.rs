@@ -16,17 +16,81 @@ const CASES: u32 = 256;
 
 /// Pieces of YAML, JSON, HCL and scripts, so that generated inputs reach past the first error.
 const FRAGMENTS: &[&str] = &[
-    "\n", "\r\n", "\t", " ", "  ", "- ", ": ", ":", ",", "[", "]", "{", "}", "(", ")", "\"", "'", "\\", "#", "//",
-    "/*", "*/", "&a ", "*a", "!!str ", "|", ">-", "---\n", "...\n", "? ", "%{", "${", "$${", "<<EOF\n", "EOF\n",
-    "=", "=>", "é", "—", "\u{feff}", "\u{0}", "true", "null", "-1.5e3", "\\u00e9", "\\ud83d", "on:\n  push:\n",
-    "jobs:\n  deploy:\n    env:\n      ", "DBT_CLOUD_TOKEN: ${{ secrets.DBT_CLOUD_PAT }}", "steps:\n  - run: ",
-    "provider \"dbtcloud\" {\n", "token = var.dbt_pat\n", "variable \"dbt_pat\" {\n", "description = \"PAT\"\n",
-    "resource \"dbtcloud_service_token\" \"t\" {\n", "token_string", "module \"m\" {\n  source = \"./m\"\n",
-    "\"key\": ", "\"value\"", "{\"info\": {\"_postman_id\": \"x\"}, \"item\": [", "Authorization: Bearer ",
-    "https://cloud.getdbt.com/api/v2/accounts/1/credentials/", "token-value: ", "dbt-cloud:\n",
-    "dbtu_Zx8Qm3TtA1fK9wVb2LpR7sYc4NdE6gHj0uWoIk5yBvXa_Q-3f9a", "dbtc_Lq4Rz8Wx1Vb7Nc3Ty6Hg0Kd5Fs9Jm2Pa8Ue4Io1Q",
-    "dbtu_", "export DBT_TOKEN=", "os.environ[\"DBT_PAT\"]", "requests.post(", "headers={\"Authorization\": ",
-    "TF_VAR_dbt_pat: ${{ secrets.X }}", "script:\n  - ", "pipeline {\n", "withCredentials([string(",
+    "\n",
+    "\r\n",
+    "\t",
+    " ",
+    "  ",
+    "- ",
+    ": ",
+    ":",
+    ",",
+    "[",
+    "]",
+    "{",
+    "}",
+    "(",
+    ")",
+    "\"",
+    "'",
+    "\\",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "&a ",
+    "*a",
+    "!!str ",
+    "|",
+    ">-",
+    "---\n",
+    "...\n",
+    "? ",
+    "%{",
+    "${",
+    "$${",
+    "<<EOF\n",
+    "EOF\n",
+    "=",
+    "=>",
+    "é",
+    "—",
+    "\u{feff}",
+    "\u{0}",
+    "true",
+    "null",
+    "-1.5e3",
+    "\\u00e9",
+    "\\ud83d",
+    "on:\n  push:\n",
+    "jobs:\n  deploy:\n    env:\n      ",
+    "DBT_CLOUD_TOKEN: ${{ secrets.DBT_CLOUD_PAT }}",
+    "steps:\n  - run: ",
+    "provider \"dbtcloud\" {\n",
+    "token = var.dbt_pat\n",
+    "variable \"dbt_pat\" {\n",
+    "description = \"PAT\"\n",
+    "resource \"dbtcloud_service_token\" \"t\" {\n",
+    "token_string",
+    "module \"m\" {\n  source = \"./m\"\n",
+    "\"key\": ",
+    "\"value\"",
+    "{\"info\": {\"_postman_id\": \"x\"}, \"item\": [",
+    "Authorization: Bearer ",
+    "https://cloud.getdbt.com/api/v2/accounts/1/credentials/",
+    "token-value: ",
+    "dbt-cloud:\n",
+    "dbtu_Zx8Qm3TtA1fK9wVb2LpR7sYc4NdE6gHj0uWoIk5yBvXa_Q-3f9a",
+    "dbtc_Lq4Rz8Wx1Vb7Nc3Ty6Hg0Kd5Fs9Jm2Pa8Ue4Io1Q",
+    "dbtu_",
+    "export DBT_TOKEN=",
+    "os.environ[\"DBT_PAT\"]",
+    "requests.post(",
+    "headers={\"Authorization\": ",
+    "TF_VAR_dbt_pat: ${{ secrets.X }}",
+    "script:\n  - ",
+    "pipeline {\n",
+    "withCredentials([string(",
 ];
 
 /// Text made of fragments and arbitrary characters.
@@ -128,7 +192,8 @@ fn terraform_extract_never_panics_and_spans_stay_in_the_text() {
                         prop_assert!(u.at.span.start <= u.at.span.end && u.at.span.end <= len);
                     }
                     let exprs = tf.providers.iter().filter_map(|p| p.token.as_ref());
-                    for e in exprs.chain(tf.assignments.iter().map(|(_, e)| e)).chain(tf.locals.iter().map(|(_, e)| e)) {
+                    for e in exprs.chain(tf.assignments.iter().map(|(_, e)| e)).chain(tf.locals.iter().map(|(_, e)| e))
+                    {
                         prop_assert!(e.span.start <= e.span.end && e.span.end <= len);
                     }
                 }
@@ -162,6 +227,7 @@ fn every_path_covers_every_kind() {
     let mut kinds: Vec<String> = PATHS.iter().map(|p| format!("{:?}", kind::of_path(p))).collect();
     kinds.sort();
     kinds.dedup();
+    // A new FileKind needs a path here (and in fuzz/fuzz_targets/extract.rs).
     assert_eq!(kinds.len(), 13, "{kinds:?}");
 }
 

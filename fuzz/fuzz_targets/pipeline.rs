@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
         max_parse_bytes: 8 * 1024 * 1024,
         stdin: Some((name.to_owned(), rest.to_vec())),
         config: Default::default(),
+        progress: false,
     };
     let scan = scan::run(&opts, tokenwise::policy::builtin());
     let report = build_report(&scan, |f, _| Some(f.severity), None);

@@ -236,8 +236,16 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
     p.items.extend(assigned);
     p.items.sort_by_key(Item::order);
 
-    let mut run = Run { ctx, p: &p, defined: HashSet::new(), reported: HashSet::new(), literals: HashSet::new() };
+    let mut run = Run {
+        ctx,
+        p: &p,
+        defined: HashSet::new(),
+        reported: HashSet::new(),
+        literals: HashSet::new(),
+        senders: Vec::new(),
+    };
     run.collect_defined();
+    run.collect_senders();
     let mut out = Vec::new();
     for item in &p.items {
         match item {
@@ -264,6 +272,21 @@ struct Run<'a, 'c> {
     reported: HashSet<String>,
     /// Literal tokens already turned into a use (by start offset).
     literals: HashSet<usize>,
+    /// The scripts that call a user-context endpoint, read once: every use is checked against
+    /// them, and reading every script again for each use made big files quadratic.
+    senders: Vec<Sender>,
+}
+
+/// A script that calls a user-context endpoint.
+struct Sender {
+    scope: usize,
+    span: Span,
+    /// The variables it reads (normalised names).
+    reads: HashSet<String>,
+    /// Whether it reads a dbt token the file does not define.
+    reads_undefined_token: bool,
+    /// The endpoint: its place and text.
+    endpoint: (usize, usize, String),
 }
 
 impl Run<'_, '_> {
@@ -282,6 +305,25 @@ impl Run<'_, '_> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    fn collect_senders(&mut self) {
+        let signals = &self.ctx.policy.signals;
+        for item in &self.p.items {
+            let Item::Script { scope, span, .. } = item else { continue };
+            let text = self.ctx.text(span.start, span.end);
+            let Some(m) = signals.user_endpoints.find(text) else { continue };
+            let refs = refs_in(text, 0, self.p.dialect);
+            let reads_undefined_token =
+                refs.iter().any(|r| !self.defined.contains(&norm(&r.name)) && is_dbt_token_name(&r.name, signals));
+            self.senders.push(Sender {
+                scope: *scope,
+                span: *span,
+                reads: refs.iter().map(|r| norm(&r.name)).collect(),
+                reads_undefined_token,
+                endpoint: (span.start + m.start(), span.start + m.end(), m.as_str().to_owned()),
+            });
         }
     }
 
@@ -438,30 +480,18 @@ impl Run<'_, '_> {
         let wanted: Vec<String> = names.iter().map(|n| norm(n)).collect();
         // A secret source bound to no variable name is sent wherever a script reads a dbt token.
         let any_dbt = names.is_empty() && here.is_none();
-        for item in &self.p.items {
-            let Item::Script { scope: s, span, .. } = item else { continue };
-            if !self.p.within(*s, scope) && !self.p.within(scope, *s) {
+        for s in &self.senders {
+            if !self.p.within(s.scope, scope) && !self.p.within(scope, s.scope) {
                 continue;
             }
-            let text = self.ctx.text(span.start, span.end);
-            let sends = here == Some(*span)
-                || refs_in(text, 0, self.p.dialect).iter().any(|r| {
-                    let n = norm(&r.name);
-                    if any_dbt {
-                        !self.defined.contains(&n) && is_dbt_token_name(&r.name, &self.ctx.policy.signals)
-                    } else {
-                        wanted.contains(&n)
-                    }
-                });
-            if !sends {
-                continue;
-            }
-            if let Some(m) = self.ctx.policy.signals.user_endpoints.find(text) {
-                let at = self.ctx.loc(span.start + m.start(), span.start + m.end());
+            let sends = here == Some(s.span)
+                || if any_dbt { s.reads_undefined_token } else { wanted.iter().any(|n| s.reads.contains(n)) };
+            if sends {
+                let (start, end, endpoint) = &s.endpoint;
                 u.workflow(
                     Workflow::UserContextEndpoint,
                     Confidence::High,
-                    Evidence::at(format!("sent to the user-context endpoint `{}`", m.as_str()), at),
+                    Evidence::at(format!("sent to the user-context endpoint `{endpoint}`"), self.ctx.loc(*start, *end)),
                 );
                 return;
             }

@@ -57,8 +57,8 @@ pub fn render(r: &Report, color: bool) -> String {
             })
             .with_help(mask(&help).into_owned())
             .with_labels(labels);
-        let report =
-            miette::Report::new(diag).with_source_code(NamedSource::new(src.display.clone(), src.snippet_source(masked.into_owned())));
+        let report = miette::Report::new(diag)
+            .with_source_code(NamedSource::new(src.display.clone(), src.snippet_source(masked.into_owned())));
         let mut buf = String::new();
         if handler.render_report(&mut buf, report.as_ref()).is_ok() {
             out.push_str(&buf);

@@ -86,7 +86,7 @@ pub fn render(r: &Report) -> String {
                 "message": {"text": format!("{} ({})", f.message, f.help)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri(path), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": uri(&mask(path)), "uriBaseId": "%SRCROOT%"},
                         "region": {
                             "startLine": p.line,
                             "startColumn": p.column,
