@@ -17,6 +17,7 @@ pub mod kind;
 pub mod literal;
 pub mod model;
 pub mod parse;
+pub mod pattern;
 pub mod policy;
 pub mod prefilter;
 pub mod read;

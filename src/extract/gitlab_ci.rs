@@ -120,7 +120,7 @@ fn secrets(p: &mut Pipeline, scope: usize, map: Option<&Node>, job: &str) {
 fn if_patterns() -> &'static [Regex; 3] {
     static RES: OnceLock<[Regex; 3]> = OnceLock::new();
     RES.get_or_init(|| {
-        let re = |p: &str| Regex::new(p).or_else(|_| Regex::new("$^")).unwrap_or_else(|_| std::process::abort());
+        let re = crate::pattern::constant;
         [
             re(r#"\$CI_COMMIT_(?:BRANCH|REF_NAME)\s*==\s*["']([^"']+)["']"#),
             re(r#"\$CI_PIPELINE_SOURCE\s*==\s*["']([a-z_]+)["']"#),

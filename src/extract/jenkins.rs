@@ -32,7 +32,7 @@ struct Patterns {
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {
-        let re = |p: &str| Regex::new(p).or_else(|_| Regex::new("$^")).unwrap_or_else(|_| std::process::abort());
+        let re = crate::pattern::constant;
         Patterns {
             credentials: re(r#"\bcredentials\s*\(\s*['"]([^'"\n]+)['"]\s*\)"#),
             binding: re(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*\bcredentialsId\s*:[^()]*)\)"),

@@ -223,26 +223,19 @@ impl<'a> Py<'a> {
 
 fn kwarg_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=").unwrap_or_else(|_| never()))
+    RE.get_or_init(|| crate::pattern::constant(r"^([A-Za-z_][A-Za-z0-9_]*)\s*="))
 }
 
 /// Call sites: a dotted name followed by `(`.
 fn call_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*\(").unwrap_or_else(|_| never())
-    })
+    RE.get_or_init(|| crate::pattern::constant(r"([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*\("))
 }
 
 /// `"key": value` entries of a dict written inside a call (`.configured({"auth_token": …})`).
 fn dict_key_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r#"["']([A-Za-z_][A-Za-z0-9_]*)["']\s*:"#).unwrap_or_else(|_| never()))
-}
-
-fn never() -> Regex {
-    // The patterns above are constants exercised by the tests.
-    Regex::new("$^").unwrap_or_else(|_| std::process::abort())
+    RE.get_or_init(|| crate::pattern::constant(r#"["']([A-Za-z_][A-Za-z0-9_]*)["']\s*:"#))
 }
 
 /// A token argument found in a call: what it is, where its value is.
@@ -524,7 +517,7 @@ pub fn airflow_conn_password(text: &str, signals: &Signals) -> Option<(usize, us
 
 fn conn_var_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"(?i)\bAIRFLOW_CONN_[A-Z0-9_]+").unwrap_or_else(|_| never()))
+    RE.get_or_init(|| crate::pattern::constant(r"(?i)\bAIRFLOW_CONN_[A-Z0-9_]+"))
 }
 
 /// `AIRFLOW_CONN_X=dbt-cloud://…` anywhere in code: the connection an orchestrator will use.

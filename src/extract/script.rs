@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 pub(crate) fn name_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(
+        crate::pattern::constant(
             r#"(?x)
             (?:\$\{?|\$env:|\benv\.|process\.env\.|process\.env\[\s*['"]|environ(?:\.get)?\s*[\[(]\s*['"]|getenv\s*\(\s*['"]|ENV\s*\[\s*['"]|credentials\s*\(\s*['"])
             ([A-Za-z_][A-Za-z0-9_]*)
@@ -22,13 +22,7 @@ pub(crate) fn name_pattern() -> &'static Regex {
             (?m:^[\t\x20]*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)[\t\x20]*=)
             "#,
         )
-        .unwrap_or_else(|_| unreachable_regex())
     })
-}
-
-fn unreachable_regex() -> Regex {
-    // The pattern above is a constant checked by the tests; an empty regex keeps the scan alive.
-    Regex::new("$^").unwrap_or_else(|_| std::process::abort())
 }
 
 pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {

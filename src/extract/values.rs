@@ -28,7 +28,7 @@ pub struct ValueRef {
 fn ref_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(
+        crate::pattern::constant(
             r#"(?x)
             \$\{\s*(?:env:|input:|env\.)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:[:?=-][^}]*)?\}
             | \{\{\s*(?:env\.|var\.value\.|var\.json\.|\.Values\.|\$\.Values\.)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:\|[^}]*)?\}\}
@@ -37,7 +37,6 @@ fn ref_pattern() -> &'static Regex {
             | %([A-Za-z_][A-Za-z0-9_]*)%
             "#,
         )
-        .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| std::process::abort()))
     })
 }
 
