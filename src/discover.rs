@@ -26,9 +26,19 @@ where
 {
     let warnings = Mutex::new(Vec::new());
     let mut explicit = make_visitor();
+    let cwd = std::env::current_dir().ok();
     for root in roots {
         if !root.is_dir() {
-            explicit(root);
+            // The walk only yields regular files; a named FIFO, socket or device could block
+            // the read forever, so it is checked here, once, before any file is opened.
+            match std::fs::metadata(root) {
+                Ok(m) if !m.is_file() => {
+                    if let Ok(mut w) = warnings.lock() {
+                        w.push(format!("{}: not a regular file: skipped", display_path(root, cwd.as_deref())));
+                    }
+                }
+                _ => explicit(root),
+            }
             continue;
         }
         let walker = WalkBuilder::new(root)

@@ -50,35 +50,26 @@ pub struct Read {
 /// otherwise (larger, or binary) streamed for literal tokens and kept as excerpts around them.
 /// `buf` is a buffer reused across calls.
 pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, signals: &Signals) -> Read {
+    // Callers pass regular files only (the walk yields nothing else and explicit paths are
+    // checked by `discover::walk`), so no stat is spent here: this runs for every file.
     let display = || display_path(path, cwd);
     let problem = |what: String| Read { file: None, warning: Some(format!("{}: {what}", display())) };
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return problem(format!("cannot read: {e}")),
-    };
-    if !meta.is_file() {
-        // A FIFO, socket or device could block forever or never end.
-        return problem("not a regular file: skipped".to_owned());
-    }
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => return problem(format!("cannot read: {e}")),
     };
     buf.clear();
-    if let Err(e) = (&mut f).take(SNIFF as u64).read_to_end(buf) {
+    // One more byte than the limit tells a file over it; never hold more than that.
+    if let Err(e) = (&mut f).take(limit.saturating_add(1)).read_to_end(buf) {
         return problem(format!("cannot read: {e}"));
     }
-    let binary = memchr::memchr(0, buf).is_some();
-    if !binary && meta.len() <= limit {
-        // The file may have grown since its size was read: never hold more than the limit.
-        let rest = limit.saturating_add(1).saturating_sub(buf.len() as u64);
-        if let Err(e) = (&mut f).take(rest).read_to_end(buf) {
-            return problem(format!("cannot read: {e}"));
+    let within = buf.len() as u64 <= limit;
+    let binary = memchr::memchr(0, buf.get(..SNIFF).unwrap_or(buf)).is_some();
+    if within {
+        if !prefilter::may_hold_token(buf) {
+            return Read::default();
         }
-        if buf.len() as u64 <= limit {
-            if !prefilter::may_hold_token(buf) {
-                return Read::default();
-            }
+        if !binary {
             let file = SourceFile::new(path.to_path_buf(), display(), std::mem::take(buf));
             return Read { file: Some(file), warning: None };
         }
