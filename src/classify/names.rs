@@ -49,6 +49,14 @@ pub fn is_dbt_token_name(name: &str, s: &Signals) -> bool {
         && !s.name_not_dbt.iter().any(|h| has_hint(&ws, h))
 }
 
+/// Whether a name says it holds another system's credential (`DATABRICKS_PAT`, `GH_TOKEN`):
+/// a dbt-looking variable set from it (`DBT_PAT: ${{ secrets.DATABRICKS_PAT }}`) is not a dbt
+/// Cloud token.
+pub fn is_other_credential(name: &str, s: &Signals) -> bool {
+    let ws = words(name);
+    s.name_not_dbt.iter().any(|h| has_hint(&ws, h))
+}
+
 /// The token type a name says (`DBT_CLOUD_PAT` → personal), if it says one.
 pub fn type_from_name(name: &str, s: &Signals) -> Option<(TokenType, String)> {
     let ws = words(name);

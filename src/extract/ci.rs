@@ -10,7 +10,7 @@
 
 use super::Ctx;
 use super::github_actions::literal_evidence;
-use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
+use crate::classify::names::{is_dbt_token_name, is_other_credential, type_from_description, type_from_name};
 use crate::literal;
 use crate::model::{Confidence, Evidence, Flow, TokenType, TokenUse, TypeHint, TypeSource, Workflow};
 use crate::tree::{Node, NodeKind, Span};
@@ -377,7 +377,7 @@ impl Run<'_, '_> {
             if !own && self.defined.contains(&norm(&r.name)) {
                 continue;
             }
-            if !(key_is_dbt || is_dbt_token_name(&r.name, signals)) {
+            if !(key_is_dbt || is_dbt_token_name(&r.name, signals)) || is_other_credential(&r.name, signals) {
                 continue;
             }
             let mut u = self.ref_use(&r, sink);
@@ -581,7 +581,7 @@ pub fn text_uses(ctx: &Ctx, read: &TextRead, refs: Vec<TextRef>) -> Vec<TokenUse
     let mut out = Vec::new();
     for (key, line, r) in lines {
         let key_is_dbt = names_dbt_token(&key, signals);
-        if !(key_is_dbt || is_dbt_token_name(&r.name, signals)) {
+        if !(key_is_dbt || is_dbt_token_name(&r.name, signals)) || is_other_credential(&r.name, signals) {
             continue;
         }
         if read.variables {

@@ -2,7 +2,7 @@
 //! tokens into `env:`, `with:` and `run:`.
 
 use super::{Ctx, ci, find_expr_refs};
-use crate::classify::names::{is_dbt_token_name, type_from_name};
+use crate::classify::names::{is_dbt_token_name, is_other_credential, type_from_name};
 use crate::literal;
 use crate::model::{Confidence, Evidence, Flow, TokenType, TokenUse, TypeSource, Workflow};
 use crate::tree::{Node, NodeKind};
@@ -121,7 +121,7 @@ fn entry_uses(
         _ => format!("environment variable `{key}` of {}", scope_name(job)),
     };
     for (prefix, name, start, end) in find_expr_refs(ctx, value, &["secrets", "vars"]) {
-        if !(key_is_dbt || is_dbt_token_name(&name, signals)) {
+        if !(key_is_dbt || is_dbt_token_name(&name, signals)) || is_other_credential(&name, signals) {
             continue;
         }
         let mut u = TokenUse::new(ctx.loc(start, end), format!("{prefix}.{name}"), sink.clone());
