@@ -8,7 +8,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnost
 
 pub fn render(r: &Report, color: bool) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(110).with_links(false);
     let mut out = String::new();
     for f in &r.findings {
         let Some(src) = r.file(f) else { continue };
@@ -43,10 +43,10 @@ pub fn render(r: &Report, color: bool) -> String {
         let meta = crate::policy::builtin().rule(f.code);
         let mut help = f.help.clone();
         for n in &notes {
-            help.push_str(&format!("\n  {n}"));
+            help.push_str(&format!("\n• {n}"));
         }
         if let Some(m) = meta {
-            help.push_str(&format!("\n  see {} · `tokenwise explain {}`", m.reference, f.code));
+            help.push_str(&format!("\nsee {} and `tokenwise explain {}`", m.reference, f.code));
         }
         let diag = MietteDiagnostic::new(f.message.clone())
             .with_code(format!("{}({})", f.code, f.name))
