@@ -61,8 +61,10 @@ where
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => visit(e.path()),
                     Ok(_) => {}
                     Err(err) => {
+                        // Report paths the way every other message does: no leading `./`.
+                        let msg = err.to_string();
                         if let Ok(mut w) = warnings.lock() {
-                            w.push(err.to_string());
+                            w.push(msg.strip_prefix("./").unwrap_or(&msg).to_owned());
                         }
                     }
                 }

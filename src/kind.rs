@@ -92,8 +92,8 @@ pub fn of_path(path: &str) -> FileKind {
     );
     let script_name = lower.starts_with(".env")
         || lower.ends_with(".env")
-        || matches!(lower.as_str(), "makefile" | "jenkinsfile" | "dockerfile" | "justfile" | "procfile");
-    if script_ext || script_name || lower.starts_with("jenkinsfile") {
+        || matches!(lower.as_str(), "makefile" | "dockerfile" | "justfile" | "procfile");
+    if script_ext || script_name {
         return FileKind::Script;
     }
     FileKind::Other
