@@ -137,6 +137,24 @@ pub fn configured_path(path: &str, s: &Signals) -> Option<WorkflowHint> {
     })
 }
 
+/// The base workflow of infrastructure code (`tool` is "Terraform", "Pulumi"): it applies
+/// without a person, so production, unless `dev` says where it is marked developmental.
+pub fn infrastructure_workflow(tool: &str, dev: Option<String>) -> crate::model::WorkflowHint {
+    use crate::model::{Confidence, Evidence, Workflow, WorkflowHint};
+    match dev {
+        Some(where_) => WorkflowHint {
+            workflow: Workflow::DevScript,
+            confidence: Confidence::Low,
+            evidence: Evidence::new(format!("{tool} {where_} is developmental (staging/dev/sandbox)")),
+        },
+        None => WorkflowHint {
+            workflow: Workflow::Production,
+            confidence: Confidence::Medium,
+            evidence: Evidence::new(format!("{tool} applies without a person: production unless marked staging/dev")),
+        },
+    }
+}
+
 /// The partner integration a name or text mentions, by whole word.
 pub fn partner_in<'a>(text: &str, s: &'a Signals) -> Option<&'a Partner> {
     let ws = words(text);

@@ -29,18 +29,7 @@ fn base_workflow(path: &str, signals: &Signals) -> WorkflowHint {
     let dev = dev_stack
         .map(|s| format!("stack `{s}`"))
         .or_else(|| crate::classify::names::dev_segment(path, signals).map(|s| format!("path segment `{s}`")));
-    match dev {
-        Some(what) => WorkflowHint {
-            workflow: Workflow::DevScript,
-            confidence: Confidence::Low,
-            evidence: Evidence::new(format!("Pulumi {what} is developmental (staging/dev/sandbox)")),
-        },
-        None => WorkflowHint {
-            workflow: Workflow::Production,
-            confidence: Confidence::Medium,
-            evidence: Evidence::new("Pulumi applies without a person: production unless marked staging/dev"),
-        },
-    }
+    crate::classify::names::infrastructure_workflow("Pulumi", dev)
 }
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {

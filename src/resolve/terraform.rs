@@ -2,8 +2,8 @@
 //! for, what a variable's definition says, and where a module input leads.
 
 use crate::classify::names::{
-    configured_path, dev_segment, is_dbt_token_name, partner_in, type_from_description, type_from_name,
-    user_context_purpose,
+    configured_path, dev_segment, infrastructure_workflow, is_dbt_token_name, partner_in, type_from_description,
+    type_from_name, user_context_purpose,
 };
 use crate::extract::FileFacts;
 use crate::extract::terraform::{TfExpr, TfFile, TfVariable, local_refs, service_token_refs, var_refs};
@@ -127,18 +127,10 @@ impl<'a> Index<'a> {
         if let Some(h) = configured_path(path, &self.policy.signals) {
             return h;
         }
-        match dev_segment(path, &self.policy.signals) {
-            Some(seg) => WorkflowHint {
-                workflow: Workflow::DevScript,
-                confidence: Confidence::Low,
-                evidence: Evidence::new(format!("Terraform under `{seg}` is developmental (staging/dev/sandbox)")),
-            },
-            None => WorkflowHint {
-                workflow: Workflow::Production,
-                confidence: Confidence::Medium,
-                evidence: Evidence::new("Terraform applies without a person: production unless marked staging/dev"),
-            },
-        }
+        infrastructure_workflow(
+            "Terraform",
+            dev_segment(path, &self.policy.signals).map(|seg| format!("under `{seg}`")),
+        )
     }
 
     /// The type hints of variable `name` in `dir`: its description, its name, literal values

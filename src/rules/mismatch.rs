@@ -17,7 +17,6 @@ pub fn rule_for(t: TokenType, w: Workflow) -> Option<&'static str> {
 }
 
 pub fn check(input: &Input, out: &mut Vec<Finding>) {
-    let _ = input.policy;
     for cu in input.uses {
         let c = &cu.class;
         if cu.usage.declaration || !c.type_shown_here {
