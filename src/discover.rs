@@ -5,15 +5,30 @@ use ignore::{WalkBuilder, WalkState};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// Report name of a path: relative to the working directory, `/`-separated, no `./`.
+/// Report name of a path: relative to the working directory, `/`-separated, no `./`. Bytes
+/// that are not UTF-8 and control characters are escaped, never replaced, so two files never
+/// share a name (`back\slash.env` on Unix is not `back/slash.env`) and no name can rewrite a
+/// terminal or a CI log.
 pub fn display_path(path: &Path, cwd: Option<&Path>) -> String {
     let rel = cwd.and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = name_of(rel);
     let mut s = s.as_str();
     while let Some(rest) = s.strip_prefix("./") {
         s = rest;
     }
     s.to_owned()
+}
+
+#[cfg(unix)]
+fn name_of(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    crate::escape::name_bytes(path.as_os_str().as_bytes())
+}
+
+#[cfg(not(unix))]
+fn name_of(path: &Path) -> String {
+    // Windows separates with `\`, which a file name cannot hold there.
+    crate::escape::text(&path.to_string_lossy().replace('\\', "/")).into_owned()
 }
 
 /// Walk `roots`, calling a visitor made per worker thread with each file found, while the walk

@@ -11,6 +11,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod escape;
 pub mod extract;
 pub mod inventory;
 pub mod kind;
