@@ -267,8 +267,13 @@ fn scan_options(args: &ScanArgs) -> Result<scan::Options, UsageError> {
         if paths.iter().any(|p| p.as_os_str() != "-") {
             return Err(UsageError("--stdin-filename reads stdin: pass `-` as the only path".into()));
         }
+        // No more than one byte over the size limit: a larger content is streamed by the scan
+        // from the rest of stdin, in bounded memory.
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
+        std::io::stdin()
+            .take(args.max_file_size.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
         stdin = Some((name.clone(), buf));
         paths.clear();
     } else if paths.iter().any(|p| p.as_os_str() == "-") {
@@ -278,7 +283,7 @@ fn scan_options(args: &ScanArgs) -> Result<scan::Options, UsageError> {
         paths.push(PathBuf::from("."));
     }
     for p in &paths {
-        if std::fs::symlink_metadata(p).is_err() {
+        if !crate::longpath::exists(p) {
             return Err(UsageError(format!("path `{}` does not exist", p.display())));
         }
     }
@@ -331,7 +336,7 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         _ => None,
     };
     let extended = run_policy(&opts, policy)?;
-    let scan = scan::run(&opts, extended.as_ref().unwrap_or(policy));
+    let scan = scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock());
     for w in &scan.warnings {
         warn(w);
     }
@@ -460,7 +465,7 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
     let mut opts = scan_options(&args.scan)?;
     opts.progress = show_progress(args.format != InventoryFormat::Json);
     let extended = run_policy(&opts, policy)?;
-    let scan = scan::run(&opts, extended.as_ref().unwrap_or(policy));
+    let scan = scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock());
     for w in &scan.warnings {
         warn(w);
     }

@@ -7,15 +7,18 @@
 
 pub mod advise;
 pub mod baseline;
+pub mod bounded;
 pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod escape;
 pub mod extract;
+pub mod ignore_rules;
 pub mod inventory;
 pub mod kind;
 pub mod literal;
+pub mod longpath;
 pub mod model;
 pub mod parse;
 pub mod pattern;

@@ -54,7 +54,8 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, sign
     // checked by `discover::walk`), so no stat is spent here: this runs for every file.
     let display = || display_path(path, cwd);
     let problem = |what: String| Read { file: None, warning: Some(format!("{}: {what}", display())) };
-    let mut f = match std::fs::File::open(path) {
+    // A path longer than PATH_MAX is opened relative to folder descriptors.
+    let mut f = match crate::longpath::open_file(path) {
         Ok(f) => f,
         Err(e) => return problem(format!("cannot read: {e}")),
     };
@@ -82,14 +83,29 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, sign
     }
 }
 
-/// The same for content already in memory (`--stdin-filename`): parsed whole when it is text
-/// within the limit, otherwise only searched for literal tokens.
-pub fn content(path: PathBuf, display: String, bytes: Vec<u8>, limit: u64, signals: &Signals) -> Read {
+/// The same for content given as `bytes` followed by what `rest` holds (`--stdin-filename`:
+/// the first bytes read, then the rest of stdin): parsed whole when it is text within the
+/// limit, otherwise only searched for literal tokens, streamed from `rest` in bounded memory.
+pub fn content(
+    path: PathBuf,
+    display: String,
+    mut bytes: Vec<u8>,
+    mut rest: impl std::io::Read,
+    limit: u64,
+    signals: &Signals,
+) -> Read {
+    // Hold at most one byte more than the limit, as for a file.
+    let want = limit.saturating_add(1).saturating_sub(bytes.len() as u64);
+    if want > 0
+        && let Err(e) = (&mut rest).take(want).read_to_end(&mut bytes)
+    {
+        return Read { file: None, warning: Some(format!("{display}: cannot read: {e}")) };
+    }
     let binary = memchr::memchr(0, bytes.get(..SNIFF).unwrap_or(&bytes)).is_some();
     if !binary && bytes.len() as u64 <= limit {
         return Read { file: Some(SourceFile::new(path, display, bytes)), warning: None };
     }
-    match stream(bytes.as_slice(), signals, CHUNK) {
+    match stream(bytes.as_slice().chain(rest), signals, CHUNK) {
         Ok(s) => excerpt(path, display, s, binary, limit),
         Err(e) => Read { file: None, warning: Some(format!("{display}: cannot read: {e}")) },
     }

@@ -24,7 +24,8 @@ pub struct Options {
     pub threads: usize,
     /// Files larger than this are searched for literal tokens only, never parsed.
     pub max_parse_bytes: u64,
-    /// One file given on stdin: (name to classify it as, content).
+    /// One file given on stdin: (name to classify it as, content). With [`run_reading`] this
+    /// is the content's start, and the rest follows from its reader.
     pub stdin: Option<(String, Vec<u8>)>,
     /// The run's `.tokenwise.yml` files: their `exclude` globs drop files before they are read.
     pub config: std::sync::Arc<crate::config::Settings>,
@@ -50,12 +51,18 @@ pub struct Scan {
 const WORKER_STACK: usize = 16 * 1024 * 1024;
 
 pub fn run(opts: &Options, policy: &Policy) -> Scan {
-    // Files read so far, counted by the walker threads and shown by the progress line.
-    let seen = AtomicUsize::new(0);
-    with_progress(opts.progress, &seen, || run_counting(opts, policy, &seen))
+    run_reading(opts, policy, std::io::empty())
 }
 
-fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize) -> Scan {
+/// [`run`], where the content in `opts.stdin` continues with what `rest` holds (the command
+/// line reads stdin only as far as the size limit; past it the content is streamed).
+pub fn run_reading(opts: &Options, policy: &Policy, rest: impl std::io::Read) -> Scan {
+    // Files read so far, counted by the walker threads and shown by the progress line.
+    let seen = AtomicUsize::new(0);
+    with_progress(opts.progress, &seen, || run_counting(opts, policy, &seen, rest))
+}
+
+fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize, rest: impl std::io::Read) -> Scan {
     let (mut files, files_scanned, warnings) = match &opts.stdin {
         Some((name, _)) if opts.config.is_excluded(Path::new(name)) => (Vec::new(), 0, Vec::new()),
         Some((name, bytes)) => {
@@ -64,6 +71,7 @@ fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize) -> Scan {
                 PathBuf::from(name),
                 display,
                 bytes.clone(),
+                rest,
                 opts.max_parse_bytes,
                 &policy.signals,
             );
