@@ -69,6 +69,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "mcp-local-pat",
         "notebook-pat",
         "pulumi-partner-narrow",
+        "ci-tfvar-in-scripts-user-context",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -119,6 +120,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("mcp-local-service", "TW105"),
         ("notebook-service", "TW105"),
         ("pulumi-partner-admin", "TW301"),
+        ("ci-tfvar-in-scripts-default-provider", "TW101"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

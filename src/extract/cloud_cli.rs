@@ -1,7 +1,7 @@
 //! The dbt Cloud CLI's `dbt_cloud.yml`: `token-value` (and the legacy `api-key`) of each project.
 
 use super::Ctx;
-use super::github_actions::literal_evidence;
+use super::literal_evidence;
 use crate::literal;
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
 use crate::tree::Node;

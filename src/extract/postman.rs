@@ -1,7 +1,7 @@
 //! Postman collections and environments: developmental work by definition.
 
 use super::Ctx;
-use super::github_actions::literal_evidence;
+use super::literal_evidence;
 use crate::classify::names::{is_dbt_token_name, type_from_name};
 use crate::literal;
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};

@@ -2,7 +2,7 @@
 //! Cloud tokens, literal tokens, and the dbt Cloud endpoints the code calls.
 
 use super::Ctx;
-use super::github_actions::literal_evidence;
+use super::literal_evidence;
 use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, type_from_name};
 use crate::literal::{self, Literal};
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow, WorkflowHint};

@@ -2,7 +2,7 @@
 //! who runs the thing configured, shared by the config extractors.
 
 use super::Ctx;
-use super::github_actions::literal_evidence;
+use super::literal_evidence;
 use crate::classify::names::{is_dbt_token_name, type_from_name, words};
 use crate::literal;
 use crate::model::{Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow, WorkflowHint};

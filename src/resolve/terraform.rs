@@ -489,11 +489,7 @@ impl<'a> Index<'a> {
             let mut u =
                 TokenUse::new(at, literal::mask_token(token), format!("`{}` of `{}` ({})", a.key, a.holder, a.partner));
             u.literal = true;
-            u.token_type(
-                lit.token_type,
-                TypeSource::Literal,
-                crate::extract::github_actions::literal_evidence(lit.token_type, at),
-            );
+            u.token_type(lit.token_type, TypeSource::Literal, crate::extract::literal_evidence(lit.token_type, at));
             u.workflow_hints.push(partner_attr_hint(a));
             out.push(u);
         }
@@ -520,11 +516,7 @@ impl<'a> Index<'a> {
         for lit in literal::find(&e.text, s) {
             u.literal = true;
             let at = Self::loc(file, crate::tree::Span::new(e.span.start + lit.start, e.span.start + lit.end));
-            u.token_type(
-                lit.token_type,
-                TypeSource::Literal,
-                crate::extract::github_actions::literal_evidence(lit.token_type, at),
-            );
+            u.token_type(lit.token_type, TypeSource::Literal, crate::extract::literal_evidence(lit.token_type, at));
         }
         for (name, _, _) in service_token_refs(e) {
             u.token_type(
