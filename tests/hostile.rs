@@ -136,7 +136,7 @@ fn malformed_files_are_tw001_at_the_parser_location_and_the_scan_goes_on() {
         ("config/bad-flow.yml", "dbt: [a, b\nother: 1\n"),
         ("infra/unterminated.tf", "provider \"dbtcloud\" {\n  token = \"unterminated\n}\n"),
         ("infra/comma.tf", "provider \"dbtcloud\" {\n  token = var.dbt_token,\n}\n"),
-        ("postman/trailing.json", "{\"dbt\": [1, 2,],\n \"x\": 1}\n"),
+        ("postman/trailing.json", "{\"dbt\": [1, 2,,],\n \"x\": 1}\n"),
         ("postman/unterminated.json", "{\n  \"dbt_token\": \"abc\n}\n"),
         ("postman/tab.json", "{\n\t\"dbt\": [1 2]\n}\n"),
     ];
@@ -666,7 +666,7 @@ fn a_tree_of_every_hostile_input_finishes_and_keeps_the_real_findings() {
     write(root, ".github/workflows/crlf.yml", format!("\u{feff}{}", DEPLOY.replace('\n', "\r\n")));
     write(root, "scripts/trigger.py", format!("import requests\nTOKEN = \"{SVC}\"\n"));
     write(root, "broken/tabs.yml", "# dbt\na:\n\tb: 1\n");
-    write(root, "broken/trailing.json", "{\"dbt\": [1,],}\n");
+    write(root, "broken/trailing.json", "{\"dbt\": [1,,],}\n");
     write(root, "broken/unterminated.tf", "# dbt\na = \"x\n");
     write(root, "deep/flow.yml", format!("# dbt\n{}", "[".repeat(20_000)));
     write(root, "deep/list.tf", format!("# dbt\na = {}", "[".repeat(20_000)));
