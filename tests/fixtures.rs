@@ -70,6 +70,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "notebook-pat",
         "pulumi-partner-narrow",
         "ci-tfvar-in-scripts-user-context",
+        "cloud-cli-placeholder",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
