@@ -14,6 +14,7 @@ pub mod config;
 pub mod discover;
 pub mod escape;
 pub mod extract;
+pub mod git;
 pub mod ignore_rules;
 pub mod inventory;
 pub mod kind;

@@ -1,0 +1,4 @@
+//! Git, read through `gix` from the object database and the index: never a `git` process,
+//! never a checkout, nothing written into the repository.
+
+pub mod tracked;
