@@ -103,6 +103,10 @@ struct CheckArgs {
     /// Record the current findings' fingerprints in FILE and exit 0 (prints no report).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "output"])]
     write_baseline: Option<PathBuf>,
+    /// Report only findings that are new relative to the merge base of REF and HEAD (pull
+    /// requests: `--diff-base origin/main`); the base is read from git, never checked out.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["write_baseline", "stdin_filename"])]
+    diff_base: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -354,7 +358,16 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         };
         (on && !ignored.iter().any(|c| c == f.code)).then(|| configured.flatten().unwrap_or(f.severity))
     };
-    let report = build_report(&scan, level, baseline);
+    let base = match &args.diff_base {
+        Some(spec) => {
+            Some(crate::git::base::scan(&opts, extended.as_ref().unwrap_or(policy), spec).map_err(UsageError)?)
+        }
+        None => None,
+    };
+    let mut report = build_report(&scan, level, baseline);
+    if let Some(base) = &base {
+        crate::git::base::drop_known(&mut report, &build_report(base, level, None));
+    }
     if let Some(file) = &args.write_baseline {
         let entries: Vec<Entry> = report
             .findings
@@ -431,7 +444,7 @@ pub fn build_report<'a>(
             !known
         });
     }
-    Report { scan, findings, suppressed, baselined }
+    Report { scan, findings, suppressed, baselined, in_base: 0 }
 }
 
 fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), UsageError> {

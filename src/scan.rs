@@ -63,7 +63,7 @@ pub fn run_reading(opts: &Options, policy: &Policy, rest: impl std::io::Read) ->
 }
 
 fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize, rest: impl std::io::Read) -> Scan {
-    let (mut files, files_scanned, warnings) = match &opts.stdin {
+    let (files, files_scanned, warnings) = match &opts.stdin {
         Some((name, _)) if opts.config.is_excluded(Path::new(name)) => (Vec::new(), 0, Vec::new()),
         Some((name, bytes)) => {
             let display = display_path(Path::new(name), std::env::current_dir().ok().as_deref());
@@ -79,6 +79,18 @@ fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize, rest: impl 
         }
         None => read_all(opts, seen, &policy.signals),
     };
+    analyse(opts, policy, files, files_scanned, warnings)
+}
+
+/// The pipeline after reading, on files already read (from disk, stdin, or a git tree in
+/// memory): parse and extract, resolve across files, classify, run the rules.
+pub fn analyse(
+    opts: &Options,
+    policy: &Policy,
+    mut files: Vec<SourceFile>,
+    files_scanned: usize,
+    warnings: Vec<String>,
+) -> Scan {
     files.sort_by(|a, b| a.display.cmp(&b.display));
     files.dedup_by(|a, b| a.display == b.display);
 

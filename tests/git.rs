@@ -142,3 +142,128 @@ fn outside_a_work_tree_ignore_rules_apply_as_before() {
     let out = run(root, &["check", "--format", "concise", "."]);
     assert_eq!(hardcoded_paths(&out), ["ok.sh"], "{}", stdout(&out));
 }
+
+/// A push-to-main deploy workflow whose API token comes from the secret `secret`.
+fn workflow(name: &str, secret: &str) -> String {
+    format!(
+        "name: {name}
+on:
+  push:
+    branches: [main]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    env:
+      DBT_CLOUD_API_TOKEN: ${{{{ secrets.{secret} }}}}
+    steps:
+      - name: Run the production job
+        run: |
+          curl -sf -X POST -H \"Authorization: Token $DBT_CLOUD_API_TOKEN\" \\
+            https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/
+"
+    )
+}
+
+/// A repository whose `main` has one misuse (deploy.yml), and a branch `feature`, checked out,
+/// that adds another (release.yml). After the branch point `main` fixes deploy.yml: the base is
+/// the merge base, not `main`'s tip, so the branch's copy of deploy.yml is not new.
+fn pull_request() -> tempfile::TempDir {
+    let dir = repo();
+    let root = dir.path();
+    write(root, ".github/workflows/deploy.yml", &workflow("Deploy", "DBT_CLOUD_PAT"));
+    write(root, "README.md", "# analytics\n");
+    commit(root, "deploy with a PAT");
+    git(root, &["checkout", "--quiet", "-b", "feature"]);
+    write(root, ".github/workflows/release.yml", &workflow("Release", "DBT_RELEASE_PAT"));
+    commit(root, "release too");
+    git(root, &["checkout", "--quiet", "main"]);
+    write(root, ".github/workflows/deploy.yml", &workflow("Deploy", "DBT_CLOUD_SERVICE_TOKEN"));
+    commit(root, "deploy with a service token");
+    git(root, &["checkout", "--quiet", "feature"]);
+    dir
+}
+
+#[test]
+fn diff_base_reports_only_what_the_branch_adds_in_every_format() {
+    let dir = pull_request();
+    let root = dir.path();
+    let before = state(root);
+    let all = run(root, &["check", "--format", "concise", "."]);
+    assert_eq!(stdout(&all).matches(": TW101 ").count(), 2, "{}", stdout(&all));
+
+    let new = "release.yml";
+    let old = "deploy.yml";
+    for format in ["concise", "pretty", "json", "sarif", "github", "gitlab", "junit"] {
+        let out = run(root, &["check", "--format", format, "--diff-base", "main", "."]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{format}: {text}{}", stderr(&out));
+        assert!(text.contains(new), "{format}: {text}");
+        assert!(!text.contains(old), "{format}: the base's finding is reported: {text}");
+        let count = match format {
+            "concise" => text.matches(": TW101 ").count(),
+            "pretty" => text.matches("TW101(").count(),
+            "json" => {
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(v["summary"]["in_base"], 1, "{text}");
+                assert_eq!(v["summary"]["findings"], 1, "{text}");
+                v["findings"].as_array().map_or(0, Vec::len)
+            }
+            "sarif" => {
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+                v["runs"][0]["results"].as_array().map_or(0, Vec::len)
+            }
+            "gitlab" => {
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+                v.as_array().map_or(0, Vec::len)
+            }
+            "github" => text.lines().filter(|l| l.starts_with("::error ")).count(),
+            "junit" => text.matches("<failure ").count(),
+            _ => unreachable!(),
+        };
+        assert_eq!(count, 1, "{format}: {text}");
+        if matches!(format, "concise" | "pretty") {
+            assert!(text.contains("1 already in the diff base."), "{format}: {text}");
+        }
+    }
+    // A path argument scans the same part of the base.
+    let out = run(root, &["check", "--format", "concise", "--diff-base", "main", ".github"]);
+    assert_eq!(stdout(&out).matches(": TW101 ").count(), 1, "{}", stdout(&out));
+    assert!(stdout(&out).contains("1 already in the diff base."), "{}", stdout(&out));
+    assert_eq!(state(root), before, "the scan changed the repository");
+}
+
+#[test]
+fn diff_base_errors_say_what_to_do() {
+    let dir = pull_request();
+    let root = dir.path();
+    let out = run(root, &["check", "--diff-base", "origin/main", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("`origin/main`: no such commit") && err.contains("git fetch origin main"), "{err}");
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+
+    let plain = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(plain.path(), "a.sh", "echo\n");
+    let out = run(plain.path(), &["check", "--diff-base", "main", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not inside a git repository"), "{}", stderr(&out));
+
+    // A shallow clone of the branch and of main's tip lacks their common ancestor.
+    let clones = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("file://{}", root.display());
+    git(clones.path(), &["clone", "--quiet", "--depth", "1", "--branch", "feature", &url, "shallow"]);
+    let shallow = clones.path().join("shallow");
+    git(&shallow, &["fetch", "--quiet", "--depth", "1", "origin", "main:refs/remotes/origin/main"]);
+    let before = state(&shallow);
+    let out = run(&shallow, &["check", "--diff-base", "origin/main", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("shallow clone") && err.contains("git fetch --unshallow"), "{err}");
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+    assert_eq!(state(&shallow), before);
+    // Once the history is there, the same call works.
+    git(&shallow, &["fetch", "--quiet", "--unshallow", "origin", "main:refs/remotes/origin/main"]);
+    let out = run(&shallow, &["check", "--format", "concise", "--diff-base", "origin/main", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out).matches(": TW101 ").count(), 1, "{}", stdout(&out));
+}

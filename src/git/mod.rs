@@ -1,4 +1,6 @@
 //! Git, read through `gix` from the object database and the index: never a `git` process,
 //! never a checkout, nothing written into the repository.
 
+pub mod base;
+pub mod repo;
 pub mod tracked;

@@ -38,6 +38,7 @@ struct Summary {
     findings: usize,
     suppressed: usize,
     baselined: usize,
+    in_base: usize,
     by_severity: BTreeMap<&'static str, usize>,
 }
 
@@ -79,6 +80,7 @@ pub fn render(r: &Report) -> String {
             findings: r.findings.len(),
             suppressed: r.suppressed,
             baselined: r.baselined,
+            in_base: r.in_base,
             by_severity: r.by_severity(),
         },
     };
