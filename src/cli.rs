@@ -31,6 +31,8 @@ enum Command {
     Advise(AdviseArgs),
     /// List every rule.
     Rules,
+    /// Literal tokens anywhere in the git history, each at the commit that first added it.
+    History(HistoryArgs),
     /// Explain one rule: what, why, how to fix, examples.
     Explain {
         /// A rule code (TW101) or name (pat-in-production).
@@ -129,6 +131,35 @@ struct InventoryArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum HistoryFormat {
+    Pretty,
+    Concise,
+    Json,
+    Sarif,
+}
+
+#[derive(clap::Args, Debug)]
+struct HistoryArgs {
+    /// Only files under these paths (default: the whole repository).
+    paths: Vec<PathBuf>,
+    /// Only commits not reachable from REF (`git log REF..HEAD`).
+    #[arg(long, value_name = "REF")]
+    since: Option<String>,
+    /// Walk the commits of every ref (branches, tags, remotes), not only HEAD.
+    #[arg(long)]
+    all: bool,
+    /// Output format (default: pretty on a terminal, concise otherwise).
+    #[arg(long, value_enum)]
+    format: Option<HistoryFormat>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Worker threads (default: all cores; at most 256).
+    #[arg(short = 'j', long = "threads", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
+    threads: Option<u16>,
+}
+
 #[derive(clap::Args, Debug)]
 struct AdviseArgs {
     /// The workflow: production, partner-integration, cloud-cli, dev-script, user-context-endpoint.
@@ -220,6 +251,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
     match cli.command {
         Command::Check(args) => check(args, policy),
         Command::Inventory(args) => inventory(args, policy),
+        Command::History(args) => history(args, policy),
         Command::Advise(args) => {
             let json = args.format == AdviseFormat::Json;
             let text =
@@ -490,6 +522,44 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `history`: exit 1 when the history holds a secret.
+fn history(args: HistoryArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal { HistoryFormat::Pretty } else { HistoryFormat::Concise });
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            return Err(UsageError("history reads the repository, not stdin: drop `-`".into()));
+        }
+    }
+    let config_paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let config = crate::config::Settings::load(&config_paths, None).map_err(UsageError)?;
+    let extended = config.policy(policy).map_err(UsageError)?;
+    let opts = crate::git::history::Options {
+        since: args.since,
+        all: args.all,
+        paths: args.paths,
+        threads: args.threads.map(usize::from).unwrap_or_else(|| {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(usize::from(MAX_THREADS))
+        }),
+        progress: show_progress(matches!(format, HistoryFormat::Pretty | HistoryFormat::Concise)),
+        config: std::sync::Arc::new(config),
+    };
+    let (history, warnings) =
+        crate::git::history::run(&opts, &extended.as_ref().unwrap_or(policy).signals).map_err(UsageError)?;
+    for w in &warnings {
+        warn(w);
+    }
+    use crate::git::history_render as out;
+    let text = match format {
+        HistoryFormat::Pretty => out::pretty(&history, to_terminal && std::env::var_os("NO_COLOR").is_none()),
+        HistoryFormat::Concise => out::concise(&history),
+        HistoryFormat::Json => out::json(&history),
+        HistoryFormat::Sarif => out::sarif(&history),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    Ok(if history.secrets.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 #[cfg(test)]

@@ -267,3 +267,167 @@ fn diff_base_errors_say_what_to_do() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(stdout(&out).matches(": TW101 ").count(), 1, "{}", stdout(&out));
 }
+
+/// `git` with the clock at day `day` of March 2024, so commits are ordered and dated.
+fn commit_on(dir: &Path, day: u32, message: &str) {
+    let date = format!("2024-03-{day:02}T12:00:00Z");
+    git(dir, &["add", "-A"]);
+    let out = Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
+        .args(["commit", "--quiet", "--allow-empty", "-m", message])
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(out), stderr(out)))
+}
+
+#[test]
+fn history_reports_a_deleted_token_at_the_commit_that_added_it() {
+    let dir = repo();
+    let root = dir.path();
+    let (gone, kept, moved) = (pat(10), token("dbtc_", 11), pat(12));
+    write(root, "README.md", "# jobs\n");
+    commit_on(root, 1, "one");
+    write(
+        root,
+        "scripts/run.sh",
+        &format!("#!/bin/sh\nexport DBT_CLOUD_TOKEN={gone}\ncurl https://cloud.getdbt.com\n"),
+    );
+    commit_on(root, 2, "two: a PAT");
+    write(root, "profiles/ci.yml", &format!("token: {kept}\n"));
+    write(root, "notes.txt", &format!("old: {moved}\n"));
+    commit_on(root, 3, "three: a service token");
+    // The same token moved within its file, and copied to another: still the one of commit 3.
+    write(root, "notes.txt", &format!("header\n\nold: {moved}\n"));
+    write(root, "copy.txt", &format!("{moved}\n"));
+    commit_on(root, 4, "four: moved");
+    write(root, "scripts/run.sh", "#!/bin/sh\nexport DBT_CLOUD_TOKEN=\"$DBT_TOKEN\"\ncurl https://cloud.getdbt.com\n");
+    commit_on(root, 5, "five: the PAT removed");
+    let before = state(root);
+    let two = git(root, &["rev-parse", "HEAD~3"]).trim().to_owned();
+    let three = git(root, &["rev-parse", "HEAD~2"]).trim().to_owned();
+
+    let out = run(root, &["history", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    let findings = v["findings"].as_array().cloned().unwrap_or_default();
+    let summary: Vec<(String, u64, String, String, bool)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or("").to_owned(),
+                f["line"].as_u64().unwrap_or(0),
+                f["commit"].as_str().unwrap_or("").to_owned(),
+                f["author_date"].as_str().unwrap_or("").to_owned(),
+                f["present_at_head"].as_bool().unwrap_or(true),
+            )
+        })
+        .collect();
+    let day = |d: u32| format!("2024-03-{d:02}T12:00:00+00:00");
+    assert_eq!(
+        summary,
+        [
+            ("notes.txt".to_owned(), 1, three.clone(), day(3), true),
+            ("profiles/ci.yml".to_owned(), 1, three, day(3), true),
+            ("scripts/run.sh".to_owned(), 2, two.clone(), day(2), false),
+        ],
+        "{}",
+        stdout(&out)
+    );
+    for f in &findings {
+        assert_eq!(f["code"], "TW201");
+        assert_eq!(f["fingerprint"].as_str().map(str::len), Some(32), "{f}");
+    }
+    assert_eq!(v["summary"]["commits"], 5);
+    assert_eq!(v["summary"]["findings"], 3);
+    assert_eq!(v["summary"]["present_at_head"], 2);
+
+    // Every format names the commit and never prints a token.
+    for format in ["concise", "pretty", "json", "sarif"] {
+        let out = run(root, &["history", "--format", format]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        for t in [&gone, &kept, &moved] {
+            assert!(!text.contains(t.as_str()), "{format} printed a token: {text}");
+        }
+        if format == "pretty" {
+            assert!(text.contains(&format!("dbtu_…{}", &gone[gone.len() - 4..])), "masked in the snippet: {text}");
+        }
+        assert!(text.contains(&two[..10]), "{format}: {text}");
+        assert!(text.contains("no longer at HEAD"), "{format}: {text}");
+    }
+    let sarif: serde_json::Value =
+        serde_json::from_str(&stdout(&run(root, &["history", "--format", "sarif"]))).unwrap_or_default();
+    let results = sarif["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 3);
+    assert!(
+        results
+            .iter()
+            .any(|r| r["properties"]["commit"] == two.as_str() && r["properties"]["present_at_head"] == false)
+    );
+
+    // A path narrows the files, --since the commits.
+    let out = run(root, &["history", "--format", "json", "scripts"]);
+    assert_eq!(json(&out)["findings"].as_array().map(Vec::len), Some(1), "{}", stdout(&out));
+    // Before commit 3 is out of range: its token moving in notes.txt adds nothing, its copy to a
+    // new file adds it there.
+    let out = run(root, &["history", "--format", "json", "--since", "HEAD~2"]);
+    let v = json(&out);
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(1), "{}", stdout(&out));
+    assert_eq!(v["findings"][0]["path"], "copy.txt");
+    let out = run(root, &["history", "--format", "json", "--since", "HEAD"]);
+    assert_eq!(json(&out)["findings"].as_array().map(Vec::len), Some(0), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(root, &["history", "--format", "json", "--since", "HEAD~3"]);
+    assert_eq!(json(&out)["findings"].as_array().map(Vec::len), Some(2), "{}", stdout(&out));
+    assert_eq!(state(root), before, "history changed the repository");
+}
+
+#[test]
+fn history_walks_other_refs_with_all_and_honours_suppressions() {
+    let dir = repo();
+    let root = dir.path();
+    write(root, "README.md", "# jobs\n");
+    commit_on(root, 1, "one");
+    git(root, &["checkout", "--quiet", "-b", "experiment"]);
+    let side = pat(20);
+    write(root, "try.py", &format!("TOKEN = \"{side}\"\n"));
+    commit_on(root, 2, "a token on a branch");
+    git(root, &["checkout", "--quiet", "main"]);
+    let fake = pat(21);
+    write(root, "tests/fake.py", &format!("# tokenwise: ignore[TW201] -- a fake token\nFAKE = \"{fake}\"\n"));
+    // A binary file is searched like one on disk.
+    let mut bin = vec![0u8, 1, 2, 3];
+    bin.extend_from_slice(format!(" {} ", pat(22)).as_bytes());
+    let p = root.join("blob.bin");
+    std::fs::write(&p, bin).unwrap_or_else(|e| panic!("{e}"));
+    commit_on(root, 3, "a suppressed fake token, a binary");
+    let before = state(root);
+
+    let out = run(root, &["history", "--format", "json"]);
+    let v = json(&out);
+    let paths: Vec<&str> =
+        v["findings"].as_array().map(|a| a.iter().filter_map(|f| f["path"].as_str()).collect()).unwrap_or_default();
+    assert_eq!(paths, ["blob.bin"], "{}", stdout(&out));
+    assert_eq!(v["summary"]["suppressed"], 1);
+    let out = run(root, &["history", "--format", "json", "--all"]);
+    let v = json(&out);
+    let paths: Vec<&str> =
+        v["findings"].as_array().map(|a| a.iter().filter_map(|f| f["path"].as_str()).collect()).unwrap_or_default();
+    assert_eq!(paths, ["blob.bin", "try.py"], "{}", stdout(&out));
+    assert_eq!(v["findings"][1]["present_at_head"], false);
+    assert_eq!(state(root), before, "history changed the repository");
+
+    let plain = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = run(plain.path(), &["history"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not inside a git repository"), "{}", stderr(&out));
+}

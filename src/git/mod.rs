@@ -2,5 +2,7 @@
 //! never a checkout, nothing written into the repository.
 
 pub mod base;
+pub mod history;
+pub mod history_render;
 pub mod repo;
 pub mod tracked;

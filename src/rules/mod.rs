@@ -7,6 +7,7 @@ mod overprivileged;
 mod parse_error;
 mod unknown_type;
 
+pub use hardcoded::literal_finding;
 pub use mismatch::rule_for;
 
 use crate::extract::FileFacts;
