@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Bytes of a blob searched at a time (a blob is in memory already; this bounds the copy).
+/// Most bytes of a blob searched at a time (a blob is in memory already; this bounds the copy).
 const CHUNK: usize = 1 << 20;
 
 /// What `history` reads.
@@ -114,8 +114,7 @@ struct Blobs {
 pub fn run(opts: &Options, signals: &Signals) -> Result<(History, Vec<String>), String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let mut repo = crate::git::repo::discover(&cwd)?;
-    // Trees are read again and again by the diffs of neighbouring commits.
-    repo.object_cache_size_if_unset(32 << 20);
+    tune(&mut repo);
     let workdir = crate::git::repo::workdir(&repo);
     let prefixes = prefixes(&opts.paths, &cwd, workdir.as_deref())?;
     let head = crate::git::repo::head(&repo)?;
@@ -127,9 +126,10 @@ pub fn run(opts: &Options, signals: &Signals) -> Result<(History, Vec<String>), 
     let wanted = |path: &[u8]| under(path, &prefixes) && !excluded(path);
     let sync = repo.clone().into_sync();
     let changes = diff_all(&sync, &commits, opts.threads, &wanted)?;
-    let mut ids: Vec<ObjectId> = changes.iter().flatten().map(|c| c.new).collect();
-    ids.sort_unstable();
-    ids.dedup();
+    // Newest first, as the walk met them: a pack stores a file's newest version whole and older
+    // ones as deltas of newer ones, so each delta's base is then one just read.
+    let mut unique = HashSet::new();
+    let ids: Vec<ObjectId> = changes.iter().flatten().map(|c| c.new).filter(|id| unique.insert(*id)).collect();
     let mut blobs = Blobs::default();
     search(&sync, &ids, opts, signals, &mut blobs);
 
@@ -207,6 +207,17 @@ pub fn run(opts: &Options, signals: &Signals) -> Result<(History, Vec<String>), 
     history.scan.files_scanned = history.blobs;
     Ok((history, blobs.warnings))
 }
+
+/// Caches for reading a history: neighbouring versions of a file are deltas of each other in a
+/// pack, so the bases of recent deltas are kept (by size, not count) rather than inflated
+/// again for every version; trees are kept for the diffs of neighbouring commits.
+fn tune(repo: &mut gix::Repository) {
+    repo.objects.set_pack_cache(|| Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(PACK_CACHE)));
+    repo.object_cache_size_if_unset(32 << 20);
+}
+
+/// Bytes of delta bases each worker keeps (git's own `core.deltaBaseCacheLimit` is 96 MiB).
+const PACK_CACHE: usize = 64 << 20;
 
 /// The day of a secret's commit.
 fn date(s: &Secret) -> &str {
@@ -354,7 +365,7 @@ fn diff_all(
         for _ in 0..threads.max(1).min(commits.len().max(1)) {
             s.spawn(|| {
                 let mut repo = repo.to_thread_local();
-                repo.object_cache_size_if_unset(32 << 20);
+                tune(&mut repo);
                 let mut state = gix::diff::tree::State::default();
                 let mut mine = Vec::new();
                 loop {
@@ -445,7 +456,8 @@ fn search(repo: &gix::ThreadSafeRepository, ids: &[ObjectId], opts: &Options, si
         std::thread::scope(|s| {
             for _ in 0..opts.threads.max(1).min(todo.len().max(1)) {
                 s.spawn(|| {
-                    let repo = repo.to_thread_local();
+                    let mut repo = repo.to_thread_local();
+                    tune(&mut repo);
                     while let Some(id) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
                         match blob(&repo, *id) {
                             Ok(bytes) => {
@@ -494,9 +506,14 @@ fn one(repo: &gix::Repository, id: ObjectId, signals: &Signals, blobs: &mut Blob
 /// The literal tokens of one blob version, with the bounds of a file: searched as a stream
 /// (binary content included), the pieces around at most `read::MAX_STREAMED_LITERALS` kept.
 fn search_blob(bytes: &[u8], signals: &Signals) -> Option<Found> {
-    // Most versions of most files never mention a token prefix: one search each.
-    memchr::memmem::find(bytes, b"dbt")?;
-    let streamed = crate::read::stream(bytes, signals, CHUNK).ok()?;
+    // Most versions of most files, even in a dbt project, hold no token prefix: one search each.
+    if !memchr::memmem::find_iter(bytes, b"dbt")
+        .any(|i| matches!(bytes.get(i + 3), Some(b'c' | b'u')) && bytes.get(i + 4) == Some(&b'_'))
+    {
+        return None;
+    }
+    // The blob is in memory already: one round, no larger buffer than the blob.
+    let streamed = crate::read::stream(bytes, signals, bytes.len().clamp(1, CHUNK)).ok()?;
     if streamed.pieces.is_empty() {
         return None;
     }
