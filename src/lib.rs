@@ -1,7 +1,7 @@
 //! tokenwise: a policy linter for dbt Cloud API tokens.
 //!
-//! The pipeline, one module per stage: [`discover`] → [`source`] (read) → [`prefilter`] →
-//! [`parse`] → [`extract`] (one extractor per ecosystem) → [`resolve`] (across files) →
+//! The pipeline, one module per stage: [`discover`] → [`read`] → [`prefilter`] → [`source`]
+//! (decode) → [`parse`] → [`extract`] (one extractor per ecosystem) → [`resolve`] (across files) →
 //! [`classify`] → [`rules`] → [`render`] (one renderer per format). [`scan`] runs it;
 //! [`cli`] is the command line.
 

@@ -194,6 +194,21 @@ impl TokenUse {
     pub fn token_type(&mut self, token_type: TokenType, source: TypeSource, evidence: Evidence) {
         self.type_hints.push(TypeHint { token_type, source, evidence, inherited: false });
     }
+
+    /// Point every location of the use at `file`. Files are read in parallel, before their
+    /// place in the scan is known, and an extractor sees only its own file.
+    pub fn relocate(&mut self, file: usize) {
+        self.at.file = file;
+        let evidence = self.workflow_hints.iter_mut().map(|h| &mut h.evidence);
+        for e in evidence.chain(self.type_hints.iter_mut().map(|h| &mut h.evidence)) {
+            if let Some(at) = e.at.as_mut() {
+                at.file = file;
+            }
+        }
+        for g in &mut self.grants {
+            g.at.file = file;
+        }
+    }
 }
 
 /// The classification of one use, decided from its hints.

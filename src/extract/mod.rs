@@ -43,6 +43,36 @@ pub struct FileFacts {
     pub terraform: Option<terraform::TfFile>,
 }
 
+impl FileFacts {
+    /// True when the file yields nothing for the later stages: it is then not kept.
+    pub fn is_empty(&self) -> bool {
+        self.uses.is_empty() && self.literals.is_empty() && self.parse_error.is_none() && self.terraform.is_none()
+    }
+
+    /// Point every location in the facts at `file` (see [`TokenUse::relocate`]).
+    pub fn relocate(&mut self, file: usize) {
+        for u in &mut self.uses {
+            u.relocate(file);
+        }
+        for t in self.terraform.iter_mut().flat_map(|tf| &mut tf.service_tokens) {
+            for g in &mut t.grants {
+                g.at.file = file;
+            }
+        }
+    }
+}
+
+/// Configs recognised by their name alone (compose files, Helm values, Pulumi programs, Astro
+/// settings, MCP client configs, env files): parsed whenever they mention dbt, like pipelines.
+pub fn is_named_config(path: &str, s: &crate::policy::Signals) -> bool {
+    pulumi::is_pulumi(path, s)
+        || airflow_settings::is_settings(path, s)
+        || compose::is_compose_name(path, s)
+        || kubernetes::is_helm_values(path, s)
+        || mcp::is_mcp_name(path, s)
+        || dotenv::is_env_file(path)
+}
+
 /// Context an extractor needs about the file it reads.
 pub struct Ctx<'a> {
     pub file: usize,
@@ -103,7 +133,7 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         },
         FileKind::Script => facts.uses = script_uses(ctx, &facts.literals),
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
-        FileKind::Other => {}
+        FileKind::Other | FileKind::Data => {}
     }
     // Semantic Layer JDBC URLs can sit in any text file (BI datasources, app configs, docs).
     semantic_layer::extract(ctx, &mut facts.uses);

@@ -440,6 +440,21 @@ fn assignment(py: &Py, name: &str, before: usize) -> Option<(usize, usize)> {
     Some((rhs, py.expr_end(rhs, py.text.len(), false)))
 }
 
+/// Patterns compiled for each argument name.
+type PatternCache = std::sync::Mutex<Vec<(String, Option<Regex>)>>;
+
+/// `arg=` or `"arg":`, compiled once per argument name: every Python file of a scan asks.
+fn connection_arg_pattern(arg: &str) -> Option<Regex> {
+    static CACHE: OnceLock<PatternCache> = OnceLock::new();
+    let mut cache = CACHE.get_or_init(Default::default).lock().ok()?;
+    if let Some((_, re)) = cache.iter().find(|(a, _)| a == arg) {
+        return re.clone();
+    }
+    let re = Regex::new(&format!(r#"(?i)\b{0}\s*=|["']{0}["']\s*:"#, regex::escape(arg))).ok();
+    cache.push((arg.to_owned(), re.clone()));
+    re
+}
+
 /// `dbt_cloud_conn_id="…"` (as an argument or a `default_args` entry): the stored Airflow
 /// connection that holds the token.
 fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
@@ -447,9 +462,7 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
     let mut uses = Vec::new();
     for o in &eco.orchestrators {
         for arg in &o.connection_args {
-            let Ok(pat) = Regex::new(&format!(r#"(?i)\b{0}\s*=|["']{0}["']\s*:"#, regex::escape(arg))) else {
-                continue;
-            };
+            let Some(pat) = connection_arg_pattern(arg) else { continue };
             for m in pat.find_iter(py.text) {
                 // A keyword in code, or a dict key that is a whole string: not text in a comment
                 // or a docstring.
