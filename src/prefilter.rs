@@ -16,6 +16,9 @@
 //!   Every use an extractor reports needs one of them: a literal, a name that
 //!   `classify::names::is_dbt_token_name` accepts (which needs a credential word), or a dbt
 //!   Cloud API.
+//! - Any file that a rule above drops but that may hide a token (a letter of `dbt` escaped,
+//!   `\x64btu_…`, `%64btu_…`; `dbt` followed by an escape, `dbtu\u005f…`; the base64 of a token
+//!   prefix) is kept for its literals, read as [`FileKind::Other`].
 
 use crate::extract;
 use crate::kind::FileKind;
@@ -96,6 +99,21 @@ pub struct Gate {
     groups: Vec<Vec<(Vec<u8>, Check)>>,
     /// Keywords shorter than [`START`].
     short: Vec<(Vec<u8>, Check)>,
+    /// Where a token may hide from the other searches (see [`hidden_patterns`]).
+    hidden: Option<Finder>,
+}
+
+/// What a token written with escapes or in base64 must contain, exactly: an escaped `d`, `b` or
+/// `t` (their hex and octal digits are digits, so each escape has one spelling), `dbt` followed
+/// by an escape, or the base64 of a token prefix.
+fn hidden_patterns() -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = crate::unescape::dbt_forms().into_iter().map(String::into_bytes).collect();
+    for p in ["dbt", "dbtc", "dbtu"] {
+        out.push(format!("{p}\\").into_bytes());
+        out.push(format!("{p}%").into_bytes());
+    }
+    out.extend(crate::encoded::prefix_forms().map(|p| p.as_bytes().to_vec()));
+    out
 }
 
 /// What a keyword match must also satisfy.
@@ -205,13 +223,19 @@ impl Gate {
             start_group,
             groups,
             short,
+            hidden: Finder::new(&hidden_patterns()),
         }
+    }
+
+    /// Whether the bytes may hold a token only decoding shows (see [`hidden_patterns`]).
+    pub fn may_hide_token(&self, bytes: &[u8]) -> bool {
+        self.hidden.as_ref().is_none_or(|f| f.find(bytes, 0).is_some())
     }
 
     /// The kind to read `bytes` as, or `None` when the file can yield nothing. A file kept
     /// only for its literals (prose, data) is read as [`FileKind::Other`].
     pub fn decide(&self, path: &str, kind: FileKind, bytes: &[u8], signals: &Signals) -> Option<FileKind> {
-        match kind {
+        let decided = match kind {
             FileKind::Other | FileKind::Data => self.literal_or_jdbc(bytes).then_some(FileKind::Other),
             FileKind::Yaml | FileKind::Json | FileKind::Script => {
                 let parse = mentions_dbt(bytes) && (self.has_keyword(bytes) || extract::is_named_config(path, signals));
@@ -226,7 +250,8 @@ impl Gate {
             | FileKind::CircleCi
             | FileKind::BitbucketPipelines
             | FileKind::Jenkins => mentions_dbt(bytes).then_some(kind),
-        }
+        };
+        decided.or_else(|| self.may_hide_token(bytes).then_some(FileKind::Other))
     }
 
     /// Whether the bytes may hold a literal token (its exact-case prefix), or a Semantic Layer
@@ -394,5 +419,23 @@ mod tests {
         let jdbc = "url=jdbc:arrow-flight-sql://semantic-layer.cloud.getdbt.com:443?token=x";
         assert_eq!(decide("bi/x.tds", jdbc), Some(FileKind::Other));
         assert_eq!(decide("bi/x.tds", "url=jdbc:arrow-flight-sql://semantic-layer.example.com"), None);
+    }
+
+    #[test]
+    fn a_file_whose_only_token_is_escaped_or_encoded_is_kept_for_its_literals() {
+        let g = gate();
+        let s = &builtin().signals;
+        for (path, text) in [
+            ("notes.txt", r"t = '\x64btu_abc'"),
+            ("x.json", r#"{"t": "\u0064btu_abc"}"#),
+            ("x.json", r#"{"t": "dbtu\u005fabc"}"#),
+            ("url.txt", "t=%64btu_abc"),
+            ("run.sh", r"T=$'\144\142\164\165_abc'"),
+            ("k8s/secret.yaml", "data:\n  api-key: ZGJ0dV9hYmM=\n"),
+        ] {
+            let kind = crate::kind::of_file(path, text.as_bytes());
+            assert_eq!(g.decide(path, kind, text.as_bytes(), s), Some(FileKind::Other), "{path}: {text}");
+        }
+        assert_eq!(g.decide("notes.txt", FileKind::Other, br"C:\new\x41 100%", s), None);
     }
 }

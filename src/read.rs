@@ -1,5 +1,6 @@
 //! Bounded reading: a file up to the size limit is read whole, to be parsed; a larger or binary
-//! one is only searched for literal tokens, streamed in chunks, so memory stays bounded.
+//! one is only searched for literal tokens, streamed in chunks, so memory stays bounded. UTF-16
+//! files are read as UTF-8 either way.
 //!
 //! Time is linear in the file's size either way: the parsers make one pass (YAML aliases are
 //! never expanded, nesting depth is capped), and the stream looks at each byte a fixed number
@@ -11,6 +12,7 @@ use crate::literal;
 use crate::policy::Signals;
 use crate::prefilter::{self, Gate};
 use crate::source::{Piece, SourceFile};
+use crate::utf16;
 use std::borrow::Cow;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -74,7 +76,12 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, gate
         return problem(format!("cannot read: {e}"));
     }
     let within = buf.len() as u64 <= limit;
-    let binary = memchr::memchr(0, buf.get(..SNIFF).unwrap_or(buf)).is_some();
+    let utf16 = utf16::sniff(buf);
+    if let (Some(endian), true) = (utf16, within) {
+        // Read as UTF-8 from here on: the prefilter, the parsers and the lines see its text.
+        *buf = utf16::decode(buf, endian).into_bytes();
+    }
+    let binary = utf16.is_none() && memchr::memchr(0, buf.get(..SNIFF).unwrap_or(buf)).is_some();
     if within && binary && !gate.has_token_prefix(buf) {
         // Binary files are only searched for literal tokens.
         return Read::default();
@@ -86,7 +93,11 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, gate
         let file = SourceFile::new(path.to_path_buf(), name.into_owned(), buf.clone());
         return Read { file: Some(file), kind, warning: None };
     }
-    let streamed = stream(std::io::Cursor::new(buf.as_slice()).chain(&mut f), signals, CHUNK);
+    let rest = std::io::Cursor::new(buf.as_slice()).chain(&mut f);
+    let streamed = match utf16 {
+        Some(endian) => stream(utf16::Reader::new(rest, endian), signals, CHUNK),
+        None => stream(rest, signals, CHUNK),
+    };
     buf.clear();
     match streamed {
         Ok(s) => excerpt(path.to_path_buf(), display(), s, binary, limit),
@@ -127,15 +138,25 @@ pub fn content(
     {
         return Read { warning: Some(format!("{display}: cannot read: {e}")), ..Read::default() };
     }
-    let binary = memchr::memchr(0, bytes.get(..SNIFF).unwrap_or(&bytes)).is_some();
+    let utf16 = utf16::sniff(&bytes);
+    let binary = utf16.is_none() && memchr::memchr(0, bytes.get(..SNIFF).unwrap_or(&bytes)).is_some();
     if !binary && bytes.len() as u64 <= limit {
+        let bytes = match utf16 {
+            Some(endian) => utf16::decode(&bytes, endian).into_bytes(),
+            None => bytes,
+        };
         let kind = match kind::of_file(&display, &bytes) {
             FileKind::Data => FileKind::Other,
             k => k,
         };
         return Read { file: Some(SourceFile::new(path, display, bytes)), kind, warning: None };
     }
-    match stream(bytes.as_slice().chain(rest), signals, CHUNK) {
+    let rest = bytes.as_slice().chain(rest);
+    let streamed = match utf16 {
+        Some(endian) => stream(utf16::Reader::new(rest, endian), signals, CHUNK),
+        None => stream(rest, signals, CHUNK),
+    };
+    match streamed {
         Ok(s) => excerpt(path, display, s, binary, limit),
         Err(e) => Read { warning: Some(format!("{display}: cannot read: {e}")), ..Read::default() },
     }

@@ -98,6 +98,8 @@ fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize, rest: impl 
         })
         .unzip();
 
+    // Every report masks pieces of these tokens too, wherever they show up without a prefix.
+    crate::literal::learn(files.iter().zip(&facts).flat_map(|(src, f)| f.literals.iter().map(|l| l.token(&src.text))));
     let uses = resolve::resolve(&files, &mut facts, policy);
     let uses: Vec<ClassifiedUse> = uses
         .into_iter()

@@ -3,7 +3,7 @@
 use super::Ctx;
 use super::values::{self, Deployed, Role, ValueRef};
 use crate::classify::names::is_dbt_token_name;
-use crate::literal::{self, Literal};
+use crate::literal::Literal;
 use crate::model::{Confidence, TokenUse};
 use crate::policy::Signals;
 
@@ -82,11 +82,10 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         if uses.iter().any(|u| u.at.span.start <= lit.start && lit.end <= u.at.span.end) {
             continue;
         }
-        let token = ctx.text(lit.start, lit.end);
         let r = ValueRef {
             start: lit.start,
             end: lit.end,
-            reference: literal::mask_token(token),
+            reference: lit.masked(&ctx.src.text),
             literal: Some(lit.token_type),
             name: None,
         };

@@ -93,7 +93,8 @@ impl Ctx<'_> {
 
 /// Read one file: find literals, parse it by kind and run its extractor.
 pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
-    let mut facts = FileFacts { literals: literal::find(&ctx.src.text, &ctx.policy.signals), ..FileFacts::default() };
+    let mut facts =
+        FileFacts { literals: literal::find_all(&ctx.src.text, &ctx.policy.signals), ..FileFacts::default() };
     match kind {
         FileKind::Terraform | FileKind::TerraformVars => match terraform::extract(ctx, kind) {
             Ok((tf, uses)) => {

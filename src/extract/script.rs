@@ -4,7 +4,7 @@
 use super::Ctx;
 use super::literal_evidence;
 use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, type_from_name};
-use crate::literal::{self, Literal};
+use crate::literal::Literal;
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow, WorkflowHint};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -50,11 +50,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         uses.push(u);
     }
     for lit in literals {
-        let mut u = TokenUse::new(
-            ctx.loc(lit.start, lit.end),
-            literal::mask_token(ctx.text(lit.start, lit.end)),
-            "literal in the code",
-        );
+        let mut u = TokenUse::new(ctx.loc(lit.start, lit.end), lit.masked(&ctx.src.text), "literal in the code");
         u.literal = true;
         u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, u.at));
         u.workflow_hints = hints.clone();
