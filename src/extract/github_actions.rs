@@ -3,7 +3,7 @@
 
 use super::ci::{self, Dialect, Item, Pipeline};
 use super::{Ctx, find_expr_refs};
-use crate::model::{Evidence, TokenUse};
+use crate::model::{Confidence, Evidence, TokenUse, Workflow};
 use crate::tree::{Node, NodeKind};
 
 /// Read a workflow or a composite action into the CI engine's model: the workflow, its jobs and
@@ -81,6 +81,43 @@ fn steps(p: &mut Pipeline, job: usize, list: Option<&Node>, label: &str) {
             p.scripts(scope, Some(run), &format!("`run:` script of {label}"));
         }
     }
+}
+
+/// Whether a YAML file outside `.github/workflows/` is a GitHub Actions workflow by its shape:
+/// triggers under `on:` and jobs that run somewhere (`runs-on:`), have steps, or call a reusable
+/// workflow. Teams keep workflows to copy in example and template folders
+/// (`example_cicd/deploy.yml`), and those copies are what runs.
+pub fn is_workflow(doc: &Node) -> bool {
+    let Some(jobs) = doc.get("jobs").filter(|j| matches!(j.kind, NodeKind::Map(_))) else { return false };
+    doc.get("on").is_some()
+        && jobs.entries().iter().any(|(_, job)| {
+            job.get("runs-on").is_some()
+                || matches!(job.get("steps").map(|s| &s.kind), Some(NodeKind::Seq(_)))
+                || job.get("uses").and_then(Node::as_str).is_some_and(|u| u.contains(".github/workflows/"))
+        })
+}
+
+/// A workflow recognised by its shape outside `.github/workflows/`. It is read like any
+/// workflow; under an example, template or docs folder it does not run as it sits, but it is
+/// written to be copied into `.github/workflows/` as is, so its uses are still reported (a
+/// personal token in an example becomes a personal token in every copy), with low confidence
+/// and the folder named as the reason.
+pub fn extract_by_shape(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    let mut uses = extract(ctx, doc);
+    let signals = &ctx.policy.signals;
+    let Some(folder) = crate::classify::names::example_segment(&ctx.src.display, signals) else { return uses };
+    for u in &mut uses {
+        for h in &mut u.workflow_hints {
+            if h.workflow == Workflow::Production {
+                h.confidence = Confidence::Low;
+            }
+        }
+        let evidence = Evidence::new(format!(
+            "folder `{folder}` holds an example workflow: it runs once copied into `.github/workflows/`"
+        ));
+        u.workflow(Workflow::Production, Confidence::Low, evidence);
+    }
+    uses
 }
 
 fn is_dbt_action(action: &str) -> bool {

@@ -176,6 +176,7 @@ fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
             FileKind::Yaml if gitlab_ci::is_included_file(&ctx.src.display, doc) => {
                 uses.extend(gitlab_ci::extract(ctx, doc))
             }
+            FileKind::Yaml if github_actions::is_workflow(doc) => uses.extend(github_actions::extract_by_shape(ctx, doc)),
             FileKind::Yaml => uses.extend(partner::extract(ctx, doc)),
             _ => {}
         }
