@@ -89,9 +89,22 @@ pub struct Orchestrator {
     pub block_loads: Vec<String>,
 }
 
+/// Deployed functions and containers: their folders, the code that marks them, their manifests
+/// and deploy commands (markers are matched case-sensitively, as written in code).
+#[derive(Clone, Debug, Default)]
+pub struct Functions {
+    pub paths: Vec<String>,
+    pub code_markers: Vec<String>,
+    pub manifest_files: Vec<String>,
+    pub manifest_markers: Vec<String>,
+    pub deploy_commands: Vec<String>,
+    pub env_flags: Vec<String>,
+}
+
 /// Signals of the ecosystems beyond Terraform and CI, all from `rules/dbt-cloud.yml`.
 #[derive(Debug, Clone, Default)]
 pub struct Ecosystems {
+    pub functions: Functions,
     pub orchestrators: Vec<Orchestrator>,
     pub airflow_conn_types: Vec<String>,
     pub airflow_conn_prefix: String,
@@ -205,7 +218,16 @@ fn ecosystems(s: &Node) -> Ecosystems {
     let sl = s.get("semantic_layer").unwrap_or(&empty);
     let pulumi = s.get("pulumi").unwrap_or(&empty);
     let text = |n: &Node, key: &str| n.get(key).and_then(Node::as_str).unwrap_or("").to_owned();
+    let fun = dep.get("functions").unwrap_or(&empty);
     Ecosystems {
+        functions: Functions {
+            paths: list(fun, "paths"),
+            code_markers: raw_list(fun, "code_markers"),
+            manifest_files: list(fun, "manifest_files"),
+            manifest_markers: raw_list(fun, "manifest_markers"),
+            deploy_commands: list(fun, "deploy_commands"),
+            env_flags: list(fun, "env_flags"),
+        },
         orchestrators: orch
             .get("list")
             .map(Node::items)

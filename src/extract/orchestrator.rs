@@ -45,7 +45,7 @@ fn imported_modules(text: &str) -> Vec<String> {
 
 /// The workflow of orchestrator code at `path`: production, unless its path marks it as
 /// developmental (a staging deployment, tests).
-fn orchestrator_hints(ctx: &Ctx, what: &str) -> Vec<WorkflowHint> {
+pub(crate) fn orchestrator_hints(ctx: &Ctx, what: &str) -> Vec<WorkflowHint> {
     let mut hints = vec![WorkflowHint {
         workflow: Workflow::Production,
         confidence: Confidence::High,
