@@ -71,6 +71,12 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "pulumi-partner-narrow",
         "ci-tfvar-in-scripts-user-context",
         "cloud-cli-placeholder",
+        "tf-duplicate-object-key-service",
+        "gha-workflow-by-shape-service",
+        "deployed-function-service",
+        "dagster-components-service",
+        "airflow-http-token-service",
+        "gha-action-inputs-service",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -122,6 +128,13 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("notebook-service", "TW105"),
         ("pulumi-partner-admin", "TW301"),
         ("ci-tfvar-in-scripts-default-provider", "TW101"),
+        ("tf-duplicate-object-key-pat", "TW101"),
+        ("gha-workflow-by-shape-pat", "TW101"),
+        ("deployed-function-pat", "TW102"),
+        ("dagster-components-pat", "TW101"),
+        ("airflow-http-token-pat", "TW101"),
+        ("gha-action-inputs-pat", "TW101"),
+        ("gha-action-inputs-pat", "TW103"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

@@ -128,6 +128,7 @@ fn script_uses(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
             uses.push(u);
         }
     }
+    github_actions::code_inputs(ctx, &mut uses);
     // Function code (a Cloud Function, a Lambda) is an app the team deploys: a custom app, unless
     // the project's own path globs say what the file is.
     let signals = &ctx.policy.signals;
