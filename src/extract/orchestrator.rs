@@ -675,8 +675,10 @@ mod tests {
         let u = uses("dags/x.py", conn);
         assert_eq!(u.len(), 1);
         assert_eq!(&conn[u[0].at.span.start..u[0].at.span.end], "{{ conn.dbt_api.password }}");
-        let hook = "from airflow.providers.http.hooks.http import HttpHook\ndef f(cid):\n    token = HttpHook(http_conn_id=cid).get_connection(cid).password\n    return {\"Authorization\": f\"Token {token}\"}\n";
+        let hook = "from airflow.providers.http.hooks.http import HttpHook\ndef f(cid):\n    token = HttpHook(http_conn_id=cid).get_connection(cid).password\n    return {\"Authorization\": f\"Token {token}\"}\nURL = \"https://cloud.getdbt.com/api/v2/\"\n";
         assert_eq!(uses("dags/x.py", hook).len(), 1);
+        // The same hook in a file that never speaks to dbt Cloud reads another system's password.
+        assert!(uses("dags/x.py", hook.split("URL").next().unwrap_or("")).is_empty());
         let var = "from airflow.models import Variable\nkey = Variable.get(\"dbt_cloud_pat\")\nother = Variable.get(\"slack_channel\")\n";
         let u = uses("dags/x.py", var);
         assert_eq!(u.len(), 1);
