@@ -77,6 +77,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "dagster-components-service",
         "airflow-http-token-service",
         "gha-action-inputs-service",
+        "dotenv-production-service",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -135,6 +136,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("airflow-http-token-pat", "TW101"),
         ("gha-action-inputs-pat", "TW101"),
         ("gha-action-inputs-pat", "TW103"),
+        ("dotenv-production-pat", "TW102"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {
