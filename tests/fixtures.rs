@@ -78,6 +78,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "airflow-http-token-service",
         "gha-action-inputs-service",
         "dotenv-production-service",
+        "tf-cloud-workspace-staging-pat",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -137,6 +138,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("gha-action-inputs-pat", "TW101"),
         ("gha-action-inputs-pat", "TW103"),
         ("dotenv-production-pat", "TW102"),
+        ("tf-cloud-workspace-staging-service", "TW105"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

@@ -105,6 +105,9 @@ pub struct TfFile {
     pub ci_secrets: Vec<TfCiSecret>,
     /// `locals { name = expr }`, so tokens can be followed through `local.name`.
     pub locals: Vec<(String, TfExpr)>,
+    /// The Terraform Cloud / remote backend workspaces the configuration runs in: their names,
+    /// name prefixes and tags (`cloud { workspaces { name = "dbt-staging" } }`).
+    pub workspaces: Vec<String>,
 }
 
 /// A CI secret managed by Terraform: its name and the value it is set to.
@@ -139,7 +142,10 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
         let labels: Vec<String> = block.labels.iter().map(label).collect();
         let first = labels.first().cloned().unwrap_or_default();
         match block.ident.as_str() {
-            "terraform" => required_providers(&block.body, &mut tf),
+            "terraform" => {
+                required_providers(&block.body, &mut tf);
+                workspaces(ctx, &block.body, &mut tf);
+            }
             "provider" => tf.providers.push(TfProvider {
                 local: first,
                 alias: string_attr(&block.body, "alias"),
@@ -306,6 +312,24 @@ fn object_pairs(ctx: &Ctx, e: &Expression) -> Vec<(String, String)> {
             (key, expr(ctx, v.expr()).text)
         })
         .collect()
+}
+
+/// `cloud { workspaces { name | tags } }` and `backend "remote" { workspaces { name | prefix } }`:
+/// the workspace a configuration applies in names its environment as a folder would.
+fn workspaces(ctx: &Ctx, body: &Body, tf: &mut TfFile) {
+    let holders = body.get_blocks("cloud").chain(body.get_blocks("backend"));
+    for holder in holders {
+        for ws in holder.body.get_blocks("workspaces") {
+            for key in ["name", "prefix"] {
+                tf.workspaces.extend(string_attr(&ws.body, key));
+            }
+            if let Some(tags) = ws.body.get_attribute("tags") {
+                let text = expr(ctx, &tags.value).text;
+                // Tags are a list of strings, or (newer) a map of key = "value".
+                tf.workspaces.extend(text.split('"').skip(1).step_by(2).map(str::to_owned));
+            }
+        }
+    }
 }
 
 fn required_providers(body: &Body, tf: &mut TfFile) {
