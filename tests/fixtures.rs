@@ -79,6 +79,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "gha-action-inputs-service",
         "dotenv-production-service",
         "tf-cloud-workspace-staging-pat",
+        "airflow-conn-across-files-service",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -139,6 +140,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("gha-action-inputs-pat", "TW103"),
         ("dotenv-production-pat", "TW102"),
         ("tf-cloud-workspace-staging-service", "TW105"),
+        ("airflow-conn-across-files-pat", "TW101"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {
@@ -154,6 +156,21 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
             json["findings"].as_array().into_iter().flatten().filter_map(|f| f["code"].as_str()).collect();
         assert!(codes.contains(&code), "{name} should fire {code}, got {codes:?}");
         assert_eq!(out.status.code(), Some(1), "{name}");
+    }
+}
+
+/// A DAG that reads an Airflow connection by id takes the type of the connection another file
+/// defines (the finding stays at the definition, which shows the type itself).
+#[test]
+fn an_airflow_connection_id_is_followed_to_its_definition() {
+    for (name, want) in
+        [("airflow-conn-across-files-pat", "personal"), ("airflow-conn-across-files-service", "service")]
+    {
+        let out = run_in(&common::root().join("fixtures").join(name), &["inventory", "."]);
+        let text = stdout(&out);
+        let dag = text.lines().find(|l| l.starts_with("dags/nightly.py")).unwrap_or("");
+        assert!(dag.contains(want), "{name}: {text}");
+        assert!(text.contains("is defined at deploy/docker-compose.yml:6"), "{name}: {text}");
     }
 }
 

@@ -342,6 +342,10 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
         let sink = format!("`{}` of `{}` ({}), from {source}", t.arg, t.call, t.orchestrator);
         let mut u = values::token_use(ctx, &r, t.label.as_deref().unwrap_or(""), sink);
         u.workflow_hints = orchestrator_hints(ctx, &format!("{} code", t.orchestrator));
+        // `Connection(conn_id="x", password=…)` defines the connection other code reads by id.
+        if let Some(id) = t.label.as_deref().filter(|_| t.call.eq_ignore_ascii_case("connection")) {
+            u.airflow_conn = Some(crate::model::AirflowConn::Defines(id.to_ascii_lowercase()));
+        }
         uses.push(u);
     }
     uses.extend(connection_ids(ctx, &py));
@@ -369,8 +373,10 @@ fn airflow_http_uses(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
     let dbt_id = |id: &str| crate::classify::names::words(id).iter().any(|w| w.starts_with("dbt"));
     let mut uses = Vec::new();
     let mut push = |start: usize, end: usize, reference: String, name: Option<String>, sink: String| {
+        let conn = sink.contains("connection").then(|| name.clone()).flatten();
         let r = ValueRef { start, end, reference, literal: None, name };
         let mut u = values::token_use(ctx, &r, "", sink);
+        u.airflow_conn = conn.map(|c| crate::model::AirflowConn::Reads(c.to_ascii_lowercase()));
         u.workflow_hints = orchestrator_hints(ctx, "Airflow code");
         uses.push(u);
     };
@@ -558,6 +564,7 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
                 let r =
                     ValueRef { start: cs, end: ce, reference: id.to_owned(), literal: None, name: Some(id.to_owned()) };
                 let mut u = values::token_use(ctx, &r, "", format!("{} connection `{id}` (`{arg}`)", o.name));
+                u.airflow_conn = Some(crate::model::AirflowConn::Reads(id.to_ascii_lowercase()));
                 u.workflow_hints = orchestrator_hints(ctx, &format!("{} code", o.name));
                 uses.push(u);
             }
