@@ -38,6 +38,42 @@ pub fn command_uses(ctx: &Ctx) -> Vec<TokenUse> {
     uses
 }
 
+/// The deploy command whose (possibly `\\`-continued) command line holds byte `pos`, if any.
+pub fn command_at<'s>(text: &str, pos: usize, s: &'s crate::policy::Signals) -> Option<&'s str> {
+    let bytes = text.as_bytes();
+    let mut start = memchr::memrchr(b'\n', bytes.get(..pos)?).map_or(0, |i| i + 1);
+    // Bounded: a command is not continued over more than this many lines.
+    for _ in 0..64 {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(text.len(), |j| start + j);
+        if let Some(c) = deployed::deploy_command(text.get(start..end)?, s) {
+            return Some(c);
+        }
+        if start == 0 {
+            return None;
+        }
+        let prev_start = memchr::memrchr(b'\n', &bytes[..start - 1]).map_or(0, |i| i + 1);
+        if !text.get(prev_start..start - 1)?.trim_end().ends_with('\\') {
+            return None;
+        }
+        start = prev_start;
+    }
+    None
+}
+
+/// A CI step that deploys a function or container hands the token to that app: its uses are
+/// the deployed app's.
+pub fn mark_ci_deploys(ctx: &Ctx, uses: &mut [TokenUse]) {
+    let s = &ctx.policy.signals;
+    for u in uses.iter_mut() {
+        if let Some(c) = command_at(&ctx.src.text, u.at.span.start, s) {
+            u.workflow_hints.push(deployed::hint(
+                format!("the step runs `{c}`: the token goes to an app the team deploys, a custom app"),
+                Confidence::High,
+            ));
+        }
+    }
+}
+
 /// The dbt token variables set in the command at `start..end`.
 fn pairs(ctx: &Ctx, start: usize, end: usize, command: &str) -> Vec<TokenUse> {
     let s = &ctx.policy.signals;
@@ -158,5 +194,21 @@ fn walk(ctx: &Ctx, node: &Node, depth: usize, out: &mut Vec<TokenUse>) {
     }
     for item in node.items() {
         walk(ctx, item, depth + 1, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::builtin;
+
+    #[test]
+    fn a_position_inside_a_continued_deploy_command() {
+        let s = &builtin().signals;
+        let t = "echo hi\ngcloud functions deploy f \\\n  --runtime python312 \\\n  --set-env-vars DBT_TOKEN=$DBT_PAT\necho $DBT_PAT\n";
+        let at = t.find("$DBT_PAT").unwrap_or(0);
+        assert_eq!(command_at(t, at, s), Some("gcloud functions deploy"));
+        assert_eq!(command_at(t, t.rfind("$DBT_PAT").unwrap_or(0), s), None);
+        assert_eq!(command_at(t, 2, s), None);
     }
 }

@@ -81,7 +81,12 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         | FileKind::AzurePipelines
         | FileKind::CircleCi
         | FileKind::BitbucketPipelines => match yaml::parse(&ctx.src.text) {
-            Ok(docs) => facts.uses = yaml_uses(ctx, kind, &docs),
+            Ok(docs) => {
+                facts.uses = yaml_uses(ctx, kind, &docs);
+                if kind != FileKind::CloudCli {
+                    deploy::mark_ci_deploys(ctx, &mut facts.uses);
+                }
+            }
             Err(e) => {
                 // A pipeline that does not parse still runs nowhere, but its secrets are still
                 // wired: read it as text so no finding is lost behind the TW001.
