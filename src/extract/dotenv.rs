@@ -21,6 +21,22 @@ pub fn role(path: &str, signals: &Signals) -> (Role, Confidence) {
     if eco.local_env_files.contains(&file) {
         return (Role::Local(format!("`{file}` is a developer's local environment file")), Confidence::Medium);
     }
+    // A production env file (`.env.production`) is what a deployed service reads, wherever it
+    // sits: a developer's own settings are `.env` or `.env.local`.
+    if eco.deployed_env_files.contains(&file) {
+        let role = match values::deployed_kind(&[path], signals) {
+            Deployed::Orchestrator(name) => Role::Orchestrator(format!(
+                "`{file}` is the production environment of a deployed {name} (orchestrator)"
+            )),
+            Deployed::Agent(_) => {
+                Role::Agent(format!("`{file}` is the production environment of a deployed MCP server or AI agent"))
+            }
+            Deployed::App => {
+                Role::App(format!("`{file}` is the production environment of an app the team deploys: a custom app"))
+            }
+        };
+        return (role, Confidence::Medium);
+    }
     let dirs: Vec<String> = path.split('/').rev().skip(1).map(str::to_lowercase).collect();
     if let Some(seg) = dirs.iter().find(|d| eco.deployed_segments.contains(d)) {
         let role = match values::deployed_kind(&[path], signals) {

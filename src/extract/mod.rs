@@ -7,6 +7,8 @@ pub mod ci;
 pub mod circleci;
 pub mod cloud_cli;
 pub mod compose;
+pub mod dagster_components;
+pub mod deploy;
 pub mod dotenv;
 pub mod github_actions;
 pub mod gitlab_ci;
@@ -110,7 +112,12 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         | FileKind::AzurePipelines
         | FileKind::CircleCi
         | FileKind::BitbucketPipelines => match yaml::parse(&ctx.src.text) {
-            Ok(docs) => facts.uses = yaml_uses(ctx, kind, &docs),
+            Ok(docs) => {
+                facts.uses = yaml_uses(ctx, kind, &docs);
+                if kind != FileKind::CloudCli {
+                    deploy::mark_ci_deploys(ctx, &mut facts.uses);
+                }
+            }
             Err(e) => {
                 // A pipeline that does not parse still runs nowhere, but its secrets are still
                 // wired: read it as text so no finding is lost behind the TW001.
@@ -148,12 +155,24 @@ fn script_uses(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     if dotenv::is_env_file(&ctx.src.display) {
         return dotenv::extract(ctx, literals);
     }
-    let mut uses = orchestrator::extract(ctx);
+    let mut uses = deploy::command_uses(ctx);
+    uses.extend(orchestrator::extract(ctx));
     let lines: Vec<usize> = uses.iter().map(|u| ctx.src.line_col(u.at.span.start).0).collect();
     let refs: Vec<String> = uses.iter().map(|u| u.reference.clone()).collect();
     for u in script::extract(ctx, literals) {
         if !lines.contains(&ctx.src.line_col(u.at.span.start).0) && !refs.contains(&u.reference) {
             uses.push(u);
+        }
+    }
+    github_actions::code_inputs(ctx, &mut uses);
+    // Function code (a Cloud Function, a Lambda) is an app the team deploys: a custom app, unless
+    // the project's own path globs say what the file is.
+    let signals = &ctx.policy.signals;
+    if crate::classify::names::configured_path(&ctx.src.display, signals).is_none()
+        && let Some(h) = crate::classify::deployed::function_code(&ctx.src.display, &ctx.src.text, signals)
+    {
+        for u in &mut uses {
+            u.workflow_hints.push(h.clone());
         }
     }
     uses
@@ -165,6 +184,12 @@ fn config_yaml_uses(ctx: &Ctx, docs: &[Node]) -> Option<Vec<TokenUse>> {
     let s = &ctx.policy.signals;
     let path = ctx.src.display.as_str();
     let first = docs.first()?;
+    if crate::classify::deployed::is_function_manifest(path, &ctx.src.text, s) {
+        return Some(docs.iter().flat_map(|d| deploy::manifest_uses(ctx, d)).collect());
+    }
+    if dagster_components::is_component(path, first) {
+        return Some(dagster_components::extract(ctx, first));
+    }
     if pulumi::is_pulumi(path, s) {
         return Some(pulumi::extract(ctx, first));
     }
@@ -206,6 +231,9 @@ fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
             FileKind::BitbucketPipelines => uses.extend(bitbucket_pipelines::extract(ctx, doc)),
             FileKind::Yaml if gitlab_ci::is_included_file(&ctx.src.display, doc) => {
                 uses.extend(gitlab_ci::extract(ctx, doc))
+            }
+            FileKind::Yaml if github_actions::is_workflow(doc) => {
+                uses.extend(github_actions::extract_by_shape(ctx, doc))
             }
             FileKind::Yaml => uses.extend(partner::extract(ctx, doc)),
             _ => {}
