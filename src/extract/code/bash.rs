@@ -2,11 +2,10 @@
 //! `export X=…` define a variable, and a string built from variables set earlier in the script
 //! (`"${DBT_API}/users/${ID}/credentials/"`) is judged by the URL it builds.
 
-use super::{Built, CodeFacts, Consts, HOLE, Read, cap, children, deeper, preorder, text_of};
+use super::{CodeFacts, Consts, HOLE, Read, cap, children, deeper, preorder, text_of};
 use tree_sitter::{Node, Tree};
 
-pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
-    let mut facts = CodeFacts::default();
+pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
     let mut consts = Consts::default();
     for n in preorder(tree) {
         match n.kind() {
@@ -34,18 +33,18 @@ pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
                 }
             }
             "string" | "concatenation"
-                if children(n).iter().any(|c| matches!(c.kind(), "simple_expansion" | "expansion")) =>
+                if !super::inside_builder(n, BUILDERS)
+                    && children(n).iter().any(|c| matches!(c.kind(), "simple_expansion" | "expansion")) =>
             {
-                let text = eval(n, src, &consts, 0);
-                if text.contains('/') {
-                    facts.built.push(Built { text, start: n.start_byte(), end: n.end_byte() });
-                }
+                facts.offer(n, eval(n, src, &consts, 0));
             }
             _ => {}
         }
     }
-    facts
 }
+
+/// The nodes that build a string further from their parts.
+const BUILDERS: &[&str] = &["concatenation", "string"];
 
 fn eval(n: Node, src: &str, consts: &Consts, depth: usize) -> String {
     if !deeper(depth) {
@@ -83,11 +82,13 @@ mod tests {
     use super::super::{Lang, read};
 
     fn reads(src: &str) -> Vec<(String, bool)> {
-        read(Lang::Bash, src).map(|f| f.reads.into_iter().map(|r| (r.name, r.assignment)).collect()).unwrap_or_default()
+        read(Lang::Bash, src, None)
+            .map(|f| f.reads.into_iter().map(|r| (r.name, r.assignment)).collect())
+            .unwrap_or_default()
     }
 
     fn built(src: &str) -> Vec<String> {
-        read(Lang::Bash, src).map(|f| f.built.into_iter().map(|b| b.text).collect()).unwrap_or_default()
+        read(Lang::Bash, src, None).map(|f| f.built.into_iter().map(|b| b.text).collect()).unwrap_or_default()
     }
 
     #[test]

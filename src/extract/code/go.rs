@@ -2,13 +2,10 @@
 //! `+`, `fmt.Sprintf`, `url.JoinPath` and the URL of `http.NewRequest` are built from the
 //! file's constants.
 
-use super::{
-    Built, CodeFacts, Consts, HOLE, Read, cap, children, deeper, fill_placeholders, path_join, preorder, text_of,
-};
+use super::{CodeFacts, Consts, HOLE, Read, cap, children, deeper, fill_placeholders, path_join, preorder, text_of};
 use tree_sitter::{Node, Tree};
 
-pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
-    let mut facts = CodeFacts::default();
+pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
     let mut consts = Consts::default();
     for n in preorder(tree) {
         match n.kind() {
@@ -51,18 +48,17 @@ pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
                     _ => None,
                 };
                 if let Some(u) = url_arg {
-                    push_built(&mut facts, *u, src, &consts);
+                    push_built(facts, *u, src, &consts);
                 } else if callee == "fmt.Sprintf" || callee.ends_with("JoinPath") || callee == "path.Join" {
-                    push_built(&mut facts, n, src, &consts);
+                    push_built(facts, n, src, &consts);
                 }
             }
             "binary_expression" if n.child_by_field_name("operator").is_some_and(|o| o.kind() == "+") => {
-                push_built(&mut facts, n, src, &consts)
+                push_built(facts, n, src, &consts)
             }
             _ => {}
         }
     }
-    facts
 }
 
 fn bind(consts: &mut Consts, names: &[Node], values: &[Node], src: &str) {
@@ -82,11 +78,13 @@ fn args(n: Node) -> Vec<Node> {
 }
 
 fn push_built(facts: &mut CodeFacts, n: Node, src: &str, consts: &Consts) {
-    let text = eval(n, src, consts, 0);
-    if text.contains('/') {
-        facts.built.push(Built { text, start: n.start_byte(), end: n.end_byte() });
+    if !super::inside_builder(n, BUILDERS) {
+        facts.offer(n, eval(n, src, consts, 0));
     }
 }
+
+/// The nodes that build a string further from their parts.
+const BUILDERS: &[&str] = &["binary_expression"];
 
 /// The content node of a plain string literal without escapes.
 fn content(n: Node) -> Option<Node> {
@@ -141,11 +139,11 @@ mod tests {
     use super::super::{Lang, read};
 
     fn reads(src: &str) -> Vec<String> {
-        read(Lang::Go, src).map(|f| f.reads.into_iter().map(|r| r.name).collect()).unwrap_or_default()
+        read(Lang::Go, src, None).map(|f| f.reads.into_iter().map(|r| r.name).collect()).unwrap_or_default()
     }
 
     fn built(src: &str) -> Vec<String> {
-        read(Lang::Go, src).map(|f| f.built.into_iter().map(|b| b.text).collect()).unwrap_or_default()
+        read(Lang::Go, src, None).map(|f| f.built.into_iter().map(|b| b.text).collect()).unwrap_or_default()
     }
 
     #[test]

@@ -2,11 +2,10 @@
 //! `process.env["X"]`, `const { X } = process.env` and environment helpers are reads; template
 //! literals, `+`, `new URL(path, base)` and `path.join` build URLs from the file's constants.
 
-use super::{Built, CodeFacts, Consts, HOLE, Read, cap, children, deeper, path_join, preorder, text_of, urljoin};
+use super::{CodeFacts, Consts, HOLE, Read, cap, children, deeper, path_join, preorder, text_of, urljoin};
 use tree_sitter::{Node, Tree};
 
-pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
-    let mut facts = CodeFacts::default();
+pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
     let mut consts = Consts::default();
     for n in preorder(tree) {
         match n.kind() {
@@ -22,7 +21,7 @@ pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
                         let v = eval(r, src, &consts, 0);
                         consts.set(text_of(l, src), v);
                     }
-                    "object_pattern" if is_env_object(text_of(r, src)) => destructured(&mut facts, l, src),
+                    "object_pattern" if is_env_object(text_of(r, src)) => destructured(facts, l, src),
                     _ => {}
                 }
             }
@@ -30,7 +29,7 @@ pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
                 if let (Some(o), Some(p)) = (n.child_by_field_name("object"), n.child_by_field_name("property"))
                     && is_env_object(text_of(o, src))
                 {
-                    push_read(&mut facts, p, src);
+                    push_read(facts, p, src);
                 }
             }
             "subscript_expression" => {
@@ -38,7 +37,7 @@ pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
                     && is_env_object(text_of(o, src))
                     && let Some(f) = fragment(i)
                 {
-                    push_read(&mut facts, f, src);
+                    push_read(facts, f, src);
                 }
             }
             "call_expression" | "new_expression" => {
@@ -50,22 +49,21 @@ pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
                     && let Some(first) = n.child_by_field_name("arguments").and_then(|a| args(a).into_iter().next())
                     && let Some(frag) = fragment(first)
                 {
-                    push_read(&mut facts, frag, src);
+                    push_read(facts, frag, src);
                 }
                 if callee == "URL" || callee.ends_with(".join") {
-                    push_built(&mut facts, n, src, &consts);
+                    push_built(facts, n, src, &consts);
                 }
             }
             "template_string" if children(n).iter().any(|c| c.kind() == "template_substitution") => {
-                push_built(&mut facts, n, src, &consts)
+                push_built(facts, n, src, &consts)
             }
             "binary_expression" if n.child_by_field_name("operator").is_some_and(|o| o.kind() == "+") => {
-                push_built(&mut facts, n, src, &consts)
+                push_built(facts, n, src, &consts)
             }
             _ => {}
         }
     }
-    facts
 }
 
 /// The objects whose members are environment variables.
@@ -101,11 +99,13 @@ fn push_read(facts: &mut CodeFacts, n: Node, src: &str) {
 }
 
 fn push_built(facts: &mut CodeFacts, n: Node, src: &str, consts: &Consts) {
-    let text = eval(n, src, consts, 0);
-    if text.contains('/') {
-        facts.built.push(Built { text, start: n.start_byte(), end: n.end_byte() });
+    if !super::inside_builder(n, BUILDERS) {
+        facts.offer(n, eval(n, src, consts, 0));
     }
 }
+
+/// The nodes that build a string further from their parts.
+const BUILDERS: &[&str] = &["binary_expression", "template_substitution"];
 
 /// The content of a plain string (no substitution), as its fragment node.
 fn fragment(n: Node) -> Option<Node> {
@@ -183,11 +183,11 @@ mod tests {
     use super::super::{Lang, read};
 
     fn reads(lang: Lang, src: &str) -> Vec<String> {
-        read(lang, src).map(|f| f.reads.into_iter().map(|r| r.name).collect()).unwrap_or_default()
+        read(lang, src, None).map(|f| f.reads.into_iter().map(|r| r.name).collect()).unwrap_or_default()
     }
 
     fn built(lang: Lang, src: &str) -> Vec<String> {
-        read(lang, src).map(|f| f.built.into_iter().map(|b| b.text).collect()).unwrap_or_default()
+        read(lang, src, None).map(|f| f.built.into_iter().map(|b| b.text).collect()).unwrap_or_default()
     }
 
     #[test]

@@ -83,23 +83,40 @@ pub struct Built {
     pub end: usize,
 }
 
+/// How many built strings are kept per file (the caller needs the first that matters).
+const MAX_BUILT: usize = 16;
+
 /// What a parser read in one file.
 #[derive(Debug, Default)]
 pub struct CodeFacts {
     pub reads: Vec<Read>,
+    /// Built strings that `wanted` matches, the first few.
     pub built: Vec<Built>,
+    wanted: Option<regex::Regex>,
 }
 
-/// Parse `text` as `lang` and collect its reads and built strings; `None` when the parser gives
-/// up (the caller falls back to reading text).
-pub fn read(lang: Lang, text: &str) -> Option<CodeFacts> {
+impl CodeFacts {
+    /// Keep a string built by node `n` when it is a wanted URL.
+    pub(crate) fn offer(&mut self, n: Node, text: String) {
+        if self.built.len() < MAX_BUILT && text.contains('/') && self.wanted.as_ref().is_none_or(|w| w.is_match(&text))
+        {
+            self.built.push(Built { text, start: n.start_byte(), end: n.end_byte() });
+        }
+    }
+}
+
+/// Parse `text` as `lang` and collect its reads and the built strings `wanted` matches (all
+/// URL-like ones when `None`); `None` when the parser gives up (the caller falls back to
+/// reading text).
+pub fn read(lang: Lang, text: &str, wanted: Option<&regex::Regex>) -> Option<CodeFacts> {
     let tree = parse(lang, text)?;
-    let mut facts = match lang {
-        Lang::Python => python::facts(&tree, text),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::facts(&tree, text),
-        Lang::Bash => bash::facts(&tree, text),
-        Lang::Go => go::facts(&tree, text),
-    };
+    let mut facts = CodeFacts { wanted: wanted.cloned(), ..CodeFacts::default() };
+    match lang {
+        Lang::Python => python::collect(&tree, text, &mut facts),
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::collect(&tree, text, &mut facts),
+        Lang::Bash => bash::collect(&tree, text, &mut facts),
+        Lang::Go => go::collect(&tree, text, &mut facts),
+    }
     facts.reads.sort_by_key(|r| r.start);
     facts.reads.dedup();
     Some(facts)
@@ -134,6 +151,13 @@ pub(crate) fn text_of<'a>(n: Node, src: &'a str) -> &'a str {
 pub(crate) fn children(n: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = n.walk();
     n.named_children(&mut cursor).collect()
+}
+
+/// Whether a node continues an expression its parent builds further (`a + b` inside
+/// `a + b + c`, an f-string inside `+`): only the outermost is offered, so a long chain is
+/// built once, not once per link.
+pub(crate) fn inside_builder(n: Node, builders: &[&str]) -> bool {
+    n.parent().is_some_and(|p| builders.contains(&p.kind()))
 }
 
 /// Whether a string is shaped like an environment variable name.

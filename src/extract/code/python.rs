@@ -3,13 +3,11 @@
 //! `os.path.join` build URLs from the file's constants.
 
 use super::{
-    Built, CodeFacts, Consts, HOLE, Read, cap, children, deeper, fill_placeholders, path_join, preorder, text_of,
-    urljoin,
+    CodeFacts, Consts, HOLE, Read, cap, children, deeper, fill_placeholders, path_join, preorder, text_of, urljoin,
 };
 use tree_sitter::{Node, Tree};
 
-pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
-    let mut facts = CodeFacts::default();
+pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
     let mut consts = Consts::default();
     for n in preorder(tree) {
         match n.kind() {
@@ -32,7 +30,7 @@ pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
                     facts.reads.push(r);
                 }
                 if is_builder_call(callee) {
-                    push_built(&mut facts, n, src, &consts);
+                    push_built(facts, n, src, &consts);
                 }
             }
             "subscript" => {
@@ -44,19 +42,21 @@ pub fn facts(tree: &Tree, src: &str) -> CodeFacts {
                     facts.reads.push(r);
                 }
             }
-            "string" if children(n).iter().any(|c| c.kind() == "interpolation") => {
-                push_built(&mut facts, n, src, &consts)
-            }
+            "string" | "concatenated_string" if has_interpolation(n) => push_built(facts, n, src, &consts),
             "binary_operator" => {
                 let op = n.child_by_field_name("operator").map(|o| o.kind()).unwrap_or("");
                 if op == "+" || op == "%" {
-                    push_built(&mut facts, n, src, &consts);
+                    push_built(facts, n, src, &consts);
                 }
             }
             _ => {}
         }
     }
-    facts
+}
+
+/// Whether an f-string (or a run of strings holding one) interpolates anything.
+fn has_interpolation(n: Node) -> bool {
+    children(n).iter().any(|c| c.kind() == "interpolation" || (c.kind() == "string" && has_interpolation(*c)))
 }
 
 fn is_builder_call(callee: &str) -> bool {
@@ -64,11 +64,13 @@ fn is_builder_call(callee: &str) -> bool {
 }
 
 fn push_built(facts: &mut CodeFacts, n: Node, src: &str, consts: &Consts) {
-    let text = eval(n, src, consts, 0);
-    if text.contains('/') {
-        facts.built.push(Built { text, start: n.start_byte(), end: n.end_byte() });
+    if !super::inside_builder(n, BUILDERS) {
+        facts.offer(n, eval(n, src, consts, 0));
     }
 }
+
+/// The nodes that build a string further from their parts.
+const BUILDERS: &[&str] = &["binary_operator", "concatenated_string", "interpolation"];
 
 /// A plain string argument naming a variable: the read of that name.
 fn name_read(n: Node, src: &str) -> Option<Read> {
@@ -173,11 +175,11 @@ mod tests {
     use super::super::{Lang, read};
 
     fn reads(src: &str) -> Vec<String> {
-        read(Lang::Python, src).map(|f| f.reads.into_iter().map(|r| r.name).collect()).unwrap_or_default()
+        read(Lang::Python, src, None).map(|f| f.reads.into_iter().map(|r| r.name).collect()).unwrap_or_default()
     }
 
     fn built(src: &str) -> Vec<String> {
-        read(Lang::Python, src).map(|f| f.built.into_iter().map(|b| b.text).collect()).unwrap_or_default()
+        read(Lang::Python, src, None).map(|f| f.built.into_iter().map(|b| b.text).collect()).unwrap_or_default()
     }
 
     #[test]
@@ -202,6 +204,14 @@ mod tests {
         assert!(reads("# os.environ['DBT_TOKEN']\ns = \"os.getenv('DBT_TOKEN')\"\n").is_empty());
         assert!(reads("v = os.getenv(name)\nw = get_env(f\"{p}_TOKEN\")\n").is_empty());
         assert!(reads("print(\"DBT_TOKEN\")\n").is_empty());
+    }
+
+    #[test]
+    fn a_chain_is_built_once() {
+        // Only the outermost `+` is offered: a long chain is not rebuilt once per link.
+        let terms: Vec<String> = (0..200).map(|i| format!("'/p{i}'")).collect();
+        let src = format!("B = 'https://h/api'\nu = B + {}\n", terms.join(" + "));
+        assert_eq!(built(&src).len(), 1);
     }
 
     #[test]
