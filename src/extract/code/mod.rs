@@ -122,10 +122,29 @@ pub fn read(lang: Lang, text: &str, wanted: Option<&regex::Regex>) -> Option<Cod
     Some(facts)
 }
 
+/// One parser per language and thread, reused: setting up a parser costs more than parsing
+/// the short scripts most code files are.
 fn parse(lang: Lang, text: &str) -> Option<Tree> {
-    let mut parser = Parser::new();
-    parser.set_language(&lang.language()).ok()?;
-    parser.parse(text, None)
+    thread_local! {
+        static PARSERS: std::cell::RefCell<Vec<(Lang, Parser)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    PARSERS.with(|cell| {
+        let mut parsers = cell.try_borrow_mut().ok()?;
+        let i = match parsers.iter().position(|(l, _)| *l == lang) {
+            Some(i) => i,
+            None => {
+                let mut parser = Parser::new();
+                parser.set_language(&lang.language()).ok()?;
+                parsers.push((lang, parser));
+                parsers.len() - 1
+            }
+        };
+        let parser = &mut parsers.get_mut(i)?.1;
+        let tree = parser.parse(text, None);
+        // A parse that stopped early leaves state behind; the next file starts clean.
+        parser.reset();
+        tree
+    })
 }
 
 /// The nodes of a tree in document order (pre-order), without recursion: a deeply nested
