@@ -106,10 +106,13 @@ impl CodeFacts {
 }
 
 /// Parse `text` as `lang` and collect its reads and the built strings `wanted` matches (all
-/// URL-like ones when `None`); `None` when the parser gives up (the caller falls back to
-/// reading text).
+/// URL-like ones when `None`); `None` when the file does not parse as `lang` (a template, a
+/// dialect the grammar does not know): the caller reads it as text, as before parsers.
 pub fn read(lang: Lang, text: &str, wanted: Option<&regex::Regex>) -> Option<CodeFacts> {
     let tree = parse(lang, text)?;
+    if tree.root_node().has_error() {
+        return None;
+    }
     let mut facts = CodeFacts { wanted: wanted.cloned(), ..CodeFacts::default() };
     match lang {
         Lang::Python => python::collect(&tree, text, &mut facts),
@@ -187,9 +190,26 @@ pub(crate) fn is_var_name(s: &str) -> bool {
 }
 
 /// Whether a callee reads the environment by name: `os.getenv`, `os.environ.get`, `EnvVar`,
-/// `Deno.env.get`, and project helpers such as `get_env`.
+/// `Deno.env.get`, `os.LookupEnv`, and project helpers such as `get_env`: a word of its name
+/// begins or ends with `env` (so `prevent` and `send_event` do not).
 pub(crate) fn is_env_callee(callee: &str) -> bool {
-    callee.to_ascii_lowercase().contains("env")
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in callee.chars() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(std::mem::take(&mut word));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower {
+            words.push(std::mem::take(&mut word));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        word.push(c.to_ascii_lowercase());
+    }
+    words.push(word);
+    words.iter().any(|w| w.starts_with("env") || w.ends_with("env"))
 }
 
 /// Simple assignments of a file, in the order they were met: name → the string it holds.
@@ -319,6 +339,22 @@ mod tests {
         assert_eq!(Lang::of_path("main.go"), Some(Lang::Go));
         assert_eq!(Lang::of_path("Makefile"), None);
         assert_eq!(Lang::of_path("x.rb"), None);
+    }
+
+    #[test]
+    fn environment_callees_by_word() {
+        for c in ["os.getenv", "os.environ.get", "dg.EnvVar", "get_env", "os.LookupEnv", "Deno.env.get", "readEnvVar"] {
+            assert!(is_env_callee(c), "{c}");
+        }
+        for c in ["prevent", "send_event", "inventory.add", "Seventh"] {
+            assert!(!is_env_callee(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn a_file_that_does_not_parse_is_left_to_text() {
+        assert!(read(Lang::Python, "x = os.environ['DBT_TOKEN']\n", None).is_some());
+        assert!(read(Lang::Python, "{% if x %}\nx = os.environ['DBT_TOKEN']\n{% endif %}\n", None).is_none());
     }
 
     #[test]
