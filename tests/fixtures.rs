@@ -80,6 +80,15 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "dotenv-production-service",
         "tf-cloud-workspace-staging-pat",
         "airflow-conn-across-files-service",
+        "py-built-user-endpoint-pat",
+        "py-built-jobs-endpoint-service",
+        "js-built-user-endpoint-pat",
+        "sh-built-user-endpoint-pat",
+        "go-built-user-endpoint-pat",
+        "py-helper-read-dev-pat",
+        "py-kwarg-mock-service",
+        "go-read-dev-pat",
+        "circleci-two-steps-service",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -141,6 +150,14 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("dotenv-production-pat", "TW102"),
         ("tf-cloud-workspace-staging-service", "TW105"),
         ("airflow-conn-across-files-pat", "TW101"),
+        ("py-built-user-endpoint-service", "TW104"),
+        ("js-built-user-endpoint-service", "TW104"),
+        ("sh-built-user-endpoint-service", "TW104"),
+        ("go-built-user-endpoint-service", "TW104"),
+        ("py-helper-read-dev-service", "TW105"),
+        ("py-env-read-test-service", "TW105"),
+        ("go-read-dev-service", "TW105"),
+        ("circleci-two-steps-pat", "TW101"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

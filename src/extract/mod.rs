@@ -6,6 +6,7 @@ pub mod bitbucket_pipelines;
 pub mod ci;
 pub mod circleci;
 pub mod cloud_cli;
+pub mod code;
 pub mod compose;
 pub mod dagster_components;
 pub mod deploy;
