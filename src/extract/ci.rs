@@ -340,6 +340,7 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
         p: &p,
         defined: HashSet::new(),
         reported: HashSet::new(),
+        script_reads: HashSet::new(),
         literals: HashSet::new(),
         stored: HashSet::new(),
         senders: Vec::new(),
@@ -370,6 +371,8 @@ struct Run<'a, 'c> {
     defined: HashSet<String>,
     /// Variables already reported from a script or a definition (normalised names).
     reported: HashSet<String>,
+    /// Names reported only at script reads: each further script's read is its own use.
+    script_reads: HashSet<String>,
     /// Literal tokens already turned into a use (by start offset).
     literals: HashSet<usize>,
     /// Secret references already turned into a use (by start offset): a shell assignment in a
@@ -515,17 +518,25 @@ impl Run<'_, '_> {
     fn script(&mut self, scope: usize, span: Span, sink: &str, out: &mut Vec<TokenUse>) {
         let signals = &self.ctx.policy.signals;
         let text = self.ctx.text(span.start, span.end);
+        // Each step's script is its own use of a variable it reads (two steps that send the
+        // same token are two uses); within one script, the first read speaks.
+        let mut in_script: HashSet<String> = HashSet::new();
         for r in refs_in(text, span.start, self.p.dialect) {
             let n = norm(&r.name);
             if !is_dbt_token_name(&r.name, signals) || is_other_credential(&r.name, signals) {
                 continue;
             }
             // A secret written into the script is a use wherever it stands; a variable read is
-            // one where the file defines it, or at its first read.
+            // one where the file defines it, or at its first read in each script.
             let fresh = if r.store {
                 self.stored.insert(r.span.start)
             } else {
-                !self.defined.contains(&n) && self.reported.insert(n)
+                let elsewhere = self.reported.contains(&n) && !self.script_reads.contains(&n);
+                let fresh = !self.defined.contains(&n) && !elsewhere && in_script.insert(n.clone());
+                if fresh && self.reported.insert(n.clone()) {
+                    self.script_reads.insert(n);
+                }
+                fresh
             };
             if !fresh {
                 continue;

@@ -3,7 +3,8 @@
 
 use super::ci::{self, Dialect, Item, Pipeline};
 use super::{Ctx, find_expr_refs};
-use crate::model::{Evidence, TokenUse};
+use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
+use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
 use crate::tree::{Node, NodeKind};
 
 /// Read a workflow or a composite action into the CI engine's model: the workflow, its jobs and
@@ -42,7 +43,109 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         let scope = p.scope("the composite action", p.scopes[root].trigger.clone(), Some(root));
         steps(&mut p, scope, Some(list), "the composite action");
     }
-    ci::uses(ctx, p)
+    let mut uses = ci::uses(ctx, p);
+    uses.extend(action_inputs(ctx, doc));
+    uses
+}
+
+/// `core.getInput('NAME')` and `INPUT_NAME` reads in an action's code: the action's input
+/// `NAME` (one name however it is read: `INPUT_` plus the name in capitals, as the runner sets
+/// it). The action runs in the workflows that call it.
+pub fn code_inputs(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
+    let s = &ctx.policy.signals;
+    let hint = || {
+        Evidence::new(
+            "a GitHub Action's code reads its input: it runs in the workflows that call it (CI/CD automation)",
+        )
+    };
+    for u in uses.iter_mut() {
+        if u.reference.len() > 6 && u.reference.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("input_")) {
+            u.workflow(Workflow::Production, Confidence::Medium, hint());
+        }
+    }
+    for m in get_input_pattern().captures_iter(&ctx.src.text) {
+        let Some(name) = m.get(1) else { continue };
+        let n = name.as_str();
+        if !is_dbt_token_name(n, s) || crate::classify::names::is_other_credential(n, s) {
+            continue;
+        }
+        let at = ctx.loc(name.start(), name.end());
+        let mut u = TokenUse::new(
+            at,
+            format!("INPUT_{}", n.to_ascii_uppercase().replace(' ', "_")),
+            format!("input `{n}` of the action, read by its code"),
+        );
+        if let Some((t, h)) = type_from_name(n, s) {
+            u.token_type(
+                t,
+                TypeSource::Name,
+                Evidence::at(format!("input name `{n}` says {} (`{h}`)", t.as_str()), at),
+            );
+        }
+        u.workflow(Workflow::Production, Confidence::Medium, hint());
+        uses.push(u);
+    }
+}
+
+fn get_input_pattern() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| crate::pattern::constant(r#"\bgetInput\s*\(\s*["'`]([A-Za-z0-9_ -]+)["'`]"#))
+}
+
+/// Words of an input's description that say it configures the dbt Cloud CLI.
+const CLOUD_CLI_PHRASES: [&str; 2] = ["cloud cli", "dbt_cloud.yml"];
+
+/// An action's own definition (`action.yml` with `inputs:` and `runs:`): each input that takes a
+/// dbt Cloud token, by its name or its description, is where the token is defined. Its type is
+/// what its description says (SPEC §4: a definition's own description), else its name; an input
+/// for the Cloud CLI is a Cloud CLI use, any other runs in the workflows that call the action.
+fn action_inputs(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    let s = &ctx.policy.signals;
+    if doc.get("runs").is_none() {
+        return Vec::new();
+    }
+    let mut uses = Vec::new();
+    for (k, v) in doc.get("inputs").map(Node::entries).unwrap_or_default() {
+        let Some(name) = k.as_str() else { continue };
+        let description = v.get("description").and_then(Node::as_str).unwrap_or("");
+        let lower = description.to_lowercase();
+        let described = lower.contains("dbt")
+            && (lower.contains("token") || lower.contains("api key") || lower.contains("apikey"))
+            && !lower.contains("token name");
+        if crate::classify::names::is_other_credential(name, s) || !(is_dbt_token_name(name, s) || described) {
+            continue;
+        }
+        let at = ctx.loc(k.span.start, k.span.end);
+        let mut u = TokenUse::new(at, format!("inputs.{name}"), format!("input `{name}` of the action"));
+        if let Some((t, phrase)) = type_from_description(description, s) {
+            u.token_type(
+                t,
+                TypeSource::Definition,
+                Evidence::at(format!("the description of input `{name}` says {} (`{phrase}`)", t.as_str()), at),
+            );
+        } else if let Some((t, hint)) = type_from_name(name, s) {
+            u.token_type(
+                t,
+                TypeSource::Name,
+                Evidence::at(format!("input name `{name}` says {} (`{hint}`)", t.as_str()), at),
+            );
+        }
+        if let Some(p) = CLOUD_CLI_PHRASES.iter().find(|p| lower.contains(*p)) {
+            u.workflow(
+                Workflow::CloudCli,
+                Confidence::High,
+                Evidence::new(format!("the description of input `{name}` says it configures the Cloud CLI (`{p}`)")),
+            );
+        } else {
+            u.workflow(
+                Workflow::Production,
+                Confidence::Medium,
+                Evidence::new("a GitHub Action runs in the workflows that call it (CI/CD automation)"),
+            );
+        }
+        uses.push(u);
+    }
+    uses
 }
 
 /// An `env:` map: each entry defines an environment variable of its scope.
@@ -81,6 +184,43 @@ fn steps(p: &mut Pipeline, job: usize, list: Option<&Node>, label: &str) {
             p.scripts(scope, Some(run), &format!("`run:` script of {label}"));
         }
     }
+}
+
+/// Whether a YAML file outside `.github/workflows/` is a GitHub Actions workflow by its shape:
+/// triggers under `on:` and jobs that run somewhere (`runs-on:`), have steps, or call a reusable
+/// workflow. Teams keep workflows to copy in example and template folders
+/// (`example_cicd/deploy.yml`), and those copies are what runs.
+pub fn is_workflow(doc: &Node) -> bool {
+    let Some(jobs) = doc.get("jobs").filter(|j| matches!(j.kind, NodeKind::Map(_))) else { return false };
+    doc.get("on").is_some()
+        && jobs.entries().iter().any(|(_, job)| {
+            job.get("runs-on").is_some()
+                || matches!(job.get("steps").map(|s| &s.kind), Some(NodeKind::Seq(_)))
+                || job.get("uses").and_then(Node::as_str).is_some_and(|u| u.contains(".github/workflows/"))
+        })
+}
+
+/// A workflow recognised by its shape outside `.github/workflows/`. It is read like any
+/// workflow; under an example, template or docs folder it does not run as it sits, but it is
+/// written to be copied into `.github/workflows/` as is, so its uses are still reported (a
+/// personal token in an example becomes a personal token in every copy), with low confidence
+/// and the folder named as the reason.
+pub fn extract_by_shape(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    let mut uses = extract(ctx, doc);
+    let signals = &ctx.policy.signals;
+    let Some(folder) = crate::classify::names::example_segment(&ctx.src.display, signals) else { return uses };
+    for u in &mut uses {
+        for h in &mut u.workflow_hints {
+            if h.workflow == Workflow::Production {
+                h.confidence = Confidence::Low;
+            }
+        }
+        let evidence = Evidence::new(format!(
+            "folder `{folder}` holds an example workflow: it runs once copied into `.github/workflows/`"
+        ));
+        u.workflow(Workflow::Production, Confidence::Low, evidence);
+    }
+    uses
 }
 
 fn is_dbt_action(action: &str) -> bool {

@@ -16,6 +16,14 @@ pub fn is_postman(doc: &Node) -> bool {
         })
 }
 
+/// Whether a file's bytes may be a Postman export, without parsing it: the markers
+/// [`is_postman`] looks for occur in its text. A large JSON file that is not one is data.
+pub fn sniff(bytes: &[u8]) -> bool {
+    [b"_postman_id".as_slice(), b"getpostman.com", b"_postman_variable_scope"]
+        .iter()
+        .any(|m| memchr::memmem::find(bytes, m).is_some())
+}
+
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
     let what = if doc.get("_postman_variable_scope").is_some() { "Postman environment" } else { "Postman collection" };
@@ -81,4 +89,17 @@ fn value_use(ctx: &Ctx, key: &str, value: &Node, what: &str, user_endpoint: Opti
         }
     }
     Some(u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sniff_finds_every_marker_is_postman_reads() {
+        assert!(sniff(br#"{"info": {"_postman_id": "1", "name": "dbt"}}"#));
+        assert!(sniff(br#"{"info": {"schema": "https://schema.getpostman.com/json/collection/v2.1.0/"}}"#));
+        assert!(sniff(br#"{"_postman_variable_scope": "environment", "values": []}"#));
+        assert!(!sniff(br#"{"values": [{"key": "dbt_pat", "value": "x"}]}"#));
+    }
 }

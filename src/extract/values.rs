@@ -106,6 +106,13 @@ pub fn token_use(ctx: &Ctx, r: &ValueRef, key: &str, sink: impl Into<String>) ->
     } else {
         name_type(&mut u, &[r.name.as_deref().unwrap_or(""), key], &ctx.policy.signals);
     }
+    let prefix = &ctx.policy.signals.ecosystems.airflow_conn_prefix;
+    if !prefix.is_empty()
+        && key.len() > prefix.len()
+        && key.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    {
+        u.airflow_conn = key.get(prefix.len()..).map(|id| crate::model::AirflowConn::Defines(id.to_ascii_lowercase()));
+    }
     u
 }
 

@@ -5,7 +5,9 @@
 
 use crate::baseline::Entry;
 use crate::discover::display_path;
+use crate::kind::FileKind;
 use crate::policy::Policy;
+use crate::prefilter::Gate;
 use crate::render::Report;
 use crate::scan::{self, Options, Scan};
 use crate::source::SourceFile;
@@ -35,7 +37,7 @@ pub fn scan(opts: &Options, policy: &Policy, spec: &str) -> Result<Scan, String>
     let blobs = files_of(&repo, base, &workdir, &opts.paths)?;
     let blobs: Vec<Blob> = blobs.into_iter().filter(|b| !opts.config.is_excluded(&b.path)).collect();
     let (files, warnings) = read(&repo.into_sync(), &blobs, opts, policy, &cwd);
-    Ok(scan::analyse(opts, policy, files, blobs.len(), warnings))
+    Ok(scan::analyse_read(opts, policy, files, blobs.len(), warnings))
 }
 
 /// A file of the base tree: where the walk of the work tree would name it, and its blob.
@@ -100,15 +102,17 @@ fn non_utf8(_: &[u8]) -> Option<String> {
     None
 }
 
-/// Read the blobs in parallel, each once, with the bounds of files on disk (prefilter, size
-/// limit, binary content streamed for literals).
+/// Read the blobs in parallel, each once, with the bounds and the prefilter of files on disk
+/// (size limit, binary content streamed for literals), so the base yields what the same files
+/// in the work tree would.
 fn read(
     repo: &gix::ThreadSafeRepository,
     blobs: &[Blob],
     opts: &Options,
     policy: &Policy,
     cwd: &Path,
-) -> (Vec<SourceFile>, Vec<String>) {
+) -> (Vec<(SourceFile, FileKind)>, Vec<String>) {
+    let gate = Gate::new(&policy.signals);
     let next = AtomicUsize::new(0);
     let kept = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
@@ -118,22 +122,19 @@ fn read(
             s.spawn(|| {
                 let repo = repo.to_thread_local();
                 while let Some(b) = blobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let display = display_path(&b.path, Some(cwd));
                     let read = match blob(&repo, b.id) {
-                        Ok(bytes) => crate::read::content(
-                            b.path.clone(),
-                            display,
-                            bytes,
-                            std::io::empty(),
-                            opts.max_parse_bytes,
-                            &policy.signals,
-                        ),
-                        Err(w) => crate::read::Read { file: None, warning: Some(format!("{display} (base): {w}")) },
+                        Ok(bytes) => {
+                            crate::read::bytes(&b.path, Some(cwd), bytes, opts.max_parse_bytes, &gate, &policy.signals)
+                        }
+                        Err(w) => crate::read::Read {
+                            warning: Some(format!("{} (base): {w}", display_path(&b.path, Some(cwd)))),
+                            ..crate::read::Read::default()
+                        },
                     };
                     if let Some(f) = read.file
                         && let Ok(mut k) = kept.lock()
                     {
-                        k.push(f);
+                        k.push((f, read.kind));
                     }
                     if let Some(w) = read.warning
                         && let Ok(mut all) = warnings.lock()

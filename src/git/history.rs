@@ -93,8 +93,8 @@ struct Found {
 }
 
 impl Found {
-    fn token(&self, lit: &Literal) -> &str {
-        self.text.text.get(lit.start..lit.end).unwrap_or("")
+    fn token<'a>(&'a self, lit: &'a Literal) -> &'a str {
+        lit.token(&self.text.text)
     }
 
     fn has(&self, token: &str) -> bool {

@@ -20,7 +20,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
 /// The TW201 finding for literal `lit` of `src` (file `file` of the scan): also what `history`
 /// reports for a token in a past commit.
 pub fn literal_finding(src: &SourceFile, file: usize, lit: &Literal) -> Option<Finding> {
-    let token = src.text.get(lit.start..lit.end).unwrap_or("");
+    let token = lit.token(&src.text);
     // The baseline keys on a hash of the token, never the token itself.
     let digest = Sha256::digest(token.as_bytes());
     let hash: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
