@@ -109,6 +109,10 @@ struct CheckArgs {
     /// requests: `--diff-base origin/main`); the base is read from git, never checked out.
     #[arg(long, value_name = "REF", conflicts_with_all = ["write_baseline", "stdin_filename"])]
     diff_base: Option<String>,
+    /// Scan the files given as the git index holds them (what a commit would record), not as
+    /// the work tree has them; files not in the index are skipped (the pre-commit hook).
+    #[arg(long, conflicts_with_all = ["stdin_filename"])]
+    staged: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -372,7 +376,11 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         _ => None,
     };
     let extended = run_policy(&opts, policy)?;
-    let scan = scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock());
+    let scan = if args.staged {
+        crate::git::staged::scan(&opts, extended.as_ref().unwrap_or(policy)).map_err(UsageError)?
+    } else {
+        scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock())
+    };
     for w in &scan.warnings {
         warn(w);
     }

@@ -431,3 +431,150 @@ fn history_walks_other_refs_with_all_and_honours_suppressions() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is not inside a git repository"), "{}", stderr(&out));
 }
+
+/// Fails when `text` holds any of `tokens` whole, or any 20 characters in a row of a token's
+/// body: a mask may show the prefix and the last 4, never a piece that narrows the secret down.
+fn assert_masked(what: &str, text: &str, tokens: &[&str]) {
+    for t in tokens {
+        assert!(!text.contains(t), "{what} printed a token whole: {text}");
+        let body = t.get(5..).unwrap_or_default();
+        for i in 0..=body.len().saturating_sub(20) {
+            let piece = &body[i..i + 20];
+            assert!(!text.contains(piece), "{what} printed a piece of a token ({piece}): {text}");
+        }
+    }
+}
+
+#[test]
+fn no_output_of_check_diff_base_or_history_shows_a_token_or_a_piece_of_one() {
+    let dir = repo();
+    let root = dir.path();
+    let (old, ignored, gone, new) = (pat(30), pat(31), token("dbtc_", 32), pat(33));
+    write(root, ".gitignore", "*.log\n");
+    write(root, "scripts/deploy.sh", &format!("export DBT_CLOUD_TOKEN={old}\n"));
+    write(root, "airflow/task.log", &format!("[task] token={ignored}\n"));
+    git(root, &["add", "-f", "airflow/task.log"]);
+    write(root, "profiles.yml", &format!("token: {gone}\n"));
+    commit_on(root, 1, "base");
+    git(root, &["checkout", "--quiet", "-b", "feature"]);
+    write(root, "profiles.yml", "token: \"{{ env_var('DBT_CLOUD_TOKEN') }}\"\n");
+    write(root, "ci/run.py", &format!("TOKEN = \"{new}\"  # {new}\n"));
+    commit_on(root, 2, "the branch");
+    let tokens = [old.as_str(), ignored.as_str(), gone.as_str(), new.as_str()];
+    let before = state(root);
+    let all = ["concise", "pretty", "json", "sarif", "github", "gitlab", "junit"];
+    for format in all {
+        let out = run(root, &["check", "--format", format, "."]);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        assert!(stdout(&out).contains("task.log"), "{format}: the tracked ignored log: {}", stdout(&out));
+        assert_masked(&format!("check --format {format}"), &format!("{}{}", stdout(&out), stderr(&out)), &tokens);
+        let out = run(root, &["check", "--format", format, "--diff-base", "main", "."]);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("ci/run.py") && !stdout(&out).contains("deploy.sh"),
+            "{format}: {}",
+            stdout(&out)
+        );
+        assert_masked(&format!("--diff-base, {format}"), &format!("{}{}", stdout(&out), stderr(&out)), &tokens);
+    }
+    for format in ["concise", "pretty", "json", "sarif"] {
+        let out = run(root, &["history", "--format", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        assert!(stdout(&out).contains("profiles.yml"), "{format}: the deleted token: {}", stdout(&out));
+        assert_masked(&format!("history --format {format}"), &format!("{}{}", stdout(&out), stderr(&out)), &tokens);
+    }
+    assert_eq!(state(root), before, "a scan changed the repository");
+}
+
+#[test]
+fn history_json_has_the_documented_shape() {
+    let dir = repo();
+    let root = dir.path();
+    write(root, "a.sh", "echo\n");
+    commit_on(root, 1, "one");
+    write(root, "a.sh", &format!("export DBT_CLOUD_TOKEN={}\n", pat(40)));
+    commit_on(root, 2, "two");
+    let v = json(&run(root, &["history", "--format", "json"]));
+    assert_eq!(v["version"], 1);
+    let keys = |o: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = o.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&v), ["findings", "summary", "version"]);
+    let f = &v["findings"][0];
+    for key in ["code", "path", "line", "commit", "author_date", "present_at_head", "fingerprint"] {
+        assert!(f.get(key).is_some(), "no `{key}` in {f}");
+    }
+    assert_eq!(f["code"], "TW201");
+    assert_eq!(f["path"], "a.sh");
+    assert_eq!(f["line"], 1);
+    assert_eq!(f["commit"], git(root, &["rev-parse", "HEAD"]).trim());
+    assert_eq!(f["author_date"], "2024-03-02T12:00:00+00:00");
+    assert_eq!(f["present_at_head"], true);
+    assert_eq!(f["token_type"], "personal");
+    assert_eq!(keys(&v["summary"]), ["blobs_scanned", "commits", "findings", "present_at_head", "suppressed"]);
+    assert_eq!(v["summary"]["commits"], 2);
+    // The same history gives the same fingerprint on every run.
+    let again = json(&run(root, &["history", "--format", "json"]));
+    assert_eq!(again["findings"][0]["fingerprint"], f["fingerprint"]);
+}
+
+#[test]
+fn history_errors_say_what_to_do() {
+    let dir = repo();
+    let root = dir.path();
+    let out = run(root, &["history"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("commit something first"), "{}", stderr(&out));
+    write(root, "a.sh", "echo\n");
+    commit_on(root, 1, "one");
+    let out = run(root, &["history", "--since", "origin/main"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`origin/main`: no such commit") && stderr(&out).contains("git fetch"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_staged_reads_what_the_index_holds_not_the_work_tree() {
+    let dir = repo();
+    let root = dir.path();
+    let (staged, unstaged, untracked) = (pat(50), pat(51), pat(52));
+    write(root, "README.md", "# jobs\n");
+    commit_on(root, 1, "one");
+    // Staged with a token, then fixed only in the work tree: the commit would still hold it.
+    write(root, "scripts/a.sh", &format!("export DBT_CLOUD_TOKEN={staged}\n"));
+    git(root, &["add", "scripts/a.sh"]);
+    write(root, "scripts/a.sh", "export DBT_CLOUD_TOKEN=\"$DBT_TOKEN\"\n");
+    // Staged clean, a token added in the work tree afterwards: not part of the commit.
+    write(root, "scripts/b.sh", "echo b\n");
+    git(root, &["add", "scripts/b.sh"]);
+    write(root, "scripts/b.sh", &format!("export DBT_CLOUD_TOKEN={unstaged}\n"));
+    write(root, "scripts/new.sh", &format!("export DBT_CLOUD_TOKEN={untracked}\n"));
+    let before = state(root);
+
+    let files = ["scripts/a.sh", "scripts/b.sh", "scripts/new.sh"];
+    let out = run(root, &[&["check", "--format", "concise"][..], &files].concat());
+    assert_eq!(hardcoded_paths(&out), ["scripts/b.sh", "scripts/new.sh"], "the work tree: {}", stdout(&out));
+    let out = run(root, &[&["check", "--format", "concise", "--staged"][..], &files].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(hardcoded_paths(&out), ["scripts/a.sh"], "the index: {}{}", stdout(&out), stderr(&out));
+    assert_masked("check --staged", &stdout(&out), &[&staged]);
+    // A folder stands for the staged files in it; from a subfolder, paths are named from there.
+    let out = run(root, &["check", "--format", "concise", "--staged", "scripts"]);
+    assert_eq!(hardcoded_paths(&out), ["scripts/a.sh"], "{}", stdout(&out));
+    let out = run(&root.join("scripts"), &["check", "--format", "concise", "--staged"]);
+    assert_eq!(hardcoded_paths(&out), ["a.sh"], "{}{}", stdout(&out), stderr(&out));
+    let out = run(root, &["check", "--format", "concise", "--staged", "scripts/b.sh"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(state(root), before, "--staged changed the repository");
+
+    let plain = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(plain.path(), "a.sh", "echo\n");
+    let out = run(plain.path(), &["check", "--staged", "a.sh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not inside a git repository"), "{}", stderr(&out));
+}

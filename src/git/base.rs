@@ -35,13 +35,18 @@ pub fn scan(opts: &Options, policy: &Policy, spec: &str) -> Result<Scan, String>
     let workdir = crate::git::repo::workdir(&repo)
         .ok_or_else(|| "--diff-base needs a work tree; this repository is bare".to_owned())?;
     let blobs = files_of(&repo, base, &workdir, &opts.paths)?;
-    let blobs: Vec<Blob> = blobs.into_iter().filter(|b| !opts.config.is_excluded(&b.path)).collect();
-    let (files, warnings) = read(&repo.into_sync(), &blobs, opts, policy, &cwd);
-    Ok(scan::analyse_read(opts, policy, files, blobs.len(), warnings))
+    Ok(scan_blobs(repo, blobs, opts, policy, &cwd))
 }
 
-/// A file of the base tree: where the walk of the work tree would name it, and its blob.
-struct Blob {
+/// Scan `blobs` as the files they stand for (those the config excludes left out).
+pub fn scan_blobs(repo: gix::Repository, blobs: Vec<Blob>, opts: &Options, policy: &Policy, cwd: &Path) -> Scan {
+    let blobs: Vec<Blob> = blobs.into_iter().filter(|b| !opts.config.is_excluded(&b.path)).collect();
+    let (files, warnings) = read(&repo.into_sync(), &blobs, opts, policy, cwd);
+    scan::analyse_read(opts, policy, files, blobs.len(), warnings)
+}
+
+/// A file of a tree or of the index: where the walk of the work tree would name it, and its blob.
+pub struct Blob {
     path: PathBuf,
     id: gix::ObjectId,
 }
@@ -58,6 +63,17 @@ fn files_of(
     let tree = repo.find_commit(base).and_then(|c| c.tree()).map_err(|e| broken(&e))?;
     let mut recorder = gix::traverse::tree::Recorder::default();
     tree.traverse().breadthfirst(&mut recorder).map_err(|e| broken(&e))?;
+    let files = recorder.records.into_iter().filter(|e| e.mode.is_blob()).map(|e| (e.filepath, e.oid));
+    Ok(place(files, workdir, roots))
+}
+
+/// The files (work-tree-relative `/`-separated paths, and blobs) under `roots`, each named as
+/// the walk names the same file in the work tree.
+pub fn place<P: AsRef<[u8]>>(
+    files: impl IntoIterator<Item = (P, gix::ObjectId)>,
+    workdir: &Path,
+    roots: &[PathBuf],
+) -> Vec<Blob> {
     // Each root as given and as a path in the work tree: `sub/..//x` and `x` name one folder.
     let roots: Vec<(&PathBuf, PathBuf)> = roots
         .iter()
@@ -67,19 +83,16 @@ fn files_of(
         })
         .collect();
     let mut out = Vec::new();
-    for e in recorder.records {
-        if !e.mode.is_blob() {
-            continue;
-        }
-        let Some(rel) = relative_path(&e.filepath) else { continue };
+    for (path, id) in files {
+        let Some(rel) = relative_path(path.as_ref()) else { continue };
         for (given, inside) in &roots {
             if let Ok(tail) = rel.strip_prefix(inside) {
                 let path = if tail.as_os_str().is_empty() { given.to_path_buf() } else { given.join(tail) };
-                out.push(Blob { path, id: e.oid });
+                out.push(Blob { path, id });
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// A tree path (`/`-separated bytes) as a relative path; `None` for one that could leave the

@@ -5,4 +5,5 @@ pub mod base;
 pub mod history;
 pub mod history_render;
 pub mod repo;
+pub mod staged;
 pub mod tracked;
