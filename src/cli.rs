@@ -551,7 +551,9 @@ fn history(args: HistoryArgs, policy: &'static Policy) -> Result<ExitCode, Usage
         threads: args.threads.map(usize::from).unwrap_or_else(|| {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(usize::from(MAX_THREADS))
         }),
-        progress: show_progress(matches!(format, HistoryFormat::Pretty | HistoryFormat::Concise)),
+        // On stderr, so it never mixes with a report, whatever its format: a long history is
+        // worth watching whenever a person is at the terminal.
+        progress: show_progress(true),
         config: std::sync::Arc::new(config),
     };
     let (history, warnings) =

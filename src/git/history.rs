@@ -10,6 +10,7 @@
 //! cost one search for it.
 
 use crate::git::base::{blob, relative_path, short};
+use crate::git::progress::{self, Stage, Status};
 use crate::literal::{self, Literal};
 use crate::model::Finding;
 use crate::policy::Signals;
@@ -18,11 +19,9 @@ use crate::source::{Piece, SourceFile};
 use gix::ObjectId;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Most bytes of a blob searched at a time (a blob is in memory already; this bounds the copy).
 const CHUNK: usize = 1 << 20;
@@ -112,26 +111,33 @@ struct Blobs {
 
 /// Walk the history of the repository that holds the working directory.
 pub fn run(opts: &Options, signals: &Signals) -> Result<(History, Vec<String>), String> {
+    let status = Status::default();
+    progress::show_while(opts.progress, &status, || run_showing(opts, signals, &status))
+}
+
+fn run_showing(opts: &Options, signals: &Signals, status: &Status) -> Result<(History, Vec<String>), String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let mut repo = crate::git::repo::discover(&cwd)?;
     tune(&mut repo);
     let workdir = crate::git::repo::workdir(&repo);
     let prefixes = prefixes(&opts.paths, &cwd, workdir.as_deref())?;
     let head = crate::git::repo::head(&repo)?;
-    let commits = walk(&repo, head, opts)?;
+    status.start(Stage::Walk, 0);
+    let commits = walk(&repo, head, opts, status)?;
     let excluded = |path: &[u8]| match (&workdir, relative_path(path)) {
         (Some(w), Some(rel)) => opts.config.is_excluded(&w.join(rel)),
         _ => false,
     };
     let wanted = |path: &[u8]| under(path, &prefixes) && !excluded(path);
     let sync = repo.clone().into_sync();
-    let changes = diff_all(&sync, &commits, opts.threads, &wanted)?;
+    status.start(Stage::Diff, commits.len());
+    let changes = diff_all(&sync, &commits, opts.threads, &wanted, status)?;
     // Newest first, as the walk met them: a pack stores a file's newest version whole and older
     // ones as deltas of newer ones, so each delta's base is then one just read.
     let mut unique = HashSet::new();
     let ids: Vec<ObjectId> = changes.iter().flatten().map(|c| c.new).filter(|id| unique.insert(*id)).collect();
     let mut blobs = Blobs::default();
-    search(&sync, &ids, opts, signals, &mut blobs);
+    search(&sync, &ids, opts, signals, &mut blobs, status);
 
     let mut history = History { commits: commits.len(), ..History::default() };
     let mut seen: HashSet<String> = HashSet::new();
@@ -178,8 +184,10 @@ pub fn run(opts: &Options, signals: &Signals) -> Result<(History, Vec<String>), 
         }
     }
     history.suppressed = silenced.iter().filter(|t| !seen.contains(*t)).count();
+    // Every report masks pieces of these tokens too, wherever they show up without a prefix.
+    literal::learn(found.iter().map(|(_, _, _, token)| token.as_str()));
     if !found.is_empty() {
-        let at_head = tokens_at_head(&repo, &sync, head, opts, signals, &mut blobs)?;
+        let at_head = tokens_at_head(&repo, &sync, head, opts, signals, &mut blobs, status)?;
         for (_, _, secret, token) in &mut found {
             secret.present_at_head = at_head.contains(token.as_str());
         }
@@ -276,7 +284,7 @@ fn under(path: &[u8], prefixes: &[Vec<u8>]) -> bool {
 }
 
 /// The commits to visit: reachable from HEAD (or every ref), not from `--since`.
-fn walk(repo: &gix::Repository, head: ObjectId, opts: &Options) -> Result<Vec<Commit>, String> {
+fn walk(repo: &gix::Repository, head: ObjectId, opts: &Options, status: &Status) -> Result<Vec<Commit>, String> {
     let mut tips = vec![head];
     if opts.all {
         let refs = repo.references().map_err(|e| format!("cannot list the refs: {e}"))?;
@@ -311,6 +319,7 @@ fn walk(repo: &gix::Repository, head: ObjectId, opts: &Options) -> Result<Vec<Co
             .map(|t| t.format_or_unix(gix::date::time::format::ISO8601_STRICT))
             .unwrap_or_default();
         out.push(Commit { id: info.id, parents: info.parent_ids.to_vec(), tree, time, author_date });
+        status.step();
     }
     Ok(out)
 }
@@ -356,6 +365,7 @@ fn diff_all(
     commits: &[Commit],
     threads: usize,
     wanted: &(dyn Fn(&[u8]) -> bool + Sync),
+    status: &Status,
 ) -> Result<Vec<Vec<Change>>, String> {
     let trees: HashMap<ObjectId, ObjectId> = commits.iter().map(|c| (c.id, c.tree)).collect();
     let next = AtomicUsize::new(0);
@@ -372,7 +382,10 @@ fn diff_all(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(c) = commits.get(i) else { break };
                     match changes(&repo, c, &trees, &mut state, wanted) {
-                        Ok(ch) => mine.push((i, ch)),
+                        Ok(ch) => {
+                            mine.push((i, ch));
+                            status.step();
+                        }
                         Err(e) => {
                             if let Ok(mut slot) = error.lock() {
                                 slot.get_or_insert(e);
@@ -447,42 +460,45 @@ fn changes(
 }
 
 /// Search the blobs `ids` not searched yet, in parallel, each once.
-fn search(repo: &gix::ThreadSafeRepository, ids: &[ObjectId], opts: &Options, signals: &Signals, into: &mut Blobs) {
+fn search(
+    repo: &gix::ThreadSafeRepository,
+    ids: &[ObjectId],
+    opts: &Options,
+    signals: &Signals,
+    into: &mut Blobs,
+    status: &Status,
+) {
     let todo: Vec<ObjectId> = ids.iter().filter(|id| !into.searched.contains(*id)).copied().collect();
+    status.start(Stage::Search, todo.len());
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
-    let work = || {
-        std::thread::scope(|s| {
-            for _ in 0..opts.threads.max(1).min(todo.len().max(1)) {
-                s.spawn(|| {
-                    let mut repo = repo.to_thread_local();
-                    tune(&mut repo);
-                    while let Some(id) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        match blob(&repo, *id) {
-                            Ok(bytes) => {
-                                if let Some(f) = search_blob(&bytes, signals)
-                                    && let Ok(mut all) = found.lock()
-                                {
-                                    all.push((*id, Arc::new(f)));
-                                }
+    std::thread::scope(|s| {
+        for _ in 0..opts.threads.max(1).min(todo.len().max(1)) {
+            s.spawn(|| {
+                let mut repo = repo.to_thread_local();
+                tune(&mut repo);
+                while let Some(id) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let read = blob(&repo, *id);
+                    status.step();
+                    match read {
+                        Ok(bytes) => {
+                            if let Some(f) = search_blob(&bytes, signals)
+                                && let Ok(mut all) = found.lock()
+                            {
+                                all.push((*id, Arc::new(f)));
                             }
-                            Err(w) => {
-                                if let Ok(mut all) = warnings.lock() {
-                                    all.push(format!("blob {}: {w}", short(*id)));
-                                }
+                        }
+                        Err(w) => {
+                            if let Ok(mut all) = warnings.lock() {
+                                all.push(format!("blob {}: {w}", short(*id)));
                             }
                         }
                     }
-                });
-            }
-        })
-    };
-    if opts.progress {
-        progress(&next, todo.len(), work);
-    } else {
-        work();
-    }
+                }
+            });
+        }
+    });
     into.searched.extend(todo);
     into.found.extend(found.into_inner().unwrap_or_default());
     into.warnings.extend(warnings.into_inner().unwrap_or_default());
@@ -531,13 +547,14 @@ fn tokens_at_head(
     opts: &Options,
     signals: &Signals,
     blobs: &mut Blobs,
+    status: &Status,
 ) -> Result<HashSet<String>, String> {
     let broken = |e: &dyn std::fmt::Display| format!("cannot read HEAD's tree: {e}");
     let tree = repo.find_commit(head).and_then(|c| c.tree()).map_err(|e| broken(&e))?;
     let mut recorder = gix::traverse::tree::Recorder::default();
     tree.traverse().breadthfirst(&mut recorder).map_err(|e| broken(&e))?;
     let ids: Vec<ObjectId> = recorder.records.iter().filter(|e| e.mode.is_blob()).map(|e| e.oid).collect();
-    search(sync, &ids, opts, signals, blobs);
+    search(sync, &ids, opts, signals, blobs, status);
     let mut out = HashSet::new();
     for id in &ids {
         if let Some(f) = blobs.found.get(id) {
@@ -545,32 +562,6 @@ fn tokens_at_head(
         }
     }
     Ok(out)
-}
-
-/// A progress line on stderr while `work` runs: after a second, redrawn in place, then erased.
-fn progress<T>(done: &AtomicUsize, total: usize, work: impl FnOnce() -> T) -> T {
-    let (stop, wait) = std::sync::mpsc::channel::<()>();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            let mut err = std::io::stderr();
-            let mut width = 0;
-            let mut timeout = Duration::from_secs(1);
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(timeout) {
-                timeout = Duration::from_millis(150);
-                let line = format!("searched {} of {total} file versions…", done.load(Ordering::Relaxed).min(total));
-                width = line.chars().count();
-                let _ = write!(err, "\r{line}");
-                let _ = err.flush();
-            }
-            if width > 0 {
-                let _ = write!(err, "\r{:width$}\r", "");
-                let _ = err.flush();
-            }
-        });
-        let out = work();
-        drop(stop);
-        out
-    })
 }
 
 #[cfg(test)]

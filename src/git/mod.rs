@@ -4,6 +4,7 @@
 pub mod base;
 pub mod history;
 pub mod history_render;
+pub mod progress;
 pub mod repo;
 pub mod staged;
 pub mod tracked;
