@@ -4,7 +4,7 @@
 #
 #   bench/history.sh [COMMITS [FILES_PER_COMMIT]]
 #
-# Needs git, python3 and ripgrep; uses hyperfine when installed, else a loop with `time`.
+# Needs git, python3 and ripgrep (apt-get install ripgrep). RUNS=N sets the runs of each (3).
 # The repository is generated with `git fast-import` under $BENCH_DIR (default
 # /tmp/tokenwise-bench).
 set -euo pipefail
@@ -33,20 +33,30 @@ echo "== $commits commits, $blobs blob versions ($(du -sh "$repo/.git" | cut -f1
 baseline="git log -p --all | rg -c 'dbt[cu]_'"
 ours="$tw history --format json >/dev/null"
 cd "$repo"
-if command -v hyperfine >/dev/null; then
-  hyperfine -i -w 1 -r 5 --export-json "$dir/history.json" "$baseline" "$ours" >/dev/null 2>&1
-  python3 - "$dir/history.json" <<'PY'
-import json, sys
-a, b = json.load(open(sys.argv[1]))["results"]
-print(f"git log -p | rg: {a['mean']:.2f} s ± {a['stddev']:.2f}")
-print(f"tokenwise history: {b['mean']:.2f} s ± {b['stddev']:.2f}")
-print(f"ratio: {b['mean'] / a['mean']:.2f}x")
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+# Alternating runs (so a burst of load from elsewhere hits both), median wall time, and the CPU
+# time (user + system of the whole pipeline), which other load disturbs less.
+python3 - "$baseline" "$ours" "${RUNS:-3}" <<'PY'
+import resource, statistics, subprocess, sys, time
+baseline, ours, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def once(cmd):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    subprocess.run(["bash", "-c", cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+times = {baseline: [], ours: []}
+for _ in range(runs):
+    for cmd in (baseline, ours):
+        times[cmd].append(once(cmd))
+for name, cmd in (("git log -p | rg", baseline), ("tokenwise history", ours)):
+    walls = [w for w, _ in times[cmd]]
+    cpus = [c for _, c in times[cmd]]
+    print(f"{name}: {statistics.median(walls):.2f} s wall (median of {runs}: {', '.join(f'{w:.2f}' for w in walls)}), {statistics.median(cpus):.2f} s CPU")
+b = statistics.median(w for w, _ in times[baseline])
+o = statistics.median(w for w, _ in times[ours])
+print(f"ratio: {o / b:.2f}x wall")
 PY
-else
-  t() { local s; s=$(date +%s.%N); bash -c "$1" >/dev/null 2>&1 || true; echo "$(date +%s.%N) - $s" | bc; }
-  a=$(t "$baseline"); b=$(t "$ours")
-  echo "git log -p | rg: $a s"; echo "tokenwise history: $b s"
-  echo "ratio: $(echo "scale=2; $b / $a" | bc)x"
-fi
 echo "findings: $("$tw" history --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["summary"])')"
 echo "git log -p | rg -c: $(git log -p --all | rg -c 'dbt[cu]_')"
