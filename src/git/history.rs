@@ -11,6 +11,7 @@
 
 use crate::git::base::{blob, relative_path, short};
 use crate::git::progress::{self, Stage, Status};
+use crate::git::secrets;
 use crate::literal::{self, Literal};
 use crate::model::Finding;
 use crate::policy::Signals;
@@ -162,7 +163,7 @@ fn run_showing(opts: &Options, signals: &Signals, status: &Status) -> Result<(Hi
                 let display = crate::escape::name_bytes(&change.path);
                 let path = relative_path(&change.path).unwrap_or_else(|| PathBuf::from(&display));
                 let src = SourceFile::excerpt(path, display.clone(), new.pieces.clone());
-                let Some(f) = crate::rules::literal_finding(&src, 0, lit) else { continue };
+                let Some(f) = secrets::finding(&src, lit) else { continue };
                 if crate::suppress::is_suppressed(&f, &src) {
                     silenced.insert(token.to_owned());
                     continue;
@@ -522,10 +523,7 @@ fn one(repo: &gix::Repository, id: ObjectId, signals: &Signals, blobs: &mut Blob
 /// The literal tokens of one blob version, with the bounds of a file: searched as a stream
 /// (binary content included), the pieces around at most `read::MAX_STREAMED_LITERALS` kept.
 fn search_blob(bytes: &[u8], signals: &Signals) -> Option<Found> {
-    // Most versions of most files, even in a dbt project, hold no token prefix: one search each.
-    if !memchr::memmem::find_iter(bytes, b"dbt")
-        .any(|i| matches!(bytes.get(i + 3), Some(b'c' | b'u')) && bytes.get(i + 4) == Some(&b'_'))
-    {
+    if !secrets::may_hold(bytes) {
         return None;
     }
     // The blob is in memory already: one round, no larger buffer than the blob.
@@ -534,8 +532,7 @@ fn search_blob(bytes: &[u8], signals: &Signals) -> Option<Found> {
         return None;
     }
     let text = SourceFile::excerpt(PathBuf::new(), String::new(), streamed.pieces.clone());
-    // TW201 here; legacy keys (TW202) would be searched for beside them, once the policy has them.
-    let literals = literal::find(&text.text, signals);
+    let literals = secrets::find(&text.text, signals);
     (!literals.is_empty()).then_some(Found { pieces: streamed.pieces, text, literals })
 }
 

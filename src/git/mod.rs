@@ -6,5 +6,6 @@ pub mod history;
 pub mod history_render;
 pub mod progress;
 pub mod repo;
+pub mod secrets;
 pub mod staged;
 pub mod tracked;
