@@ -536,6 +536,26 @@ fn history_errors_say_what_to_do() {
         "{}",
         stderr(&out)
     );
+
+    // A shallow clone still walks what it has, and says what is missing.
+    write(root, "a.sh", &format!("export DBT_CLOUD_TOKEN={}\n", pat(41)));
+    commit_on(root, 2, "two: a token");
+    write(root, "a.sh", "echo\n");
+    commit_on(root, 3, "three: removed");
+    let clones = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("file://{}", root.display());
+    git(clones.path(), &["clone", "--quiet", "--depth", "1", &url, "shallow"]);
+    let shallow = clones.path().join("shallow");
+    let before = state(&shallow);
+    let out = run(&shallow, &["history", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("shallow clone: only 1 commit") && err.contains("git fetch --unshallow"), "{err}");
+    assert_eq!(state(&shallow), before);
+    git(&shallow, &["fetch", "--quiet", "--unshallow"]);
+    let out = run(&shallow, &["history", "--format", "json"]);
+    assert_eq!(json(&out)["findings"][0]["present_at_head"], false, "{}", stdout(&out));
+    assert!(!stderr(&out).contains("shallow"), "{}", stderr(&out));
 }
 
 #[test]

@@ -214,7 +214,18 @@ fn run_showing(opts: &Options, signals: &Signals, status: &Status) -> Result<(Hi
         history.secrets.push(secret);
     }
     history.scan.files_scanned = history.blobs;
-    Ok((history, blobs.warnings))
+    let mut warnings = blobs.warnings;
+    if repo.is_shallow().unwrap_or(false) {
+        // Its oldest commits stand for everything before them: a token added and removed
+        // before them is not in the clone at all.
+        warnings.push(format!(
+            "this is a shallow clone: only {} commit{} of the history are in it; fetch the rest \
+             (`git fetch --unshallow`; in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)",
+            history.commits,
+            if history.commits == 1 { "" } else { "s" }
+        ));
+    }
+    Ok((history, warnings))
 }
 
 /// Caches for reading a history: neighbouring versions of a file are deltas of each other in a
