@@ -1,9 +1,10 @@
 //! The command line: `check`, `inventory`, `advise`, `rules`, `explain`.
 
 use crate::baseline::{Baseline, Entry};
-use crate::model::{Finding, Severity};
+use crate::model::Severity;
 use crate::policy::{Policy, builtin};
 use crate::render::{self, Report};
+use crate::rules::{Finding, Rule};
 use crate::scan::{self, Scan};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
@@ -224,17 +225,17 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules => {
-            write_output(None, &rules_table(policy))?;
+            write_output(None, &rules_table())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule } => {
-            let r = policy
-                .rule(&rule)
+            let rule = Rule::parse(&rule)
                 .ok_or_else(|| UsageError(format!("unknown rule `{rule}`; `tokenwise rules` lists them")))?;
+            let r = rule.texts();
             let text = format!(
                 "# {} {} ({})\n\n{}\n\nDefault severity: {}{}\nReference: {}\n",
-                r.code,
-                r.name,
+                rule.code(),
+                rule.name(),
                 r.summary,
                 r.explanation.trim_end(),
                 r.severity.as_str(),
@@ -247,12 +248,13 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
     }
 }
 
-fn rules_table(policy: &Policy) -> String {
+fn rules_table() -> String {
     let mut out = format!("{:<6}  {:<34}  {:<10}  {}\n", "CODE", "NAME", "SEVERITY", "SUMMARY");
-    for r in &policy.rules {
+    for rule in Rule::ALL {
+        let r = rule.texts();
         let sev =
             if r.default_enabled { r.severity.as_str().to_owned() } else { format!("{} (off)", r.severity.as_str()) };
-        out.push_str(&format!("{:<6}  {:<34}  {:<10}  {}\n", r.code, r.name, sev, r.summary));
+        out.push_str(&format!("{:<6}  {:<34}  {:<10}  {}\n", rule.code(), rule.name(), sev, r.summary));
     }
     out
 }
@@ -308,25 +310,24 @@ fn run_policy(opts: &scan::Options, builtin: &Policy) -> Result<Option<Policy>, 
     opts.config.policy(builtin).map_err(UsageError)
 }
 
-/// The rule codes a list of codes or names stands for.
-fn resolve_codes(list: &[String], policy: &Policy) -> Result<Vec<String>, UsageError> {
+/// The rules a list of codes or names stands for.
+fn resolve_codes(list: &[String]) -> Result<Vec<Rule>, UsageError> {
     let mut out = Vec::new();
     for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         if item.eq_ignore_ascii_case("ALL") {
-            out.extend(policy.rules.iter().map(|r| r.code.clone()));
+            out.extend(Rule::ALL);
             continue;
         }
-        let r = policy
-            .rule(item)
+        let r = Rule::parse(item)
             .ok_or_else(|| UsageError(format!("unknown rule `{item}`; `tokenwise rules` lists them")))?;
-        out.push(r.code.clone());
+        out.push(r);
     }
     Ok(out)
 }
 
 fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
-    let selected = resolve_codes(&args.select, policy)?;
-    let ignored = resolve_codes(&args.ignore, policy)?;
+    let selected = resolve_codes(&args.select)?;
+    let ignored = resolve_codes(&args.ignore)?;
     let mut opts = scan_options(&args.scan)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal { Format::Pretty } else { Format::Concise });
@@ -343,16 +344,16 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     let config = &opts.config;
     // `--select` / `--ignore` on the command line beat the config; the config beats the defaults.
     let level = |f: &Finding, path: &str| -> Option<Severity> {
-        let configured = config.rule_level(f.code, path);
+        let configured = config.rule_level(f.code(), path);
         let on = if selected.is_empty() {
             match configured {
                 Some(level) => level.is_some(),
-                None => policy.rule(f.code).is_some_and(|r| r.default_enabled),
+                None => f.rule.texts().default_enabled,
             }
         } else {
-            selected.iter().any(|c| c == f.code)
+            selected.contains(&f.rule)
         };
-        (on && !ignored.iter().any(|c| c == f.code)).then(|| configured.flatten().unwrap_or(f.severity))
+        (on && !ignored.contains(&f.rule)).then(|| configured.flatten().unwrap_or(f.severity))
     };
     let report = build_report(&scan, level, baseline);
     if let Some(file) = &args.write_baseline {
@@ -361,7 +362,7 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
             .iter()
             .map(|f| {
                 let path = report.path(f);
-                Entry { code: f.code.to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) }
+                Entry { code: f.code().to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) }
             })
             .collect();
         let n = entries.len();
@@ -412,20 +413,21 @@ pub fn build_report<'a>(
     findings.sort_by(|a, b| {
         let pa = scan.files.get(a.at.file).map(|s| s.display.as_str());
         let pb = scan.files.get(b.at.file).map(|s| s.display.as_str());
-        (pa, a.at.span.start, a.code, a.at.span.end, &a.message).cmp(&(
+        (pa, a.at.span.start, a.code(), a.at.span.end, &a.message).cmp(&(
             pb,
             b.at.span.start,
-            b.code,
+            b.code(),
             b.at.span.end,
             &b.message,
         ))
     });
-    findings.dedup_by(|a, b| a.code == b.code && a.at == b.at);
+    findings.dedup_by(|a, b| a.rule == b.rule && a.at == b.at);
     let mut baselined = 0;
     if let Some(b) = baseline.as_mut() {
         findings.retain(|f| {
             let path = scan.files.get(f.at.file).map(|s| s.display.as_str()).unwrap_or("");
-            let e = Entry { code: f.code.to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) };
+            let e =
+                Entry { code: f.code().to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) };
             let known = b.take(&e);
             baselined += usize::from(known);
             !known

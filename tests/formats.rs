@@ -6,6 +6,7 @@ mod common;
 use common::{root, run_in, stdout};
 use serde_json::Value;
 use std::path::Path;
+use tokenwise::rules::Rule;
 
 const FORMATS: [&str; 6] = ["concise", "json", "sarif", "github", "gitlab", "junit"];
 
@@ -59,8 +60,10 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
         let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{}: {e}", e.instance_path)).collect();
         assert!(errors.is_empty(), "{fixture}: SARIF invalid:\n{}", errors.join("\n"));
         let run = &doc["runs"][0];
-        let rules = run["tool"]["driver"]["rules"].as_array().map(Vec::len).unwrap_or(0);
-        assert_eq!(rules, 9, "one reportingDescriptor per rule");
+        let ids: Vec<&str> =
+            run["tool"]["driver"]["rules"].as_array().into_iter().flatten().filter_map(|r| r["id"].as_str()).collect();
+        let codes: Vec<&str> = Rule::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(ids, codes, "one reportingDescriptor per rule, in registry order");
         for result in run["results"].as_array().into_iter().flatten() {
             let i = result["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
             assert_eq!(run["tool"]["driver"]["rules"][i]["id"], result["ruleId"], "ruleIndex points at its rule");

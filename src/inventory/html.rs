@@ -84,19 +84,20 @@ fn matrix_section(out: &mut String, matrix: &Matrix, total: usize) {
             let mut attrs =
                 format!(" data-workflow=\"{}\" data-token-type=\"{}\" data-count=\"{n}\"", w.as_str(), t.as_str());
             let mut label = String::new();
-            if let Some(r) = cell_rule(w, t) {
+            if let Some(rule) = cell_rule(w, t) {
+                let r = rule.texts();
                 class.push("mismatch");
                 if n > 0 {
                     class.push(severity_class(r.severity));
                 }
                 attrs.push_str(&format!(
                     " data-rule=\"{}\" title=\"{} {}: {}\"",
-                    esc(&r.code),
-                    esc(&r.code),
-                    esc(&r.name),
+                    esc(rule.code()),
+                    esc(rule.code()),
+                    esc(rule.name()),
                     esc(&r.summary)
                 ));
-                label = format!(" <span class=\"rule\">{}</span>", esc(&r.code));
+                label = format!(" <span class=\"rule\">{}</span>", esc(rule.code()));
             }
             out.push_str(&format!("<td class=\"{}\"{attrs}>{n}{label}</td>", class.join(" ")));
         }
@@ -110,9 +111,9 @@ fn matrix_section(out: &mut String, matrix: &Matrix, total: usize) {
     let mut errors = Vec::new();
     let mut notes = Vec::new();
     for (w, t) in Workflow::ALL.iter().flat_map(|w| TYPES.iter().map(move |t| (*w, *t))) {
-        if let Some(r) = cell_rule(w, t) {
-            let item = format!("{} × {} ({})", t.as_str(), w.as_str(), esc(&r.code));
-            match severity_class(r.severity) {
+        if let Some(rule) = cell_rule(w, t) {
+            let item = format!("{} × {} ({})", t.as_str(), w.as_str(), esc(rule.code()));
+            match severity_class(rule.texts().severity) {
                 "note" => notes.push(item),
                 _ => errors.push(item),
             }
@@ -145,14 +146,15 @@ fn uses_section(out: &mut String, rows: &[Entry]) {
          <th scope=\"col\">confidence</th><th scope=\"col\">evidence</th></tr></thead>\n<tbody>\n",
     );
     for (i, e) in rows.iter().enumerate() {
-        let class = match e.rules().map(|r| r.severity).max() {
+        let class = match e.rules().map(|r| r.texts().severity).max() {
             Some(s) => format!(" class=\"{}\"", severity_class(s)),
             None => String::new(),
         };
         let rules: String = e
             .rules()
             .map(|r| {
-                format!(" <span class=\"rule\" title=\"{}: {}\">{}</span>", esc(&r.name), esc(&r.summary), esc(&r.code))
+                let summary = &r.texts().summary;
+                format!(" <span class=\"rule\" title=\"{}: {}\">{}</span>", esc(r.name()), esc(summary), esc(r.code()))
             })
             .collect();
         out.push_str(&format!(

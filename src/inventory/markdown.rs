@@ -27,7 +27,7 @@ pub fn markdown(scan: &Scan) -> String {
         for t in TYPES {
             let n = matrix.count(w, t);
             match cell_rule(w, t) {
-                Some(r) if n > 0 => out.push_str(&format!(" **{n}** {} {} |", mark(r.severity), r.code)),
+                Some(r) if n > 0 => out.push_str(&format!(" **{n}** {} {} |", mark(r.texts().severity), r.code())),
                 _ => out.push_str(&format!(" {n} |")),
             }
         }
@@ -42,7 +42,8 @@ pub fn markdown(scan: &Scan) -> String {
         .iter()
         .flat_map(|w| TYPES.iter().map(move |t| (*w, *t)))
         .filter_map(|(w, t)| {
-            cell_rule(w, t).map(|r| format!("{} × {} ({} {})", t.as_str(), w.as_str(), mark(r.severity), r.code))
+            cell_rule(w, t)
+                .map(|r| format!("{} × {} ({} {})", t.as_str(), w.as_str(), mark(r.texts().severity), r.code()))
         })
         .collect();
     out.push_str(&format!("Combinations the rules report: {}.\n\n", combos.join(", ")));
@@ -61,7 +62,8 @@ pub fn markdown(scan: &Scan) -> String {
 }
 
 fn use_row(e: &Entry) -> String {
-    let rules: Vec<String> = e.rules().map(|r| format!("{} {} `{}`", mark(r.severity), r.code, r.name)).collect();
+    let rules: Vec<String> =
+        e.rules().map(|r| format!("{} {} `{}`", mark(r.texts().severity), r.code(), r.name())).collect();
     let evidence: Vec<String> = e.evidence.iter().map(|ev| text(ev)).collect();
     format!(
         "| {} | {} | {} | {} | {} | {} | {} | {} |\n",

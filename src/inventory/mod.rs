@@ -9,7 +9,7 @@ pub use markdown::markdown;
 use crate::escape;
 use crate::literal::mask;
 use crate::model::{ClassifiedUse, TokenType, Workflow};
-use crate::policy::RuleMeta;
+use crate::rules::Rule;
 use crate::scan::Scan;
 use serde::Serialize;
 
@@ -33,10 +33,10 @@ pub struct Entry<'a> {
     /// The mismatch rule this use's combination breaks, if any (declarations are judged for
     /// their permissions only).
     #[serde(skip)]
-    pub rule: Option<&'static RuleMeta>,
+    pub rule: Option<Rule>,
     /// TW201 when the use is a literal token committed in the file.
     #[serde(skip)]
-    pub hardcoded: Option<&'static RuleMeta>,
+    pub hardcoded: Option<Rule>,
 }
 
 /// The uses in report order: path, line, column.
@@ -62,7 +62,7 @@ pub fn entries(scan: &Scan) -> Vec<Entry<'_>> {
                 evidence: u.class.evidence.iter().map(|e| mask(&e.text).into_owned()).collect(),
                 kind: (u.class.workflow, u.class.token_type),
                 rule: if u.usage.declaration { None } else { cell_rule(u.class.workflow, u.class.token_type) },
-                hardcoded: if u.usage.literal { crate::policy::builtin().rule("hardcoded-token") } else { None },
+                hardcoded: u.usage.literal.then_some(Rule::HardcodedToken),
             })
         })
         .collect()
@@ -107,9 +107,9 @@ pub fn table(scan: &Scan) -> String {
 /// The token types in matrix column order.
 pub const TYPES: [TokenType; 3] = [TokenType::Personal, TokenType::Service, TokenType::Unknown];
 
-/// The rule a (workflow, token type) combination breaks, with its texts and default severity.
-pub fn cell_rule(w: Workflow, t: TokenType) -> Option<&'static RuleMeta> {
-    crate::rules::rule_for(t, w).and_then(|code| crate::policy::builtin().rule(code))
+/// The rule a (workflow, token type) combination breaks.
+pub fn cell_rule(w: Workflow, t: TokenType) -> Option<Rule> {
+    Rule::for_mismatch(t, w)
 }
 
 /// Counts of uses per workflow (rows, [`Workflow::ALL`] order) and token type ([`TYPES`] order).
@@ -150,7 +150,7 @@ impl Matrix {
 
 impl Entry<'_> {
     /// The rules this use breaks: its combination's, then a committed literal's.
-    pub fn rules(&self) -> impl Iterator<Item = &'static RuleMeta> {
+    pub fn rules(&self) -> impl Iterator<Item = Rule> {
         self.rule.into_iter().chain(self.hardcoded)
     }
 }
@@ -169,22 +169,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mismatching_cells_are_the_mismatch_rules() {
-        let codes: Vec<(&str, &str, &str)> = Workflow::ALL
+    fn the_marked_cells_are_the_mismatch_rules() {
+        let marked: Vec<(Workflow, TokenType, Rule)> = Workflow::ALL
             .iter()
             .flat_map(|w| TYPES.iter().map(move |t| (*w, *t)))
-            .filter_map(|(w, t)| cell_rule(w, t).map(|r| (w.as_str(), t.as_str(), r.code.as_str())))
+            .filter_map(|(w, t)| cell_rule(w, t).map(|r| (w, t, r)))
             .collect();
-        assert_eq!(
-            codes,
-            [
-                ("user-context-endpoint", "service", "TW104"),
-                ("cloud-cli", "service", "TW103"),
-                ("partner-integration", "personal", "TW102"),
-                ("dev-script", "service", "TW105"),
-                ("production", "personal", "TW101"),
-            ]
-        );
+        let mismatch_rules = Rule::ALL.iter().filter(|r| r.spec().mismatch.is_some()).count();
+        assert!(mismatch_rules > 0);
+        assert_eq!(marked.len(), mismatch_rules, "each mismatch rule marks one cell");
+        for (w, t, r) in marked {
+            assert_eq!(r.spec().mismatch, Some((t, w)));
+        }
     }
 
     #[test]

@@ -21,8 +21,8 @@ pub fn render(r: &Report) -> String {
             let fp = if *n == 0 { base } else { crate::render::fingerprint_of(&format!("{base}\u{1f}{n}")) };
             json!({
                 "type": "issue",
-                "description": format!("{} {}: {}", f.code, f.name, f.message),
-                "check_name": f.code,
+                "description": format!("{} {}: {}", f.code(), f.name(), f.message),
+                "check_name": f.code(),
                 "categories": ["Security"],
                 "fingerprint": fp,
                 "severity": match f.severity {

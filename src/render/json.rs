@@ -49,8 +49,8 @@ pub fn findings<'a>(r: &'a Report) -> Vec<JsonFinding<'a>> {
             let p = r.position(f);
             let path = r.path(f);
             JsonFinding {
-                code: f.code,
-                name: f.name,
+                code: f.code(),
+                name: f.name(),
                 severity: f.severity.as_str(),
                 message: f.message.clone(),
                 path,

@@ -8,7 +8,9 @@ pub mod junit;
 pub mod pretty;
 pub mod sarif;
 
-use crate::model::{Finding, Severity};
+use crate::model::Severity;
+use crate::policy::RuleMeta;
+use crate::rules::{Finding, Rule};
 use crate::scan::Scan;
 use crate::source::SourceFile;
 use sha2::{Digest, Sha256};
@@ -47,6 +49,16 @@ impl<'a> Report<'a> {
         let (line, column) = src.line_col(f.at.span.start);
         let (end_line, end_column) = src.line_col(f.at.span.end.max(f.at.span.start));
         Position { line, column, end_line, end_column }
+    }
+
+    /// A rule's texts and default severity, for renderers that describe rules.
+    pub fn texts(&self, rule: Rule) -> &'static RuleMeta {
+        rule.texts()
+    }
+
+    /// Every rule with its texts, in registry order (SARIF lists them all).
+    pub fn rules(&self) -> impl Iterator<Item = (Rule, &'static RuleMeta)> {
+        Rule::ALL.iter().map(|r| (*r, r.texts()))
     }
 
     pub fn by_severity(&self) -> BTreeMap<&'static str, usize> {

@@ -1,12 +1,13 @@
 //! TW201: a literal dbt Cloud token committed in a file.
 
-use super::{Draft, Input, finding};
-use crate::model::{Confidence, Evidence, Finding, Loc, TokenType};
-use crate::policy::builtin;
+use super::{Draft, Finding, Input, Rule, Spec, finding};
+use crate::model::{Confidence, Evidence, Loc, TokenType};
 use crate::tree::Span;
 use sha2::{Digest, Sha256};
 
-pub fn check(input: &Input, out: &mut Vec<Finding>) {
+pub const SPEC: Spec = Spec { code: "TW201", name: "hardcoded-token", slots: &["token_type"], mismatch: None, check };
+
+fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
     for (file, facts) in input.facts.iter().enumerate() {
         let Some(src) = input.files.get(file) else { continue };
         for lit in &facts.literals {
@@ -30,7 +31,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
                 help: None,
                 key: format!("{}\u{1f}{hash}", src.display),
             };
-            out.extend(finding(builtin(), "TW201", draft));
+            out.push(finding(rule, draft));
         }
     }
 }

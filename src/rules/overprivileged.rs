@@ -1,10 +1,11 @@
 //! TW301: a partner integration's service token granted more than the integration needs.
 
-use super::{Draft, Input, finding};
-use crate::model::{Evidence, Finding, TokenType, Workflow};
-use crate::policy::builtin;
+use super::{Draft, Finding, Input, Rule, Spec, finding};
+use crate::model::{Evidence, TokenType, Workflow};
 
-pub fn check(input: &Input, out: &mut Vec<Finding>) {
+pub const SPEC: Spec = Spec { code: "TW301", name: "overprivileged-integration-token", slots: &["integration", "grant"], mismatch: None, check };
+
+fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
     let s = &input.policy.signals;
     for cu in input.uses {
         let u = &cu.usage;
@@ -52,6 +53,6 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
             )),
             key: format!("{}\u{1f}{}", u.reference, broad.join(",")),
         };
-        out.extend(finding(builtin(), "TW301", draft));
+        out.push(finding(rule, draft));
     }
 }

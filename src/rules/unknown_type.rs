@@ -1,10 +1,11 @@
 //! TW401: a token use whose type could not be inferred (off by default).
 
-use super::{Draft, Input, finding};
-use crate::model::{Finding, TokenType};
-use crate::policy::builtin;
+use super::{Draft, Finding, Input, Rule, Spec, finding};
+use crate::model::{TokenType};
 
-pub fn check(input: &Input, out: &mut Vec<Finding>) {
+pub const SPEC: Spec = Spec { code: "TW401", name: "unknown-token-type", slots: &["workflow"], mismatch: None, check };
+
+fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
     for cu in input.uses {
         if cu.class.token_type != TokenType::Unknown || cu.usage.declaration {
             continue;
@@ -20,6 +21,6 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
             help: None,
             key: format!("{path}\u{1f}{}\u{1f}{}", cu.usage.reference, cu.usage.sink),
         };
-        out.extend(finding(builtin(), "TW401", draft));
+        out.push(finding(rule, draft));
     }
 }
