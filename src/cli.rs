@@ -362,7 +362,7 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
             .iter()
             .map(|f| {
                 let path = report.path(f);
-                Entry { code: f.code().to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) }
+                Entry { code: f.code().to_owned(), path: path.to_owned(), fingerprint: f.fingerprint.clone() }
             })
             .collect();
         let n = entries.len();
@@ -426,8 +426,7 @@ pub fn build_report<'a>(
     if let Some(b) = baseline.as_mut() {
         findings.retain(|f| {
             let path = scan.files.get(f.at.file).map(|s| s.display.as_str()).unwrap_or("");
-            let e =
-                Entry { code: f.code().to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) };
+            let e = Entry { code: f.code().to_owned(), path: path.to_owned(), fingerprint: f.fingerprint.clone() };
             let known = b.take(&e);
             baselined += usize::from(known);
             !known

@@ -92,12 +92,12 @@ fn gitlab_has_the_code_quality_fields() {
 }
 
 #[test]
-fn gitlab_gives_identical_findings_distinct_fingerprints() {
+fn identical_findings_get_distinct_fingerprints_in_every_format() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let wf = dir.path().join(".github/workflows");
     std::fs::create_dir_all(&wf).unwrap_or_else(|e| panic!("{e}"));
     // Two steps of one job set the same variable from the same secret: same rule, path and
-    // content, so the same base fingerprint.
+    // content, two findings (GitHub code scanning and GitLab merge findings by fingerprint).
     let step = "      - run: 'curl -H \"Authorization: Token $T\" https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/'\n        env:\n          T: ${{ secrets.DBT_CLOUD_PAT }}\n";
     let text = format!(
         "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n{step}{step}"
@@ -110,8 +110,15 @@ fn gitlab_gives_identical_findings_distinct_fingerprints() {
     let plain = json(dir.path(), "json");
     let base: Vec<&str> =
         plain["findings"].as_array().into_iter().flatten().filter_map(|f| f["fingerprint"].as_str()).collect();
-    assert_eq!(base.len(), 2);
-    assert_eq!(base[0], base[1], "the case this test is about: identical content");
+    assert_eq!(base, fps, "one fingerprint per finding, the same in every format");
+    let sarif = json(dir.path(), "sarif");
+    let partial: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["partialFingerprints"]["tokenwise/v1"].as_str())
+        .collect();
+    assert_eq!(partial, fps);
 }
 
 #[test]

@@ -128,7 +128,7 @@ const CI_SECRET_RESOURCES: &[(&str, &str, &str)] = &[
 
 pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), ParseError> {
     let body = hcl_edit::parser::parse_body(&ctx.src.text)
-        .map_err(|e| ParseError { offset: e.location().offset(), message: e.message().to_owned() })?;
+        .map_err(|e| ParseError::syntax(e.location().offset(), e.message()))?;
     let mut tf = TfFile::default();
     if kind == FileKind::TerraformVars {
         for attr in body.attributes() {

@@ -1,6 +1,6 @@
 //! `json`: the SPEC §7 object, `{"version": 1, "findings": [...], "summary": {...}}`.
 
-use super::{Report, fingerprint};
+use super::Report;
 use crate::literal::mask;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,7 +63,7 @@ pub fn findings<'a>(r: &'a Report) -> Vec<JsonFinding<'a>> {
                 confidence: f.confidence.as_str(),
                 evidence: f.evidence.iter().map(|e| e.text.clone()).collect(),
                 help: f.help.clone(),
-                fingerprint: fingerprint(f, path),
+                fingerprint: f.fingerprint.clone(),
             }
         })
         .collect()

@@ -13,7 +13,6 @@ use crate::policy::RuleMeta;
 use crate::rules::{Finding, Rule};
 use crate::scan::Scan;
 use crate::source::SourceFile;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The findings to print, already filtered, with their configured severities, in report order.
@@ -101,16 +100,4 @@ impl<'a> Report<'a> {
         }
         s
     }
-}
-
-/// A finding's stable fingerprint: a hash of its path and content key (rule, reference or
-/// literal hash, context), so it survives moved lines and changes with the token or its use.
-pub fn fingerprint(f: &Finding, path: &str) -> String {
-    fingerprint_of(&format!("{path}\u{1f}{}", f.fingerprint_key))
-}
-
-/// The first 128 bits of a SHA-256, in hex.
-pub fn fingerprint_of(content: &str) -> String {
-    let digest = Sha256::digest(content.as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }

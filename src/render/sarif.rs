@@ -1,6 +1,6 @@
 //! `sarif`: SARIF 2.1.0, one `reportingDescriptor` per rule, relative artifact URIs.
 
-use super::{Report, fingerprint};
+use super::Report;
 use crate::literal::mask;
 use crate::model::Severity;
 use crate::rules::Finding;
@@ -92,7 +92,7 @@ pub fn render(r: &Report) -> String {
                         }
                     }
                 }],
-                "partialFingerprints": {"tokenwise/v1": fingerprint(f, path)},
+                "partialFingerprints": {"tokenwise/v1": f.fingerprint},
                 "properties": properties(f),
             })
         })

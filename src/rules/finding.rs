@@ -15,8 +15,11 @@ pub struct Finding {
     pub confidence: Confidence,
     pub evidence: Vec<Evidence>,
     pub help: String,
-    /// The content the fingerprint is keyed on (never a secret: literals are hashed).
-    pub fingerprint_key: String,
+    /// What the finding is about besides its rule and path, as structure (never prose, never a
+    /// secret: literals are hashed); its fingerprint is made of these ([`super::fingerprint`]).
+    pub key: Vec<String>,
+    /// Unique in its scan, stable across runs; set when every rule has run.
+    pub fingerprint: String,
 }
 
 impl Finding {
@@ -39,7 +42,8 @@ pub struct Draft {
     /// A value for each of the rule's `{slot}`s ([`super::Spec::slots`]).
     pub vars: Vec<(&'static str, String)>,
     pub help: Option<String>,
-    pub key: String,
+    /// What identifies the finding besides its rule and path ([`Finding::key`]).
+    pub key: Vec<String>,
 }
 
 /// The finding of `rule` a draft describes.
@@ -66,6 +70,7 @@ pub fn finding(rule: Rule, d: Draft) -> Finding {
         confidence: d.confidence,
         evidence: d.evidence,
         help: d.help.unwrap_or_else(|| texts.help.clone()),
-        fingerprint_key: format!("{}\u{1f}{}", rule.code(), d.key),
+        key: d.key,
+        fingerprint: String::new(),
     }
 }

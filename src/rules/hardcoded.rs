@@ -1,9 +1,8 @@
 //! TW201: a literal dbt Cloud token committed in a file.
 
-use super::{Draft, Finding, Input, Rule, Spec, finding};
+use super::{Draft, Finding, Input, Rule, Spec, finding, fingerprint};
 use crate::model::{Confidence, Evidence, Loc, TokenType};
 use crate::tree::Span;
-use sha2::{Digest, Sha256};
 
 pub const SPEC: Spec = Spec { code: "TW201", name: "hardcoded-token", slots: &["token_type"], mismatch: None, check };
 
@@ -12,9 +11,6 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         let Some(src) = input.files.get(file) else { continue };
         for lit in &facts.literals {
             let token = src.text.get(lit.start..lit.end).unwrap_or("");
-            // The baseline keys on a hash of the token, never the token itself.
-            let digest = Sha256::digest(token.as_bytes());
-            let hash: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
             let kind = if lit.token_type == TokenType::Personal { "personal access" } else { "service" };
             let prefix = if lit.token_type == TokenType::Personal { "dbtu_" } else { "dbtc_" };
             let at = Loc { file, span: Span::new(lit.start, lit.end) };
@@ -29,7 +25,7 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
                 )],
                 vars: vec![("token_type", kind.to_owned())],
                 help: None,
-                key: format!("{}\u{1f}{hash}", src.display),
+                key: vec![fingerprint::literal_hash(token)],
             };
             out.push(finding(rule, draft));
         }

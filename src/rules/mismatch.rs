@@ -1,7 +1,7 @@
 //! The check the token-type mismatch rules (TW101–TW105) share: a use whose token type does not
 //! fit its workflow, reported at the reference that shows the type.
 
-use super::{Draft, Finding, Input, Rule, Spec, finding};
+use super::{Draft, Finding, Input, Rule, Spec, finding, fingerprint};
 use crate::model::{TokenType, Workflow};
 
 /// The spec of a mismatch rule: `t` used in `w` breaks it.
@@ -16,7 +16,6 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         if cu.usage.declaration || !c.type_shown_here || (c.token_type, c.workflow) != (t, w) {
             continue;
         }
-        let path = input.files.get(cu.usage.at.file).map(|f| f.display.as_str()).unwrap_or("");
         let draft = Draft {
             at: cu.usage.at,
             workflow: Some(c.workflow),
@@ -25,7 +24,7 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
             evidence: c.evidence.clone(),
             vars: vec![],
             help: None,
-            key: format!("{path}\u{1f}{}\u{1f}{}", cu.usage.reference, cu.usage.sink),
+            key: vec![fingerprint::of_use(&cu.usage, input.files.get(cu.usage.at.file))],
         };
         out.push(finding(rule, draft));
     }

@@ -4,6 +4,7 @@
 //! `explain`, SARIF, the inventory and the README's rule table follow.
 
 mod finding;
+pub mod fingerprint;
 mod mismatch;
 
 pub use finding::{Draft, Finding, finding};
@@ -118,12 +119,26 @@ pub struct Input<'a> {
     pub policy: &'a Policy,
 }
 
-/// Run every rule; the caller filters by selection and severity.
+/// Run every rule and give the findings their fingerprints; they come out in report order (path,
+/// position, code), each rule reporting a place once. The caller filters by selection and
+/// severity.
 pub fn run(input: &Input) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in Rule::ALL {
         (rule.spec().check)(*rule, input, &mut out);
     }
+    // Files are in path order, so their indices sort as their paths do.
+    out.sort_by(|a, b| {
+        (a.at.file, a.at.span.start, a.code(), a.at.span.end, &a.message).cmp(&(
+            b.at.file,
+            b.at.span.start,
+            b.code(),
+            b.at.span.end,
+            &b.message,
+        ))
+    });
+    out.dedup_by(|a, b| a.rule == b.rule && a.at == b.at);
+    fingerprint::assign(&mut out, input.files);
     out
 }
 
