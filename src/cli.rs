@@ -3,9 +3,10 @@
 use crate::baseline::{Baseline, Entry};
 use crate::model::Severity;
 use crate::policy::{Policy, builtin};
-use crate::render::{self, Report};
-use crate::rules::{Finding, Rule};
-use crate::scan::{self, Scan};
+use crate::render;
+use crate::report::{self, Selection};
+use crate::rules::Rule;
+use crate::scan;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -310,24 +311,8 @@ fn run_policy(opts: &scan::Options, builtin: &Policy) -> Result<Option<Policy>, 
     opts.config.policy(builtin).map_err(UsageError)
 }
 
-/// The rules a list of codes or names stands for.
-fn resolve_codes(list: &[String]) -> Result<Vec<Rule>, UsageError> {
-    let mut out = Vec::new();
-    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        if item.eq_ignore_ascii_case("ALL") {
-            out.extend(Rule::ALL);
-            continue;
-        }
-        let r = Rule::parse(item)
-            .ok_or_else(|| UsageError(format!("unknown rule `{item}`; `tokenwise rules` lists them")))?;
-        out.push(r);
-    }
-    Ok(out)
-}
-
 fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
-    let selected = resolve_codes(&args.select)?;
-    let ignored = resolve_codes(&args.ignore)?;
+    let selection = Selection::parse(&args.select, &args.ignore).map_err(UsageError)?;
     let mut opts = scan_options(&args.scan)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal { Format::Pretty } else { Format::Concise });
@@ -341,30 +326,9 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     for w in &scan.warnings {
         warn(w);
     }
-    let config = &opts.config;
-    // `--select` / `--ignore` on the command line beat the config; the config beats the defaults.
-    let level = |f: &Finding, path: &str| -> Option<Severity> {
-        let configured = config.rule_level(f.code(), path);
-        let on = if selected.is_empty() {
-            match configured {
-                Some(level) => level.is_some(),
-                None => f.rule.texts().default_enabled,
-            }
-        } else {
-            selected.contains(&f.rule)
-        };
-        (on && !ignored.contains(&f.rule)).then(|| configured.flatten().unwrap_or(f.severity))
-    };
-    let report = build_report(&scan, level, baseline);
+    let report = report::build(&scan, |f, path| selection.level(f, path, &opts.config), baseline);
     if let Some(file) = &args.write_baseline {
-        let entries: Vec<Entry> = report
-            .findings
-            .iter()
-            .map(|f| {
-                let path = report.path(f);
-                Entry { code: f.code().to_owned(), path: path.to_owned(), fingerprint: f.fingerprint.clone() }
-            })
-            .collect();
+        let entries: Vec<Entry> = report.findings.iter().map(|f| report::entry(f, &scan)).collect();
         let n = entries.len();
         write_output(Some(file), &crate::baseline::render(entries))?;
         let msg = format!("recorded {n} finding{} in {}", if n == 1 { "" } else { "s" }, file.display());
@@ -389,50 +353,6 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     };
     let fail = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-/// Filter (rule selection and configured severity, inline suppressions, the baseline), sort and
-/// deduplicate the findings. `level` gives a finding's severity for its path, `None` when its
-/// rule is off there.
-pub fn build_report<'a>(
-    scan: &'a Scan,
-    level: impl Fn(&Finding, &str) -> Option<Severity>,
-    mut baseline: Option<Baseline>,
-) -> Report<'a> {
-    let mut suppressed = 0;
-    let mut findings: Vec<Finding> = Vec::new();
-    for f in &scan.findings {
-        let src = scan.files.get(f.at.file);
-        let Some(severity) = level(f, src.map(|s| s.display.as_str()).unwrap_or("")) else { continue };
-        if src.is_some_and(|s| crate::suppress::is_suppressed(f, s)) {
-            suppressed += 1;
-        } else {
-            findings.push(Finding { severity, ..f.clone() });
-        }
-    }
-    findings.sort_by(|a, b| {
-        let pa = scan.files.get(a.at.file).map(|s| s.display.as_str());
-        let pb = scan.files.get(b.at.file).map(|s| s.display.as_str());
-        (pa, a.at.span.start, a.code(), a.at.span.end, &a.message).cmp(&(
-            pb,
-            b.at.span.start,
-            b.code(),
-            b.at.span.end,
-            &b.message,
-        ))
-    });
-    findings.dedup_by(|a, b| a.rule == b.rule && a.at == b.at);
-    let mut baselined = 0;
-    if let Some(b) = baseline.as_mut() {
-        findings.retain(|f| {
-            let path = scan.files.get(f.at.file).map(|s| s.display.as_str()).unwrap_or("");
-            let e = Entry { code: f.code().to_owned(), path: path.to_owned(), fingerprint: f.fingerprint.clone() };
-            let known = b.take(&e);
-            baselined += usize::from(known);
-            !known
-        });
-    }
-    Report { scan, findings, suppressed, baselined }
 }
 
 fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), UsageError> {
@@ -470,11 +390,14 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
     for w in &scan.warnings {
         warn(w);
     }
+    // The findings `check` reports with the same config and no --select or --baseline.
+    let selection = Selection::default();
+    let report = report::build(&scan, |f, path| selection.level(f, path, &opts.config), None);
     let text = match args.format {
-        InventoryFormat::Table => crate::inventory::table(&scan),
-        InventoryFormat::Json => crate::inventory::json(&scan),
-        InventoryFormat::Markdown => crate::inventory::markdown(&scan),
-        InventoryFormat::Html => crate::inventory::html(&scan),
+        InventoryFormat::Table => crate::inventory::table(&report),
+        InventoryFormat::Json => crate::inventory::json(&report),
+        InventoryFormat::Markdown => crate::inventory::markdown(&report),
+        InventoryFormat::Html => crate::inventory::html(&report),
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)

@@ -2,8 +2,8 @@
 //!
 //! The pipeline, one module per stage: [`discover`] → [`source`] (read) → [`prefilter`] →
 //! [`parse`] → [`extract`] (one extractor per ecosystem) → [`resolve`] (across files) →
-//! [`classify`] → [`rules`] → [`render`] (one renderer per format). [`scan`] runs it;
-//! [`cli`] is the command line.
+//! [`classify`] → [`rules`] → [`report`] (what a run reports) → [`render`] (one renderer per
+//! format). [`scan`] runs it; [`cli`] is the command line.
 
 pub mod advise;
 pub mod baseline;
@@ -26,6 +26,7 @@ pub mod policy;
 pub mod prefilter;
 pub mod read;
 pub mod render;
+pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod scan;

@@ -86,6 +86,13 @@ pub struct Loc {
     pub span: Span,
 }
 
+impl Loc {
+    /// Whether `other` lies within this place (the same place included).
+    pub fn contains(&self, other: &Loc) -> bool {
+        self.file == other.file && self.span.start <= other.span.start && other.span.end <= self.span.end
+    }
+}
+
 /// One reason behind a classification, optionally pointing at the source that shows it
 /// (rendered as a secondary label).
 #[derive(Clone, Debug, PartialEq, Eq)]

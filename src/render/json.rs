@@ -31,8 +31,9 @@ pub struct JsonFinding<'a> {
     pub fingerprint: String,
 }
 
+/// The `summary` block, the same in `check` and `inventory`.
 #[derive(Serialize)]
-struct Summary {
+pub struct Summary {
     files_scanned: usize,
     token_uses: usize,
     findings: usize,
@@ -69,19 +70,21 @@ pub fn findings<'a>(r: &'a Report) -> Vec<JsonFinding<'a>> {
         .collect()
 }
 
-pub fn render(r: &Report) -> String {
-    let out = Out {
-        version: 1,
-        findings: findings(r),
-        summary: Summary {
+impl Summary {
+    pub fn of(r: &Report) -> Summary {
+        Summary {
             files_scanned: r.scan.files_scanned,
             token_uses: r.token_uses(),
             findings: r.findings.len(),
             suppressed: r.suppressed,
             baselined: r.baselined,
             by_severity: r.by_severity(),
-        },
-    };
+        }
+    }
+}
+
+pub fn render(r: &Report) -> String {
+    let out = Out { version: 1, findings: findings(r), summary: Summary::of(r) };
     let text = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     format!("{}\n", mask(&text))
 }

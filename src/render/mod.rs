@@ -68,13 +68,17 @@ impl<'a> Report<'a> {
         m
     }
 
+    /// Every use the scan found, declarations of service tokens included: what `inventory` lists.
     pub fn token_uses(&self) -> usize {
-        self.scan.uses.iter().filter(|u| !u.usage.declaration).count()
+        self.scan.uses.len()
     }
 
-    /// "Found 3 findings (2 errors, 1 warning); 1 suppressed."
-    pub fn summary_line(&self) -> String {
+    /// "3 findings (2 errors, 1 warning)", or "no findings".
+    pub fn findings_phrase(&self) -> String {
         let n = self.findings.len();
+        if n == 0 {
+            return "no findings".to_owned();
+        }
         let mut parts = Vec::new();
         for sev in [Severity::Error, Severity::Warning, Severity::Note] {
             let c = self.findings.iter().filter(|f| f.severity == sev).count();
@@ -82,15 +86,15 @@ impl<'a> Report<'a> {
                 parts.push(format!("{c} {}{}", sev.as_str(), if c == 1 { "" } else { "s" }));
             }
         }
-        let mut s = if n == 0 {
+        format!("{n} finding{} ({})", if n == 1 { "" } else { "s" }, parts.join(", "))
+    }
+
+    /// "Found 3 findings (2 errors, 1 warning) in 5 files. 1 suppressed."
+    pub fn summary_line(&self) -> String {
+        let mut s = if self.findings.is_empty() {
             format!("No findings in {} files ({} token uses).", self.scan.files_scanned, self.token_uses())
         } else {
-            format!(
-                "Found {n} finding{} ({}) in {} files.",
-                if n == 1 { "" } else { "s" },
-                parts.join(", "),
-                self.scan.files_scanned
-            )
+            format!("Found {} in {} files.", self.findings_phrase(), self.scan.files_scanned)
         };
         if self.suppressed > 0 {
             s.push_str(&format!(" {} suppressed.", self.suppressed));

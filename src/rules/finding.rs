@@ -9,7 +9,11 @@ pub struct Finding {
     pub rule: Rule,
     pub severity: Severity,
     pub message: String,
+    /// Where the finding is reported.
     pub at: Loc,
+    /// The token use or literal it is about, where `inventory` lists it (a TW301 is reported at
+    /// the grant of the token it is about); `None` for a finding about a whole file (TW001).
+    pub subject: Option<Loc>,
     pub workflow: Option<Workflow>,
     pub token_type: Option<TokenType>,
     pub confidence: Confidence,
@@ -35,6 +39,7 @@ impl Finding {
 /// The pieces of a finding a rule decides; the rest comes from the rule's texts.
 pub struct Draft {
     pub at: Loc,
+    pub subject: Option<Loc>,
     pub workflow: Option<Workflow>,
     pub token_type: Option<TokenType>,
     pub confidence: Confidence,
@@ -65,6 +70,7 @@ pub fn finding(rule: Rule, d: Draft) -> Finding {
         severity: texts.severity,
         message,
         at: d.at,
+        subject: d.subject,
         workflow: d.workflow,
         token_type: d.token_type,
         confidence: d.confidence,

@@ -16,6 +16,7 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
             let at = Loc { file, span: Span::new(lit.start, lit.end) };
             let draft = Draft {
                 at,
+                subject: Some(at),
                 workflow: None,
                 token_type: Some(lit.token_type),
                 confidence: Confidence::High,

@@ -18,6 +18,7 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         }
         let draft = Draft {
             at: cu.usage.at,
+            subject: Some(cu.usage.at),
             workflow: Some(c.workflow),
             token_type: Some(c.token_type),
             confidence: c.confidence,

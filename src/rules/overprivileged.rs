@@ -45,6 +45,7 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         evidence.push(Evidence::at(format!("grant: permission set `{}`", first.permission_set), first.at));
         let draft = Draft {
             at: first.at,
+            subject: Some(u.at),
             workflow: Some(Workflow::PartnerIntegration),
             token_type: Some(TokenType::Service),
             confidence: cu.class.confidence,

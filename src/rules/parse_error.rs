@@ -13,6 +13,7 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         let offset = err.offset.min(src.text.len());
         let draft = Draft {
             at: Loc { file, span: Span::new(offset, offset) },
+            subject: None,
             workflow: None,
             token_type: None,
             confidence: Confidence::High,

@@ -12,6 +12,7 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         }
         let draft = Draft {
             at: cu.usage.at,
+            subject: Some(cu.usage.at),
             workflow: Some(cu.class.workflow),
             token_type: Some(TokenType::Unknown),
             confidence: cu.class.confidence,
