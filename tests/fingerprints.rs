@@ -51,7 +51,9 @@ fn comment_for(path: &str) -> &'static str {
     let name = path.rsplit('/').next().unwrap_or(path);
     if name.ends_with(".json") || name.ends_with(".ipynb") {
         ""
-    } else if name.starts_with("Jenkinsfile") || name.ends_with(".js") || name.ends_with(".ts") {
+    } else if name.starts_with("Jenkinsfile")
+        || [".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".go"].iter().any(|e| name.ends_with(e))
+    {
         "// moved"
     } else {
         "# moved"

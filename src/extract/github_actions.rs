@@ -1,95 +1,226 @@
 //! GitHub Actions workflows and composite actions: secrets and variables that carry dbt Cloud
 //! tokens into `env:`, `with:` and `run:`.
 
-use super::{Ctx, ci, find_expr_refs};
-use crate::classify::names::{is_dbt_token_name, is_other_credential, type_from_name};
-use crate::literal;
-use crate::model::{Confidence, Evidence, Flow, TokenType, TokenUse, TypeSource, Workflow};
+use super::ci::{self, Dialect, Item, Pipeline};
+use super::{Ctx, find_expr_refs};
+use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
+use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
 use crate::tree::{Node, NodeKind};
 
-/// A `run:` script and the job it belongs to.
-struct RunScript<'a> {
-    job: String,
-    node: &'a Node,
-}
-
+/// Read a workflow or a composite action into the CI engine's model: the workflow, its jobs and
+/// their steps are scopes; `env:` maps, `secrets:` passed to reusable workflows and the inputs of
+/// dbt Cloud actions are definitions; `with:` inputs of other actions and `run:` scripts are text
+/// that may read a token.
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
-    let trigger = describe_triggers(doc.get("on"));
-    let mut runs = Vec::new();
-    let mut scopes: Vec<(String, &str, &Node, Option<String>)> = Vec::new();
-    if let Some(env) = doc.get("env") {
-        scopes.push(("workflow".into(), "env", env, None));
-    }
+    let (what, parts) = describe_triggers(doc.get("on"));
+    let mut p = Pipeline::new(Dialect::GithubActions, "secret");
+    let root = p.scope("the workflow", ci::trigger_evidence(what, &parts, None), None);
+    env(&mut p, root, doc.get("env"), "the workflow");
     for (job_key, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
-        let job_name = job_key.as_str().unwrap_or("").to_owned();
-        let environment = job
-            .get("environment")
-            .and_then(|e| e.as_str().or_else(|| e.get("name").and_then(Node::as_str)))
-            .map(str::to_owned);
-        for (key, label) in [("env", "env"), ("secrets", "secrets"), ("with", "with")] {
-            if let Some(n) = job.get(key) {
-                scopes.push((job_name.clone(), label, n, environment.clone()));
-            }
+        let name = job_key.as_str().unwrap_or("");
+        let label = format!("job `{name}`");
+        let environment =
+            job.get("environment").and_then(|e| e.as_str().or_else(|| e.get("name").and_then(Node::as_str)));
+        let trigger = ci::trigger_evidence(what, &parts, environment.map(|e| (label.as_str(), e)));
+        let scope = p.scope(label.clone(), trigger, Some(root));
+        env(&mut p, scope, job.get("env"), &label);
+        for (k, v) in job.get("secrets").map(Node::entries).unwrap_or_default() {
+            let Some(key) = k.as_str() else { continue };
+            let sink = format!("secret `{key}` passed to the reusable workflow of {label}");
+            p.items.push(Item::Entry {
+                scope,
+                key: key.to_owned(),
+                value: v.span,
+                description: None,
+                sink,
+                carries_token: false,
+            });
         }
-        collect_steps(job.get("steps"), &job_name, environment.as_ref(), &mut scopes, &mut runs);
+        steps(&mut p, scope, job.get("steps"), &label);
     }
     // Composite actions keep their steps under `runs:`.
-    if let Some(steps) = doc.get("runs").and_then(|r| r.get("steps")) {
-        collect_steps(Some(steps), "composite action", None, &mut scopes, &mut runs);
+    if let Some(list) = doc.get("runs").and_then(|r| r.get("steps")) {
+        let scope = p.scope("the composite action", p.scopes[root].trigger.clone(), Some(root));
+        steps(&mut p, scope, Some(list), "the composite action");
     }
+    let mut uses = ci::uses(ctx, p);
+    uses.extend(action_inputs(ctx, doc));
+    uses
+}
 
-    let mut uses = Vec::new();
-    for (job, label, map, environment) in &scopes {
-        for (k, v) in map.entries() {
-            let key = k.as_str().unwrap_or("");
-            let action = if *label == "with" { step_action(doc, v) } else { None };
-            entry_uses(ctx, job, label, key, v, environment.as_deref(), &trigger, &runs, action.as_deref(), &mut uses);
+/// `core.getInput('NAME')` and `INPUT_NAME` reads in an action's code: the action's input
+/// `NAME` (one name however it is read: `INPUT_` plus the name in capitals, as the runner sets
+/// it). The action runs in the workflows that call it.
+pub fn code_inputs(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
+    let s = &ctx.policy.signals;
+    let hint = || {
+        Evidence::new(
+            "a GitHub Action's code reads its input: it runs in the workflows that call it (CI/CD automation)",
+        )
+    };
+    for u in uses.iter_mut() {
+        if u.reference.len() > 6 && u.reference.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("input_")) {
+            u.workflow(Workflow::Production, Confidence::Medium, hint());
         }
     }
-    for run in &runs {
-        inline_run_uses(ctx, run, &trigger, &mut uses);
+    for m in get_input_pattern().captures_iter(&ctx.src.text) {
+        let Some(name) = m.get(1) else { continue };
+        let n = name.as_str();
+        if !is_dbt_token_name(n, s) || crate::classify::names::is_other_credential(n, s) {
+            continue;
+        }
+        let at = ctx.loc(name.start(), name.end());
+        let mut u = TokenUse::new(
+            at,
+            format!("INPUT_{}", n.to_ascii_uppercase().replace(' ', "_")),
+            format!("input `{n}` of the action, read by its code"),
+        );
+        if let Some((t, h)) = type_from_name(n, s) {
+            u.token_type(
+                t,
+                TypeSource::Name,
+                Evidence::at(format!("input name `{n}` says {} (`{h}`)", t.as_str()), at),
+            );
+        }
+        u.workflow(Workflow::Production, Confidence::Medium, hint());
+        uses.push(u);
+    }
+}
+
+fn get_input_pattern() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| crate::pattern::constant(r#"\bgetInput\s*\(\s*["'`]([A-Za-z0-9_ -]+)["'`]"#))
+}
+
+/// Words of an input's description that say it configures the dbt Cloud CLI.
+const CLOUD_CLI_PHRASES: [&str; 2] = ["cloud cli", "dbt_cloud.yml"];
+
+/// An action's own definition (`action.yml` with `inputs:` and `runs:`): each input that takes a
+/// dbt Cloud token, by its name or its description, is where the token is defined. Its type is
+/// what its description says (SPEC §4: a definition's own description), else its name; an input
+/// for the Cloud CLI is a Cloud CLI use, any other runs in the workflows that call the action.
+fn action_inputs(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    let s = &ctx.policy.signals;
+    if doc.get("runs").is_none() {
+        return Vec::new();
+    }
+    let mut uses = Vec::new();
+    for (k, v) in doc.get("inputs").map(Node::entries).unwrap_or_default() {
+        let Some(name) = k.as_str() else { continue };
+        let description = v.get("description").and_then(Node::as_str).unwrap_or("");
+        let lower = description.to_lowercase();
+        let described = lower.contains("dbt")
+            && (lower.contains("token") || lower.contains("api key") || lower.contains("apikey"))
+            && !lower.contains("token name");
+        if crate::classify::names::is_other_credential(name, s) || !(is_dbt_token_name(name, s) || described) {
+            continue;
+        }
+        let at = ctx.loc(k.span.start, k.span.end);
+        let mut u = TokenUse::new(at, format!("inputs.{name}"), format!("input `{name}` of the action"));
+        if let Some((t, phrase)) = type_from_description(description, s) {
+            u.token_type(
+                t,
+                TypeSource::Definition,
+                Evidence::at(format!("the description of input `{name}` says {} (`{phrase}`)", t.as_str()), at),
+            );
+        } else if let Some((t, hint)) = type_from_name(name, s) {
+            u.token_type(
+                t,
+                TypeSource::Name,
+                Evidence::at(format!("input name `{name}` says {} (`{hint}`)", t.as_str()), at),
+            );
+        }
+        if let Some(p) = CLOUD_CLI_PHRASES.iter().find(|p| lower.contains(*p)) {
+            u.workflow(
+                Workflow::CloudCli,
+                Confidence::High,
+                Evidence::new(format!("the description of input `{name}` says it configures the Cloud CLI (`{p}`)")),
+            );
+        } else {
+            u.workflow(
+                Workflow::Production,
+                Confidence::Medium,
+                Evidence::new("a GitHub Action runs in the workflows that call it (CI/CD automation)"),
+            );
+        }
+        uses.push(u);
     }
     uses
 }
 
-fn collect_steps<'a>(
-    steps: Option<&'a Node>,
-    job: &str,
-    environment: Option<&String>,
-    scopes: &mut Vec<(String, &'static str, &'a Node, Option<String>)>,
-    runs: &mut Vec<RunScript<'a>>,
-) {
-    for step in steps.map(Node::items).unwrap_or_default() {
-        if let Some(env) = step.get("env") {
-            scopes.push((job.to_owned(), "env", env, environment.cloned()));
-        }
-        if let Some(with) = step.get("with") {
-            scopes.push((job.to_owned(), "with", with, environment.cloned()));
+/// An `env:` map: each entry defines an environment variable of its scope.
+fn env(p: &mut Pipeline, scope: usize, map: Option<&Node>, label: &str) {
+    p.entries(scope, map, |k| format!("environment variable `{k}` of {label}"));
+}
+
+/// Each step is a scope of its job: its `env:` reaches its own `run:` only.
+fn steps(p: &mut Pipeline, job: usize, list: Option<&Node>, label: &str) {
+    for step in list.map(Node::items).unwrap_or_default() {
+        let trigger = p.scopes.get(job).map(|s| s.trigger.clone()).unwrap_or_else(|| Evidence::new(""));
+        let scope = p.scope(p.label(job).to_owned(), trigger, Some(job));
+        env(p, scope, step.get("env"), label);
+        let action = step.get("uses").and_then(Node::as_str);
+        for (k, v) in step.get("with").map(Node::entries).unwrap_or_default() {
+            let Some(key) = k.as_str() else { continue };
+            let sink = match action {
+                Some(a) => format!("input `{key}` of `{a}`"),
+                None => format!("input `{key}` of a step of {label}"),
+            };
+            // A dbt Cloud action's credential input carries a token whatever the secret is named.
+            if action.is_some_and(is_dbt_action) && is_credential_input(key) {
+                p.items.push(Item::Entry {
+                    scope,
+                    key: key.to_owned(),
+                    value: v.span,
+                    description: None,
+                    sink,
+                    carries_token: true,
+                });
+            } else {
+                p.items.push(Item::Input { scope, key: key.to_owned(), value: v.span, sink });
+            }
         }
         if let Some(run) = step.get("run") {
-            runs.push(RunScript { job: job.to_owned(), node: run });
+            p.scripts(scope, Some(run), &format!("`run:` script of {label}"));
         }
     }
 }
 
-/// The `uses:` of the step whose `with:` map holds `value` (found by span containment).
-fn step_action(doc: &Node, value: &Node) -> Option<String> {
-    let mut stack = vec![doc];
-    while let Some(n) = stack.pop() {
-        if let Some(with) = n.get("with")
-            && with.span.start <= value.span.start
-            && value.span.end <= with.span.end
-            && let Some(u) = n.get("uses").and_then(Node::as_str)
-        {
-            return Some(u.to_owned());
+/// Whether a YAML file outside `.github/workflows/` is a GitHub Actions workflow by its shape:
+/// triggers under `on:` and jobs that run somewhere (`runs-on:`), have steps, or call a reusable
+/// workflow. Teams keep workflows to copy in example and template folders
+/// (`example_cicd/deploy.yml`), and those copies are what runs.
+pub fn is_workflow(doc: &Node) -> bool {
+    let Some(jobs) = doc.get("jobs").filter(|j| matches!(j.kind, NodeKind::Map(_))) else { return false };
+    doc.get("on").is_some()
+        && jobs.entries().iter().any(|(_, job)| {
+            job.get("runs-on").is_some()
+                || matches!(job.get("steps").map(|s| &s.kind), Some(NodeKind::Seq(_)))
+                || job.get("uses").and_then(Node::as_str).is_some_and(|u| u.contains(".github/workflows/"))
+        })
+}
+
+/// A workflow recognised by its shape outside `.github/workflows/`. It is read like any
+/// workflow; under an example, template or docs folder it does not run as it sits, but it is
+/// written to be copied into `.github/workflows/` as is, so its uses are still reported (a
+/// personal token in an example becomes a personal token in every copy), with low confidence
+/// and the folder named as the reason.
+pub fn extract_by_shape(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+    let mut uses = extract(ctx, doc);
+    let signals = &ctx.policy.signals;
+    let Some(folder) = crate::classify::names::example_segment(&ctx.src.display, signals) else { return uses };
+    for u in &mut uses {
+        for h in &mut u.workflow_hints {
+            if h.workflow == Workflow::Production {
+                h.confidence = Confidence::Low;
+            }
         }
-        match &n.kind {
-            NodeKind::Map(e) => stack.extend(e.iter().map(|(_, v)| v)),
-            NodeKind::Seq(items) => stack.extend(items.iter()),
-            _ => {}
-        }
+        let evidence = Evidence::new(format!(
+            "folder `{folder}` holds an example workflow: it runs once copied into `.github/workflows/`"
+        ));
+        u.workflow(Workflow::Production, Confidence::Low, evidence);
     }
-    None
+    uses
 }
 
 fn is_dbt_action(action: &str) -> bool {
@@ -97,182 +228,9 @@ fn is_dbt_action(action: &str) -> bool {
     lower.contains("dbt-cloud") || lower.contains("dbt_cloud") || lower.contains("dbtc")
 }
 
-#[allow(clippy::too_many_arguments)]
-fn entry_uses(
-    ctx: &Ctx,
-    job: &str,
-    label: &str,
-    key: &str,
-    value: &Node,
-    environment: Option<&str>,
-    trigger: &Evidence,
-    runs: &[RunScript],
-    action: Option<&str>,
-    uses: &mut Vec<TokenUse>,
-) {
-    let signals = &ctx.policy.signals;
-    let tf_var = key.strip_prefix("TF_VAR_");
-    let key_is_dbt = is_dbt_token_name(key, signals)
-        || tf_var.is_some_and(|v| is_dbt_token_name(v, signals))
-        || action.is_some_and(|a| is_dbt_action(a) && is_credential_input(key));
-    let sink = match (label, action) {
-        ("with", Some(a)) => format!("input `{key}` of `{a}`"),
-        ("secrets", _) => format!("secret `{key}` passed to the reusable workflow of job `{job}`"),
-        _ => format!("environment variable `{key}` of {}", scope_name(job)),
-    };
-    for (prefix, name, start, end) in find_expr_refs(ctx, value, &["secrets", "vars"]) {
-        if !(key_is_dbt || is_dbt_token_name(&name, signals)) || is_other_credential(&name, signals) {
-            continue;
-        }
-        let mut u = TokenUse::new(ctx.loc(start, end), format!("{prefix}.{name}"), sink.clone());
-        let kind = if prefix == "secrets" { "secret" } else { "variable" };
-        if let Some((t, hint)) = type_from_name(&name, signals) {
-            u.token_type(
-                t,
-                TypeSource::Name,
-                Evidence::at(format!("{kind} name `{name}` says {} (`{hint}`)", t.as_str()), u.at),
-            );
-        }
-        name_hint_from_key(&mut u, key, &name, signals);
-        classify_ci(ctx, &mut u, job, key, environment, trigger, runs, tf_var);
-        uses.push(u);
-    }
-    for lit in literal::find(ctx.text(value.span.start, value.span.end), signals) {
-        let (start, end) = (value.span.start + lit.start, value.span.start + lit.end);
-        let token = ctx.text(start, end);
-        let mut u = TokenUse::new(ctx.loc(start, end), literal::mask_token(token), sink.clone());
-        u.literal = true;
-        u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, u.at));
-        classify_ci(ctx, &mut u, job, key, environment, trigger, runs, tf_var);
-        uses.push(u);
-    }
-}
-
-fn name_hint_from_key(u: &mut TokenUse, key: &str, name: &str, signals: &crate::policy::Signals) {
-    if key == name {
-        return;
-    }
-    if let Some((t, hint)) = type_from_name(key, signals) {
-        u.token_type(t, TypeSource::Name, Evidence::new(format!("name `{key}` says {} (`{hint}`)", t.as_str())));
-    }
-}
-
-pub fn literal_evidence(t: TokenType, at: crate::model::Loc) -> Evidence {
-    let prefix = if t == TokenType::Personal { "dbtu_" } else { "dbtc_" };
-    Evidence::at(format!("literal `{prefix}` prefix says {}", t.as_str()), at)
-}
-
 fn is_credential_input(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
     lower.contains("token") || lower.contains("api_key") || lower.contains("apikey")
-}
-
-fn scope_name(job: &str) -> String {
-    match job {
-        "workflow" => "the workflow".to_owned(),
-        "composite action" => "the composite action".to_owned(),
-        j => format!("job `{j}`"),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn classify_ci(
-    ctx: &Ctx,
-    u: &mut TokenUse,
-    job: &str,
-    key: &str,
-    environment: Option<&str>,
-    trigger: &Evidence,
-    runs: &[RunScript],
-    tf_var: Option<&str>,
-) {
-    let mut ev = trigger.clone();
-    if let Some(env) = environment {
-        ev.text.push_str(&format!("; job `{job}` deploys to environment `{env}`"));
-    }
-    u.workflow(Workflow::Production, Confidence::High, ev);
-    if let Some(var) = tf_var {
-        u.flow = Some(Flow::TerraformVariable { name: var.to_owned() });
-    }
-    // A run script of the same job that sends this variable to a user-context endpoint.
-    for run in runs.iter().filter(|r| r.job == job || job == "workflow") {
-        let script = ctx.text(run.node.span.start, run.node.span.end);
-        if !mentions_var(script, key) {
-            continue;
-        }
-        if let Some(m) = ctx.policy.signals.user_endpoints.find(script) {
-            let at = ctx.loc(run.node.span.start + m.start(), run.node.span.start + m.end());
-            u.workflow(
-                Workflow::UserContextEndpoint,
-                Confidence::High,
-                Evidence::at(format!("sent to the user-context endpoint `{}`", m.as_str()), at),
-            );
-        }
-    }
-}
-
-/// Whether a script reads the environment variable `key` (`$KEY`, `${KEY}`, `env.KEY`).
-pub fn mentions_var(script: &str, key: &str) -> bool {
-    if key.is_empty() {
-        return false;
-    }
-    let bytes = script.as_bytes();
-    let mut from = 0;
-    while let Some(i) = script.get(from..).and_then(|s| s.find(key)) {
-        let start = from + i;
-        let end = start + key.len();
-        let before = start.checked_sub(1).and_then(|j| bytes.get(j)).copied();
-        let after = bytes.get(end).copied();
-        let ident = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if matches!(before, Some(b'$' | b'{' | b'.' | b'\'' | b'"' | b'[')) && !ident(after) {
-            return true;
-        }
-        from = end;
-    }
-    false
-}
-
-fn inline_run_uses(ctx: &Ctx, run: &RunScript, trigger: &Evidence, uses: &mut Vec<TokenUse>) {
-    let signals = &ctx.policy.signals;
-    let script = ctx.text(run.node.span.start, run.node.span.end);
-    for (prefix, name, start, end) in find_expr_refs(ctx, run.node, &["secrets", "vars"]) {
-        if !is_dbt_token_name(&name, signals) {
-            continue;
-        }
-        let mut u = TokenUse::new(
-            ctx.loc(start, end),
-            format!("{prefix}.{name}"),
-            format!("`run:` script of {}", scope_name(&run.job)),
-        );
-        if let Some((t, hint)) = type_from_name(&name, signals) {
-            u.token_type(
-                t,
-                TypeSource::Name,
-                Evidence::at(format!("secret name `{name}` says {} (`{hint}`)", t.as_str()), u.at),
-            );
-        }
-        u.workflow(Workflow::Production, Confidence::High, trigger.clone());
-        if let Some(m) = signals.user_endpoints.find(script) {
-            u.workflow(
-                Workflow::UserContextEndpoint,
-                Confidence::High,
-                Evidence::new(format!("sent to the user-context endpoint `{}`", m.as_str())),
-            );
-        }
-        uses.push(u);
-    }
-    for lit in literal::find(script, signals) {
-        let (start, end) = (run.node.span.start + lit.start, run.node.span.start + lit.end);
-        let mut u = TokenUse::new(
-            ctx.loc(start, end),
-            literal::mask_token(ctx.text(start, end)),
-            format!("`run:` script of {}", scope_name(&run.job)),
-        );
-        u.literal = true;
-        u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, u.at));
-        u.workflow(Workflow::Production, Confidence::High, trigger.clone());
-        uses.push(u);
-    }
 }
 
 /// A workflow read as text, for files that do not parse: every `secrets.X`/`vars.X` reference
@@ -291,11 +249,10 @@ pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
     ci::text_uses(ctx, &read, refs)
 }
 
-/// "CI workflow runs on push to `main`, schedule": the trigger evidence of a workflow.
-fn describe_triggers(on: Option<&Node>) -> Evidence {
-    let Some(on) = on else {
-        return Evidence::new("GitHub Actions runs without a person (CI/CD automation)");
-    };
+/// What runs the workflow and its triggers, for the trigger evidence ("GitHub Actions workflow
+/// runs on push to `main`, a schedule (CI/CD automation)").
+fn describe_triggers(on: Option<&Node>) -> (&'static str, Vec<String>) {
+    let Some(on) = on else { return ("GitHub Actions", Vec::new()) };
     let mut parts = Vec::new();
     match &on.kind {
         NodeKind::Scalar { value, .. } => parts.push(trigger_name(value)),
@@ -315,12 +272,7 @@ fn describe_triggers(on: Option<&Node>) -> Evidence {
         }
         NodeKind::Alias => {}
     }
-    let text = if parts.is_empty() {
-        "GitHub Actions workflow runs without a person (CI/CD automation)".to_owned()
-    } else {
-        format!("GitHub Actions workflow runs on {} (CI/CD automation)", parts.join(", "))
-    };
-    Evidence::new(text)
+    ("GitHub Actions workflow", parts)
 }
 
 fn trigger_name(t: &str) -> String {
@@ -331,19 +283,5 @@ fn trigger_name(t: &str) -> String {
         "workflow_dispatch" => "manual dispatch".to_owned(),
         "workflow_call" => "a call from another workflow".to_owned(),
         other => format!("`{other}`"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn env_var_mentions() {
-        assert!(mentions_var("curl -H \"Authorization: Token $DBT_TOKEN\"", "DBT_TOKEN"));
-        assert!(mentions_var("echo ${DBT_TOKEN}", "DBT_TOKEN"));
-        assert!(mentions_var("os.environ['DBT_TOKEN']", "DBT_TOKEN"));
-        assert!(!mentions_var("echo $DBT_TOKEN_OLD", "DBT_TOKEN"));
-        assert!(!mentions_var("echo DBT_TOKEN", "DBT_TOKEN"));
     }
 }

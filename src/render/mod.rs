@@ -86,15 +86,16 @@ impl<'a> Report<'a> {
                 parts.push(format!("{c} {}{}", sev.as_str(), if c == 1 { "" } else { "s" }));
             }
         }
-        format!("{n} finding{} ({})", if n == 1 { "" } else { "s" }, parts.join(", "))
+        format!("{} ({})", plural(n, "finding"), parts.join(", "))
     }
 
     /// "Found 3 findings (2 errors, 1 warning) in 5 files. 1 suppressed."
     pub fn summary_line(&self) -> String {
+        let files = plural(self.scan.files_scanned, "file");
         let mut s = if self.findings.is_empty() {
-            format!("No findings in {} files ({} token uses).", self.scan.files_scanned, self.token_uses())
+            format!("No findings in {files} ({}).", plural(self.token_uses(), "token use"))
         } else {
-            format!("Found {} in {} files.", self.findings_phrase(), self.scan.files_scanned)
+            format!("Found {} in {files}.", self.findings_phrase())
         };
         if self.suppressed > 0 {
             s.push_str(&format!(" {} suppressed.", self.suppressed));
@@ -104,4 +105,9 @@ impl<'a> Report<'a> {
         }
         s
     }
+}
+
+/// "1 file", "2 files".
+pub fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }

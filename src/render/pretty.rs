@@ -95,7 +95,12 @@ pub fn render(r: &Report, color: bool) -> String {
 
 fn primary_label(f: &Finding) -> String {
     match (f.token_type, f.workflow) {
-        (Some(t), Some(w)) => format!("{} token in a {} workflow", t.as_str(), w.as_str()),
+        (Some(t), Some(w)) => {
+            let w = w.as_str();
+            // "a user-context-endpoint", "an unknown".
+            let article = if w == "unknown" { "an" } else { "a" };
+            format!("{} token in {article} {w} workflow", t.as_str())
+        }
         (Some(t), None) => format!("{} token", t.as_str()),
         _ => "here".to_owned(),
     }

@@ -10,7 +10,7 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
     for (file, facts) in input.facts.iter().enumerate() {
         let Some(src) = input.files.get(file) else { continue };
         for lit in &facts.literals {
-            let token = src.text.get(lit.start..lit.end).unwrap_or("");
+            let token = lit.token(&src.text);
             let kind = if lit.token_type == TokenType::Personal { "personal access" } else { "service" };
             let prefix = if lit.token_type == TokenType::Personal { "dbtu_" } else { "dbtc_" };
             let at = Loc { file, span: Span::new(lit.start, lit.end) };
