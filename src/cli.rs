@@ -1,10 +1,12 @@
 //! The command line: `check`, `inventory`, `advise`, `rules`, `explain`.
 
 use crate::baseline::{Baseline, Entry};
-use crate::model::{Finding, Severity};
+use crate::model::Severity;
 use crate::policy::{Policy, builtin};
-use crate::render::{self, Report};
-use crate::scan::{self, Scan};
+use crate::render;
+use crate::report::{self, Selection};
+use crate::rules::Rule;
+use crate::scan;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -264,17 +266,17 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules => {
-            write_output(None, &rules_table(policy))?;
+            write_output(None, &rules_table())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule } => {
-            let r = policy
-                .rule(&rule)
+            let rule = Rule::parse(&rule)
                 .ok_or_else(|| UsageError(format!("unknown rule `{rule}`; `tokenwise rules` lists them")))?;
+            let r = rule.texts();
             let text = format!(
                 "# {} {} ({})\n\n{}\n\nDefault severity: {}{}\nReference: {}\n",
-                r.code,
-                r.name,
+                rule.code(),
+                rule.name(),
                 r.summary,
                 r.explanation.trim_end(),
                 r.severity.as_str(),
@@ -287,12 +289,13 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
     }
 }
 
-fn rules_table(policy: &Policy) -> String {
+fn rules_table() -> String {
     let mut out = format!("{:<6}  {:<34}  {:<10}  {}\n", "CODE", "NAME", "SEVERITY", "SUMMARY");
-    for r in &policy.rules {
+    for rule in Rule::ALL {
+        let r = rule.texts();
         let sev =
             if r.default_enabled { r.severity.as_str().to_owned() } else { format!("{} (off)", r.severity.as_str()) };
-        out.push_str(&format!("{:<6}  {:<34}  {:<10}  {}\n", r.code, r.name, sev, r.summary));
+        out.push_str(&format!("{:<6}  {:<34}  {:<10}  {}\n", rule.code(), rule.name(), sev, r.summary));
     }
     out
 }
@@ -348,25 +351,8 @@ fn run_policy(opts: &scan::Options, builtin: &Policy) -> Result<Option<Policy>, 
     opts.config.policy(builtin).map_err(UsageError)
 }
 
-/// The rule codes a list of codes or names stands for.
-fn resolve_codes(list: &[String], policy: &Policy) -> Result<Vec<String>, UsageError> {
-    let mut out = Vec::new();
-    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        if item.eq_ignore_ascii_case("ALL") {
-            out.extend(policy.rules.iter().map(|r| r.code.clone()));
-            continue;
-        }
-        let r = policy
-            .rule(item)
-            .ok_or_else(|| UsageError(format!("unknown rule `{item}`; `tokenwise rules` lists them")))?;
-        out.push(r.code.clone());
-    }
-    Ok(out)
-}
-
 fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
-    let selected = resolve_codes(&args.select, policy)?;
-    let ignored = resolve_codes(&args.ignore, policy)?;
+    let selection = Selection::parse(&args.select, &args.ignore).map_err(UsageError)?;
     let mut opts = scan_options(&args.scan)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal { Format::Pretty } else { Format::Concise });
@@ -384,39 +370,19 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     for w in &scan.warnings {
         warn(w);
     }
-    let config = &opts.config;
-    // `--select` / `--ignore` on the command line beat the config; the config beats the defaults.
-    let level = |f: &Finding, path: &str| -> Option<Severity> {
-        let configured = config.rule_level(f.code, path);
-        let on = if selected.is_empty() {
-            match configured {
-                Some(level) => level.is_some(),
-                None => policy.rule(f.code).is_some_and(|r| r.default_enabled),
-            }
-        } else {
-            selected.iter().any(|c| c == f.code)
-        };
-        (on && !ignored.iter().any(|c| c == f.code)).then(|| configured.flatten().unwrap_or(f.severity))
-    };
+    let level = |f: &crate::rules::Finding, path: &str| selection.level(f, path, &opts.config);
     let base = match &args.diff_base {
         Some(spec) => {
             Some(crate::git::base::scan(&opts, extended.as_ref().unwrap_or(policy), spec).map_err(UsageError)?)
         }
         None => None,
     };
-    let mut report = build_report(&scan, level, baseline);
+    let mut report = report::build(&scan, level, baseline);
     if let Some(base) = &base {
-        crate::git::base::drop_known(&mut report, &build_report(base, level, None));
+        crate::git::base::drop_known(&mut report, &report::build(base, level, None));
     }
     if let Some(file) = &args.write_baseline {
-        let entries: Vec<Entry> = report
-            .findings
-            .iter()
-            .map(|f| {
-                let path = report.path(f);
-                Entry { code: f.code.to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) }
-            })
-            .collect();
+        let entries: Vec<Entry> = report.findings.iter().map(|f| report::entry(f, &scan)).collect();
         let n = entries.len();
         write_output(Some(file), &crate::baseline::render(entries))?;
         let msg = format!("recorded {n} finding{} in {}", if n == 1 { "" } else { "s" }, file.display());
@@ -441,50 +407,6 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     };
     let fail = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-/// Filter (rule selection and configured severity, inline suppressions, the baseline), sort and
-/// deduplicate the findings. `level` gives a finding's severity for its path, `None` when its
-/// rule is off there.
-pub fn build_report<'a>(
-    scan: &'a Scan,
-    level: impl Fn(&Finding, &str) -> Option<Severity>,
-    mut baseline: Option<Baseline>,
-) -> Report<'a> {
-    let mut suppressed = 0;
-    let mut findings: Vec<Finding> = Vec::new();
-    for f in &scan.findings {
-        let src = scan.files.get(f.at.file);
-        let Some(severity) = level(f, src.map(|s| s.display.as_str()).unwrap_or("")) else { continue };
-        if src.is_some_and(|s| crate::suppress::is_suppressed(f, s)) {
-            suppressed += 1;
-        } else {
-            findings.push(Finding { severity, ..f.clone() });
-        }
-    }
-    findings.sort_by(|a, b| {
-        let pa = scan.files.get(a.at.file).map(|s| s.display.as_str());
-        let pb = scan.files.get(b.at.file).map(|s| s.display.as_str());
-        (pa, a.at.span.start, a.code, a.at.span.end, &a.message).cmp(&(
-            pb,
-            b.at.span.start,
-            b.code,
-            b.at.span.end,
-            &b.message,
-        ))
-    });
-    findings.dedup_by(|a, b| a.code == b.code && a.at == b.at);
-    let mut baselined = 0;
-    if let Some(b) = baseline.as_mut() {
-        findings.retain(|f| {
-            let path = scan.files.get(f.at.file).map(|s| s.display.as_str()).unwrap_or("");
-            let e = Entry { code: f.code.to_owned(), path: path.to_owned(), fingerprint: render::fingerprint(f, path) };
-            let known = b.take(&e);
-            baselined += usize::from(known);
-            !known
-        });
-    }
-    Report { scan, findings, suppressed, baselined, in_base: 0 }
 }
 
 fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), UsageError> {
@@ -522,11 +444,14 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
     for w in &scan.warnings {
         warn(w);
     }
+    // The findings `check` reports with the same config and no --select or --baseline.
+    let selection = Selection::default();
+    let report = report::build(&scan, |f, path| selection.level(f, path, &opts.config), None);
     let text = match args.format {
-        InventoryFormat::Table => crate::inventory::table(&scan),
-        InventoryFormat::Json => crate::inventory::json(&scan),
-        InventoryFormat::Markdown => crate::inventory::markdown(&scan),
-        InventoryFormat::Html => crate::inventory::html(&scan),
+        InventoryFormat::Table => crate::inventory::table(&report),
+        InventoryFormat::Json => crate::inventory::json(&report),
+        InventoryFormat::Markdown => crate::inventory::markdown(&report),
+        InventoryFormat::Html => crate::inventory::html(&report),
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)

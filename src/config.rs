@@ -7,7 +7,8 @@ use crate::discover::display_path;
 use crate::ignore_rules::repository_root;
 use crate::model::Severity;
 use crate::parse::yaml;
-use crate::policy::{Partner, Policy, Signals, builtin};
+use crate::policy::{Partner, Policy, Signals};
+use crate::rules::Rule;
 use crate::source::SourceFile;
 use crate::tree::{Node, NodeKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -428,21 +429,20 @@ impl<'a> Doc<'a> {
 
     /// Rule settings: code or name → `off` or a severity.
     fn rules(&self, n: &Node, what: &str) -> Result<Vec<(String, Level)>, String> {
-        let policy = builtin();
         let mut out = Vec::new();
         // The first key naming each rule: a code and a name of one rule are the same setting.
         let mut named: HashMap<&str, (&str, usize)> = HashMap::new();
         for (k, v) in self.map(n, what)? {
             let key = self.key(k)?;
-            let rule = policy.rule(key).ok_or_else(|| {
+            let rule = Rule::parse(key).ok_or_else(|| {
                 self.err(k, format!("unknown rule `{key}` in `{what}`; `tokenwise rules` lists them"))
             })?;
-            if let Some((first, line)) = named.insert(rule.code.as_str(), (key, self.src.line_col(k.span.start).0)) {
+            if let Some((first, line)) = named.insert(rule.code(), (key, self.src.line_col(k.span.start).0)) {
                 return Err(self.err(
                     k,
                     format!(
                         "rule `{}` is set twice in `{what}`: as `{key}` and as `{first}` on line {line}",
-                        rule.code
+                        rule.code()
                     ),
                 ));
             }
@@ -454,7 +454,7 @@ impl<'a> Doc<'a> {
                 "note" => Some(Severity::Note),
                 _ => return Err(self.err(v, format!("bad value `{value}` for rule `{key}`: use {LEVELS}"))),
             };
-            out.push((rule.code.clone(), level));
+            out.push((rule.code().to_owned(), level));
         }
         Ok(out)
     }

@@ -2,7 +2,8 @@
 //!
 //! The pipeline, one module per stage: [`discover`] → [`read`] → [`prefilter`] → [`source`]
 //! (decode) → [`parse`] → [`extract`] (one extractor per ecosystem) → [`resolve`] (across files) →
-//! [`classify`] → [`rules`] → [`render`] (one renderer per format). [`scan`] runs it;
+//! [`classify`] → [`rules`] → [`report`]
+//! (what a run reports) → [`render`] (one renderer per format). [`scan`] runs it;
 //! [`cli`] is the command line.
 
 pub mod advise;
@@ -29,6 +30,7 @@ pub mod policy;
 pub mod prefilter;
 pub mod read;
 pub mod render;
+pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod scan;

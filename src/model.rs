@@ -1,4 +1,4 @@
-//! The data that flows through the pipeline: token uses, their classification and findings.
+//! The data that flows through the pipeline: token uses and their classification.
 
 use crate::tree::Span;
 use serde::Serialize;
@@ -84,6 +84,13 @@ impl Confidence {
 pub struct Loc {
     pub file: usize,
     pub span: Span,
+}
+
+impl Loc {
+    /// Whether `other` lies within this place (the same place included).
+    pub fn contains(&self, other: &Loc) -> bool {
+        self.file == other.file && self.span.start <= other.span.start && other.span.end <= self.span.end
+    }
 }
 
 /// One reason behind a classification, optionally pointing at the source that shows it
@@ -268,21 +275,4 @@ impl Severity {
             _ => None,
         }
     }
-}
-
-/// One reported problem.
-#[derive(Clone, Debug)]
-pub struct Finding {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    pub at: Loc,
-    pub workflow: Option<Workflow>,
-    pub token_type: Option<TokenType>,
-    pub confidence: Confidence,
-    pub evidence: Vec<Evidence>,
-    pub help: String,
-    /// The content the fingerprint is keyed on (never a secret: literals are hashed).
-    pub fingerprint_key: String,
 }

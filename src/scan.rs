@@ -5,11 +5,11 @@ use crate::classify::classify;
 use crate::discover::{display_path, walk};
 use crate::extract::{self, Ctx, FileFacts};
 use crate::kind::FileKind;
-use crate::model::{ClassifiedUse, Finding};
+use crate::model::ClassifiedUse;
 use crate::policy::Policy;
 use crate::prefilter::Gate;
 use crate::resolve;
-use crate::rules;
+use crate::rules::{self, Finding};
 use crate::source::SourceFile;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -128,7 +128,7 @@ fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings:
     // Every report masks pieces of these tokens too, wherever they show up without a prefix.
     crate::literal::learn(files.iter().zip(&facts).flat_map(|(src, f)| f.literals.iter().map(|l| l.token(&src.text))));
     let uses = resolve::resolve(&files, &mut facts, policy);
-    let uses: Vec<ClassifiedUse> = uses
+    let mut uses: Vec<ClassifiedUse> = uses
         .into_iter()
         .map(|mut u| {
             configured_path_hint(&mut u, &files, policy);
@@ -136,6 +136,8 @@ fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings:
             ClassifiedUse { usage: u, class }
         })
         .collect();
+    let unclaimed = unclaimed_literals(&files, &facts, &uses);
+    uses.extend(unclaimed);
     let findings = rules::run(&rules::Input { files: &files, facts: &facts, uses: &uses, policy });
     Scan { files, facts, uses, findings, files_scanned, warnings }
 }
@@ -149,6 +151,49 @@ fn configured_path_hint(u: &mut crate::model::TokenUse, files: &[SourceFile], po
     {
         u.workflow_hints.push(h);
     }
+}
+
+/// The literal tokens that no extractor made a use of (a value in a file read only for literals,
+/// a `.tfvars` value no module reads), as uses of their own: a committed token is a token in the
+/// repository, so `inventory` lists it where `check` reports its TW201. Nothing says how such a
+/// token is used, so its workflow is unknown and only TW201 judges it.
+fn unclaimed_literals(files: &[SourceFile], facts: &[FileFacts], uses: &[ClassifiedUse]) -> Vec<ClassifiedUse> {
+    // Per file, the uses' spans by start: a literal is claimed when a use that starts at or before
+    // it ends at or after it, so one sweep with the furthest end so far answers every literal.
+    let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files.len()];
+    for u in uses {
+        if let Some(s) = spans.get_mut(u.usage.at.file) {
+            s.push((u.usage.at.span.start, u.usage.at.span.end));
+        }
+    }
+    let mut out = Vec::new();
+    for (file, ((src, facts), spans)) in files.iter().zip(facts).zip(&mut spans).enumerate() {
+        spans.sort_unstable();
+        let mut literals: Vec<&crate::literal::Literal> = facts.literals.iter().collect();
+        literals.sort_by_key(|l| l.start);
+        let (mut next, mut furthest) = (0, None);
+        for lit in literals {
+            while let Some(&(_, end)) = spans.get(next).filter(|(start, _)| *start <= lit.start) {
+                furthest = furthest.max(Some(end));
+                next += 1;
+            }
+            if furthest.is_some_and(|end| end >= lit.end) {
+                continue;
+            }
+            let at = crate::model::Loc { file, span: crate::tree::Span::new(lit.start, lit.end) };
+            let token = lit.token(&src.text);
+            let mut u = crate::model::TokenUse::new(at, crate::literal::mask_token(token), "literal in the file");
+            u.literal = true;
+            u.token_type(
+                lit.token_type,
+                crate::model::TypeSource::Literal,
+                crate::extract::literal_evidence(lit.token_type, at),
+            );
+            let class = classify(&u);
+            out.push(ClassifiedUse { usage: u, class });
+        }
+    }
+    out
 }
 
 /// A file kept for the later stages, with what it yields. Its text stays for positions,

@@ -1,7 +1,7 @@
 //! Inline suppressions: `tokenwise: ignore[TW101,hardcoded-token] -- reason` on the finding's
 //! line or the line above it, in any format that has comments.
 
-use crate::model::Finding;
+use crate::rules::Finding;
 use crate::source::SourceFile;
 
 /// The codes or names a line's suppression comment lists, if it has one.
@@ -20,7 +20,7 @@ pub fn is_suppressed(f: &Finding, src: &SourceFile) -> bool {
     let lines = [Some(line), line.checked_sub(1).filter(|l| *l >= 1)];
     lines.into_iter().flatten().any(|l| {
         codes_on_line(src.line_text(l))
-            .is_some_and(|codes| codes.iter().any(|c| c.eq_ignore_ascii_case(f.code) || c == f.name))
+            .is_some_and(|codes| codes.iter().any(|c| c.eq_ignore_ascii_case(f.code()) || c == f.name()))
     })
 }
 

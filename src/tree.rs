@@ -43,7 +43,38 @@ pub enum NodeKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
     pub offset: usize,
+    /// The parser's words, shown to users; they may change with a parser's version.
     pub message: String,
+    pub kind: ParseErrorKind,
+}
+
+/// What kind of failure a parse error is, for what must not change with the parser's wording
+/// (a finding's fingerprint).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// The text is not valid in its language.
+    Syntax,
+    /// The text is valid as far as read, but goes past a limit the parser keeps (nesting, nodes).
+    Limit,
+}
+
+impl ParseErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParseErrorKind::Syntax => "syntax",
+            ParseErrorKind::Limit => "limit",
+        }
+    }
+}
+
+impl ParseError {
+    pub fn syntax(offset: usize, message: impl Into<String>) -> Self {
+        ParseError { offset, message: message.into(), kind: ParseErrorKind::Syntax }
+    }
+
+    pub fn limit(offset: usize, message: impl Into<String>) -> Self {
+        ParseError { offset, message: message.into(), kind: ParseErrorKind::Limit }
+    }
 }
 
 impl Node {

@@ -6,6 +6,7 @@ mod common;
 use common::{root, run_in, stdout};
 use serde_json::Value;
 use std::path::Path;
+use tokenwise::rules::Rule;
 
 const FORMATS: [&str; 6] = ["concise", "json", "sarif", "github", "gitlab", "junit"];
 
@@ -59,8 +60,10 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
         let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{}: {e}", e.instance_path)).collect();
         assert!(errors.is_empty(), "{fixture}: SARIF invalid:\n{}", errors.join("\n"));
         let run = &doc["runs"][0];
-        let rules = run["tool"]["driver"]["rules"].as_array().map(Vec::len).unwrap_or(0);
-        assert_eq!(rules, 9, "one reportingDescriptor per rule");
+        let ids: Vec<&str> =
+            run["tool"]["driver"]["rules"].as_array().into_iter().flatten().filter_map(|r| r["id"].as_str()).collect();
+        let codes: Vec<&str> = Rule::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(ids, codes, "one reportingDescriptor per rule, in registry order");
         for result in run["results"].as_array().into_iter().flatten() {
             let i = result["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
             assert_eq!(run["tool"]["driver"]["rules"][i]["id"], result["ruleId"], "ruleIndex points at its rule");
@@ -89,12 +92,12 @@ fn gitlab_has_the_code_quality_fields() {
 }
 
 #[test]
-fn gitlab_gives_identical_findings_distinct_fingerprints() {
+fn identical_findings_get_distinct_fingerprints_in_every_format() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let wf = dir.path().join(".github/workflows");
     std::fs::create_dir_all(&wf).unwrap_or_else(|e| panic!("{e}"));
     // Two steps of one job set the same variable from the same secret: same rule, path and
-    // content, so the same base fingerprint.
+    // content, two findings (GitHub code scanning and GitLab merge findings by fingerprint).
     let step = "      - run: 'curl -H \"Authorization: Token $T\" https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/'\n        env:\n          T: ${{ secrets.DBT_CLOUD_PAT }}\n";
     let text = format!(
         "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n{step}{step}"
@@ -107,8 +110,15 @@ fn gitlab_gives_identical_findings_distinct_fingerprints() {
     let plain = json(dir.path(), "json");
     let base: Vec<&str> =
         plain["findings"].as_array().into_iter().flatten().filter_map(|f| f["fingerprint"].as_str()).collect();
-    assert_eq!(base.len(), 2);
-    assert_eq!(base[0], base[1], "the case this test is about: identical content");
+    assert_eq!(base, fps, "one fingerprint per finding, the same in every format");
+    let sarif = json(dir.path(), "sarif");
+    let partial: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["partialFingerprints"]["tokenwise/v1"].as_str())
+        .collect();
+    assert_eq!(partial, fps);
 }
 
 #[test]

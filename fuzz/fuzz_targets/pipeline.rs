@@ -3,7 +3,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tokenwise::cli::build_report;
 use tokenwise::render;
 use tokenwise::scan::{self, Options};
 
@@ -31,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         progress: false,
     };
     let scan = scan::run(&opts, tokenwise::policy::builtin());
-    let report = build_report(&scan, |f, _| Some(f.severity), None);
+    let report = tokenwise::report::build(&scan, |f, _| Some(f.severity), None);
     let outputs = [
         render::pretty::render(&report, false),
         render::concise::render(&report),
@@ -40,8 +39,10 @@ fuzz_target!(|data: &[u8]| {
         render::github::render(&report),
         render::gitlab::render(&report),
         render::junit::render(&report),
-        tokenwise::inventory::table(&scan),
-        tokenwise::inventory::json(&scan),
+        tokenwise::inventory::table(&report),
+        tokenwise::inventory::json(&report),
+        tokenwise::inventory::markdown(&report),
+        tokenwise::inventory::html(&report),
     ];
     // Every literal the scan found must be masked wherever it is printed.
     for src in &scan.files {

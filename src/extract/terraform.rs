@@ -229,7 +229,7 @@ fn parse_body(text: &str) -> Result<Body, ParseError> {
             Ok(body) => return Ok(body),
             Err(e) => e,
         };
-        let err = ParseError { offset: e.location().offset(), message: e.message().to_owned() };
+        let err = ParseError::syntax(e.location().offset(), e.message());
         let original = first_error.get_or_insert(err.clone()).clone();
         if !err.message.contains("redefined object key") {
             return Err(original);
@@ -239,7 +239,7 @@ fn parse_body(text: &str) -> Result<Body, ParseError> {
             None => return Err(original),
         }
     }
-    Err(first_error.unwrap_or(ParseError { offset: 0, message: "too many duplicate object keys".to_owned() }))
+    Err(first_error.unwrap_or(ParseError::syntax(0, "too many duplicate object keys")))
 }
 
 /// `text` with the identifier (or quoted key) at `at` replaced by a same-length name found

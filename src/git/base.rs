@@ -179,10 +179,7 @@ pub fn short(id: gix::ObjectId) -> String {
 /// Drop from `report` the findings the base has (each base finding covers one), and say how
 /// many were dropped.
 pub fn drop_known(report: &mut Report, base: &Report) {
-    let entry = |r: &Report, f: &crate::model::Finding| {
-        let path = r.path(f);
-        Entry { code: f.code.to_owned(), path: path.to_owned(), fingerprint: crate::render::fingerprint(f, path) }
-    };
+    let entry = |r: &Report, f: &crate::rules::Finding| crate::report::entry(f, r.scan);
     let mut known: BTreeMap<Entry, usize> = BTreeMap::new();
     for f in &base.findings {
         *known.entry(entry(base, f)).or_insert(0) += 1;

@@ -13,8 +13,8 @@ use crate::git::base::{blob, relative_path, short};
 use crate::git::progress::{self, Stage, Status};
 use crate::git::secrets;
 use crate::literal::{self, Literal};
-use crate::model::Finding;
 use crate::policy::Signals;
+use crate::rules::Finding;
 use crate::scan::Scan;
 use crate::source::{Piece, SourceFile};
 use gix::ObjectId;
@@ -163,17 +163,17 @@ fn run_showing(opts: &Options, signals: &Signals, status: &Status) -> Result<(Hi
                 let display = crate::escape::name_bytes(&change.path);
                 let path = relative_path(&change.path).unwrap_or_else(|| PathBuf::from(&display));
                 let src = SourceFile::excerpt(path, display.clone(), new.pieces.clone());
-                let Some(f) = secrets::finding(&src, lit) else { continue };
+                let mut f = secrets::finding(&src, lit);
                 if crate::suppress::is_suppressed(&f, &src) {
                     silenced.insert(token.to_owned());
                     continue;
                 }
                 seen.insert(token.to_owned());
-                let fingerprint = crate::render::fingerprint_of(&format!(
-                    "{}\u{1f}{}",
-                    commit.id,
-                    crate::render::fingerprint(&f, &display)
-                ));
+                // The fingerprint `check` would give the finding in that version, with the
+                // commit: the same secret added on two branches is two findings.
+                crate::rules::fingerprint::assign(std::slice::from_mut(&mut f), std::slice::from_ref(&src));
+                let fingerprint = fingerprint_with(commit.id, &f.fingerprint);
+                f.fingerprint.clone_from(&fingerprint);
                 let secret = Secret {
                     commit: commit.id,
                     author_date: commit.author_date.clone(),
@@ -238,6 +238,13 @@ fn tune(repo: &mut gix::Repository) {
 
 /// Bytes of delta bases each worker keeps (git's own `core.deltaBaseCacheLimit` is 96 MiB).
 const PACK_CACHE: usize = 64 << 20;
+
+/// A finding's fingerprint joined with its commit: the first 128 bits of a SHA-256, in hex.
+fn fingerprint_with(commit: ObjectId, fingerprint: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{commit}\u{1f}{fingerprint}").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
 
 /// The day of a secret's commit.
 fn date(s: &Secret) -> &str {

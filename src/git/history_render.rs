@@ -73,8 +73,8 @@ pub fn json(h: &History) -> String {
         .map(|(f, s)| {
             let p = r.position(f);
             JsonFinding {
-                code: f.code,
-                name: f.name,
+                code: f.code(),
+                name: f.name(),
                 severity: f.severity.as_str(),
                 message: f.message.clone(),
                 path: r.path(f),
@@ -132,7 +132,7 @@ pub fn concise(h: &History) -> String {
     for f in &r.findings {
         let p = r.position(f);
         let (path, message) = (crate::escape::text(r.path(f)), crate::escape::text(&f.message));
-        out.push_str(&format!("{path}:{}:{}: {} {message}\n", p.line, p.column, f.code));
+        out.push_str(&format!("{path}:{}:{}: {} {message}\n", p.line, p.column, f.code()));
     }
     out.push_str(&summary_line(h));
     out.push('\n');

@@ -9,8 +9,8 @@
 //! lines kept there too.
 
 use crate::literal::{self, Literal};
-use crate::model::Finding;
 use crate::policy::Signals;
+use crate::rules::Finding;
 use crate::source::SourceFile;
 
 /// Whether a blob may hold a secret at all: one search, true for a small share of blobs.
@@ -27,7 +27,7 @@ pub fn find(text: &str, signals: &Signals) -> Vec<Literal> {
 }
 
 /// The finding for secret `lit` of `src`, the excerpt of the version that added it.
-pub fn finding(src: &SourceFile, lit: &Literal) -> Option<Finding> {
+pub fn finding(src: &SourceFile, lit: &Literal) -> Finding {
     crate::rules::literal_finding(src, 0, lit)
 }
 

@@ -3,16 +3,16 @@
 use super::{Entry, Matrix, TYPES, cell_rule, entries, summary};
 use crate::literal::mask;
 use crate::model::{Severity, Workflow};
-use crate::scan::Scan;
+use crate::render::Report;
 
-pub fn markdown(scan: &Scan) -> String {
-    let rows = entries(scan);
+pub fn markdown(report: &Report) -> String {
+    let rows = entries(report);
     let matrix = Matrix::of(&rows);
-    let flagged = rows.iter().filter(|e| e.rule.is_some()).count();
     let mut out = String::from("# dbt Cloud token inventory\n\n");
     out.push_str(&format!(
-        "{}; {flagged} in a workflow their token type does not fit.\n\n",
-        summary(rows.len(), scan.files_scanned)
+        "{}; {}.\n\n",
+        summary(report.token_uses(), report.scan.files_scanned),
+        report.findings_phrase()
     ));
 
     out.push_str("## Workflows × token types\n\n| workflow |");
@@ -26,8 +26,8 @@ pub fn markdown(scan: &Scan) -> String {
         out.push_str(&format!("| {} |", w.as_str()));
         for t in TYPES {
             let n = matrix.count(w, t);
-            match cell_rule(w, t) {
-                Some(r) if n > 0 => out.push_str(&format!(" **{n}** {} {} |", mark(r.severity), r.code)),
+            match (cell_rule(w, t), matrix.flagged(w, t)) {
+                (Some(r), Some(s)) => out.push_str(&format!(" **{n}** {} {} |", mark(s), r.code())),
                 _ => out.push_str(&format!(" {n} |")),
             }
         }
@@ -42,7 +42,8 @@ pub fn markdown(scan: &Scan) -> String {
         .iter()
         .flat_map(|w| TYPES.iter().map(move |t| (*w, *t)))
         .filter_map(|(w, t)| {
-            cell_rule(w, t).map(|r| format!("{} × {} ({} {})", t.as_str(), w.as_str(), mark(r.severity), r.code))
+            cell_rule(w, t)
+                .map(|r| format!("{} × {} ({} {})", t.as_str(), w.as_str(), mark(report.texts(r).severity), r.code()))
         })
         .collect();
     out.push_str(&format!("Combinations the rules report: {}.\n\n", combos.join(", ")));
@@ -61,7 +62,7 @@ pub fn markdown(scan: &Scan) -> String {
 }
 
 fn use_row(e: &Entry) -> String {
-    let rules: Vec<String> = e.rules().map(|r| format!("{} {} `{}`", mark(r.severity), r.code, r.name)).collect();
+    let rules: Vec<String> = e.findings.iter().map(|f| format!("{} {} `{}`", mark(f.level), f.code, f.name)).collect();
     let evidence: Vec<String> = e.evidence.iter().map(|ev| text(ev)).collect();
     format!(
         "| {} | {} | {} | {} | {} | {} | {} | {} |\n",

@@ -25,7 +25,7 @@ struct JsonParser<'t> {
 }
 
 fn error(offset: usize, message: &str) -> ParseError {
-    ParseError { offset, message: message.to_string() }
+    ParseError::syntax(offset, message)
 }
 
 impl JsonParser<'_> {
@@ -51,7 +51,7 @@ impl JsonParser<'_> {
             let mut node = match self.peek() {
                 Some(open @ (b'[' | b'{')) => {
                     if stack.len() >= MAX_DEPTH {
-                        return Err(error(self.pos, &format!("nesting deeper than {MAX_DEPTH} levels")));
+                        return Err(ParseError::limit(self.pos, format!("nesting deeper than {MAX_DEPTH} levels")));
                     }
                     let start = self.pos;
                     self.pos += 1;

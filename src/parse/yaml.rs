@@ -28,12 +28,12 @@ pub fn parse(text: &str) -> Result<Vec<Node>, ParseError> {
 fn scan_error(offsets: &CharOffsets<'_>, err: &ScanError) -> ParseError {
     // saphyr counts flow levels in a u8 and gives up at the 256th `[`/`{` with a message that
     // reads like an internal fault; say what the document did instead.
-    let message = if err.info() == "recursion limit exceeded" {
-        "nesting deeper than 255 flow levels".to_string()
+    let offset = offsets.byte(err.marker().index());
+    if err.info() == "recursion limit exceeded" {
+        ParseError::limit(offset, "nesting deeper than 255 flow levels")
     } else {
-        err.info().to_string()
-    };
-    ParseError { offset: offsets.byte(err.marker().index()), message }
+        ParseError::syntax(offset, err.info())
+    }
 }
 
 /// Every this many characters the byte offset is recorded, so a lookup decodes at most this
@@ -157,7 +157,7 @@ impl<'t> Builder<'t> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else {
-                    return Err(ParseError { offset: raw.start, message: "unbalanced end of collection".to_string() });
+                    return Err(ParseError::syntax(raw.start, "unbalanced end of collection"));
                 };
                 let node = close(frame, raw);
                 self.complete(node);
@@ -169,14 +169,14 @@ impl<'t> Builder<'t> {
     fn count(&mut self, offset: usize) -> Result<(), ParseError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err(ParseError { offset, message: format!("more than {MAX_NODES} nodes") });
+            return Err(ParseError::limit(offset, format!("more than {MAX_NODES} nodes")));
         }
         Ok(())
     }
 
     fn open(&mut self, start: usize) -> Result<(), ParseError> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(ParseError { offset: start, message: format!("nesting deeper than {MAX_DEPTH} levels") });
+            return Err(ParseError::limit(start, format!("nesting deeper than {MAX_DEPTH} levels")));
         }
         self.count(start)
     }

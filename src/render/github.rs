@@ -32,7 +32,7 @@ pub fn render(r: &Report) -> String {
             p.column,
             p.end_line,
             p.end_column,
-            property(&format!("{} {}", f.code, f.name)),
+            property(&format!("{} {}", f.code(), f.name())),
             data(&format!("{}: {}", f.message, f.help)),
         ));
     }

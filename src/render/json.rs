@@ -1,6 +1,6 @@
 //! `json`: the SPEC §7 object, `{"version": 1, "findings": [...], "summary": {...}}`.
 
-use super::{Report, fingerprint};
+use super::Report;
 use crate::literal::mask;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,8 +31,9 @@ pub struct JsonFinding<'a> {
     pub fingerprint: String,
 }
 
+/// The `summary` block, the same in `check` and `inventory`.
 #[derive(Serialize)]
-struct Summary {
+pub struct Summary {
     files_scanned: usize,
     token_uses: usize,
     findings: usize,
@@ -50,8 +51,8 @@ pub fn findings<'a>(r: &'a Report) -> Vec<JsonFinding<'a>> {
             let p = r.position(f);
             let path = r.path(f);
             JsonFinding {
-                code: f.code,
-                name: f.name,
+                code: f.code(),
+                name: f.name(),
                 severity: f.severity.as_str(),
                 message: f.message.clone(),
                 path,
@@ -64,17 +65,15 @@ pub fn findings<'a>(r: &'a Report) -> Vec<JsonFinding<'a>> {
                 confidence: f.confidence.as_str(),
                 evidence: f.evidence.iter().map(|e| e.text.clone()).collect(),
                 help: f.help.clone(),
-                fingerprint: fingerprint(f, path),
+                fingerprint: f.fingerprint.clone(),
             }
         })
         .collect()
 }
 
-pub fn render(r: &Report) -> String {
-    let out = Out {
-        version: 1,
-        findings: findings(r),
-        summary: Summary {
+impl Summary {
+    pub fn of(r: &Report) -> Summary {
+        Summary {
             files_scanned: r.scan.files_scanned,
             token_uses: r.token_uses(),
             findings: r.findings.len(),
@@ -82,8 +81,12 @@ pub fn render(r: &Report) -> String {
             baselined: r.baselined,
             in_base: r.in_base,
             by_severity: r.by_severity(),
-        },
-    };
+        }
+    }
+}
+
+pub fn render(r: &Report) -> String {
+    let out = Out { version: 1, findings: findings(r), summary: Summary::of(r) };
     let text = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     format!("{}\n", mask(&text))
 }

@@ -38,7 +38,7 @@ pub fn render(r: &Report) -> String {
         );
         by_file.entry(path).or_default().push(format!(
             "    <testcase name=\"{code} {path}:{line}:{col}\" classname=\"{path}\" file=\"{path}\" line=\"{line}\">\n      <failure type=\"{code}\" message=\"{msg}\">{body}</failure>\n    </testcase>\n",
-            code = xml(f.code),
+            code = xml(f.code()),
             path = xml(path),
             line = p.line,
             col = p.column,

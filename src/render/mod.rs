@@ -8,10 +8,11 @@ pub mod junit;
 pub mod pretty;
 pub mod sarif;
 
-use crate::model::{Finding, Severity};
+use crate::model::Severity;
+use crate::policy::RuleMeta;
+use crate::rules::{Finding, Rule};
 use crate::scan::Scan;
 use crate::source::SourceFile;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The findings to print, already filtered, with their configured severities, in report order.
@@ -51,6 +52,16 @@ impl<'a> Report<'a> {
         Position { line, column, end_line, end_column }
     }
 
+    /// A rule's texts and default severity, for renderers that describe rules.
+    pub fn texts(&self, rule: Rule) -> &'static RuleMeta {
+        rule.texts()
+    }
+
+    /// Every rule with its texts, in registry order (SARIF lists them all).
+    pub fn rules(&self) -> impl Iterator<Item = (Rule, &'static RuleMeta)> {
+        Rule::ALL.iter().map(|r| (*r, r.texts()))
+    }
+
     pub fn by_severity(&self) -> BTreeMap<&'static str, usize> {
         let mut m = BTreeMap::new();
         for f in &self.findings {
@@ -59,13 +70,17 @@ impl<'a> Report<'a> {
         m
     }
 
+    /// Every use the scan found, declarations of service tokens included: what `inventory` lists.
     pub fn token_uses(&self) -> usize {
-        self.scan.uses.iter().filter(|u| !u.usage.declaration).count()
+        self.scan.uses.len()
     }
 
-    /// "Found 3 findings (2 errors, 1 warning); 1 suppressed."
-    pub fn summary_line(&self) -> String {
+    /// "3 findings (2 errors, 1 warning)", or "no findings".
+    pub fn findings_phrase(&self) -> String {
         let n = self.findings.len();
+        if n == 0 {
+            return "no findings".to_owned();
+        }
         let mut parts = Vec::new();
         for sev in [Severity::Error, Severity::Warning, Severity::Note] {
             let c = self.findings.iter().filter(|f| f.severity == sev).count();
@@ -73,11 +88,16 @@ impl<'a> Report<'a> {
                 parts.push(format!("{c} {}{}", sev.as_str(), if c == 1 { "" } else { "s" }));
             }
         }
+        format!("{} ({})", plural(n, "finding"), parts.join(", "))
+    }
+
+    /// "Found 3 findings (2 errors, 1 warning) in 5 files. 1 suppressed."
+    pub fn summary_line(&self) -> String {
         let files = plural(self.scan.files_scanned, "file");
-        let mut s = if n == 0 {
+        let mut s = if self.findings.is_empty() {
             format!("No findings in {files} ({}).", plural(self.token_uses(), "token use"))
         } else {
-            format!("Found {} ({}) in {files}.", plural(n, "finding"), parts.join(", "))
+            format!("Found {} in {files}.", self.findings_phrase())
         };
         if self.suppressed > 0 {
             s.push_str(&format!(" {} suppressed.", self.suppressed));
@@ -95,16 +115,4 @@ impl<'a> Report<'a> {
 /// "1 file", "2 files".
 pub fn plural(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
-/// A finding's stable fingerprint: a hash of its path and content key (rule, reference or
-/// literal hash, context), so it survives moved lines and changes with the token or its use.
-pub fn fingerprint(f: &Finding, path: &str) -> String {
-    fingerprint_of(&format!("{path}\u{1f}{}", f.fingerprint_key))
-}
-
-/// The first 128 bits of a SHA-256, in hex.
-pub fn fingerprint_of(content: &str) -> String {
-    let digest = Sha256::digest(content.as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }

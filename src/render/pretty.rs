@@ -10,7 +10,8 @@
 use super::Report;
 use crate::escape;
 use crate::literal::{mask, mask_with_offsets, shift_offset};
-use crate::model::{Finding, Loc, Severity};
+use crate::model::{Loc, Severity};
+use crate::rules::Finding;
 use crate::source::SourceFile;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError, MietteSpanContents, SourceCode,
@@ -70,11 +71,9 @@ pub fn render(r: &Report, color: bool) -> String {
         for n in &notes {
             help.push_str(&format!("\n• {}", escape::text(n)));
         }
-        if let Some(m) = crate::policy::builtin().rule(f.code) {
-            help.push_str(&format!("\nsee {} and `tokenwise explain {}`", m.reference, f.code));
-        }
+        help.push_str(&format!("\nsee {} and `tokenwise explain {}`", r.texts(f.rule).reference, f.code()));
         let diag = MietteDiagnostic::new(escape::text(&mask(&f.message)).into_owned())
-            .with_code(format!("{}({})", f.code, f.name))
+            .with_code(format!("{}({})", f.code(), f.name()))
             .with_severity(match f.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,

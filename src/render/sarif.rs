@@ -1,9 +1,9 @@
 //! `sarif`: SARIF 2.1.0, one `reportingDescriptor` per rule, relative artifact URIs.
 
-use super::{Report, fingerprint};
+use super::Report;
 use crate::literal::mask;
-use crate::model::{Finding, Severity};
-use crate::policy::builtin;
+use crate::model::Severity;
+use crate::rules::Finding;
 use serde_json::{Value, json};
 
 fn level(s: Severity) -> &'static str {
@@ -51,14 +51,12 @@ pub fn uri(path: &str) -> String {
 }
 
 pub fn render(r: &Report) -> String {
-    let policy = builtin();
-    let rules: Vec<Value> = policy
-        .rules
-        .iter()
-        .map(|m| {
+    let rules: Vec<Value> = r
+        .rules()
+        .map(|(rule, m)| {
             json!({
-                "id": m.code,
-                "name": m.name,
+                "id": rule.code(),
+                "name": rule.name(),
                 "shortDescription": {"text": m.summary},
                 "fullDescription": {"text": m.help},
                 "help": {"text": m.explanation, "markdown": m.explanation},
@@ -78,10 +76,9 @@ pub fn render(r: &Report) -> String {
         .map(|f| {
             let p = r.position(f);
             let path = r.path(f);
-            let index = policy.rules.iter().position(|m| m.code == f.code).unwrap_or(0);
             json!({
-                "ruleId": f.code,
-                "ruleIndex": index,
+                "ruleId": f.code(),
+                "ruleIndex": f.rule.index(),
                 "level": level(f.severity),
                 "message": {"text": format!("{} ({})", f.message, f.help)},
                 "locations": [{
@@ -95,7 +92,7 @@ pub fn render(r: &Report) -> String {
                         }
                     }
                 }],
-                "partialFingerprints": {"tokenwise/v1": fingerprint(f, path)},
+                "partialFingerprints": {"tokenwise/v1": f.fingerprint},
                 "properties": properties(f),
             })
         })

@@ -1,34 +1,32 @@
 //! TW201: a literal dbt Cloud token committed in a file.
 
-use super::{Draft, Input, finding};
+use super::{Draft, Finding, Input, Rule, Spec, finding, fingerprint};
 use crate::literal::Literal;
-use crate::model::{Confidence, Evidence, Finding, Loc, TokenType};
-use crate::policy::builtin;
+use crate::model::{Confidence, Evidence, Loc, TokenType};
 use crate::source::SourceFile;
 use crate::tree::Span;
-use sha2::{Digest, Sha256};
 
-pub fn check(input: &Input, out: &mut Vec<Finding>) {
+pub const SPEC: Spec = Spec { code: "TW201", name: "hardcoded-token", slots: &["token_type"], mismatch: None, check };
+
+fn check(_: Rule, input: &Input, out: &mut Vec<Finding>) {
     for (file, facts) in input.facts.iter().enumerate() {
         let Some(src) = input.files.get(file) else { continue };
         for lit in &facts.literals {
-            out.extend(literal_finding(src, file, lit));
+            out.push(literal_finding(src, file, lit));
         }
     }
 }
 
 /// The TW201 finding for literal `lit` of `src` (file `file` of the scan): also what `history`
 /// reports for a token in a past commit.
-pub fn literal_finding(src: &SourceFile, file: usize, lit: &Literal) -> Option<Finding> {
+pub fn literal_finding(src: &SourceFile, file: usize, lit: &Literal) -> Finding {
     let token = lit.token(&src.text);
-    // The baseline keys on a hash of the token, never the token itself.
-    let digest = Sha256::digest(token.as_bytes());
-    let hash: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
     let kind = if lit.token_type == TokenType::Personal { "personal access" } else { "service" };
     let prefix = if lit.token_type == TokenType::Personal { "dbtu_" } else { "dbtc_" };
     let at = Loc { file, span: Span::new(lit.start, lit.end) };
     let draft = Draft {
         at,
+        subject: Some(at),
         workflow: None,
         token_type: Some(lit.token_type),
         confidence: Confidence::High,
@@ -38,7 +36,7 @@ pub fn literal_finding(src: &SourceFile, file: usize, lit: &Literal) -> Option<F
         )],
         vars: vec![("token_type", kind.to_owned())],
         help: None,
-        key: format!("{}\u{1f}{hash}", src.display),
+        key: vec![fingerprint::literal_hash(token)],
     };
-    finding(builtin(), "TW201", draft)
+    finding(Rule::HardcodedToken, draft)
 }

@@ -1,40 +1,33 @@
-//! TW101–TW105: a token type that does not fit its workflow.
+//! The check the token-type mismatch rules (TW101–TW105) share: a use whose token type does not
+//! fit its workflow, reported at the reference that shows the type.
 
-use super::{Draft, Input, finding};
-use crate::model::{Finding, TokenType, Workflow};
-use crate::policy::builtin;
+use super::{Draft, Finding, Input, Rule, Spec, finding, fingerprint};
+use crate::model::{TokenType, Workflow};
 
-/// The rule that a (type, workflow) pair breaks, if any.
-pub fn rule_for(t: TokenType, w: Workflow) -> Option<&'static str> {
-    match (t, w) {
-        (TokenType::Personal, Workflow::Production) => Some("TW101"),
-        (TokenType::Personal, Workflow::PartnerIntegration) => Some("TW102"),
-        (TokenType::Service, Workflow::CloudCli) => Some("TW103"),
-        (TokenType::Service, Workflow::UserContextEndpoint) => Some("TW104"),
-        (TokenType::Service, Workflow::DevScript) => Some("TW105"),
-        _ => None,
-    }
+/// The spec of a mismatch rule: `t` used in `w` breaks it.
+pub const fn spec(code: &'static str, name: &'static str, t: TokenType, w: Workflow) -> Spec {
+    Spec { code, name, slots: &[], mismatch: Some((t, w)), check }
 }
 
-pub fn check(input: &Input, out: &mut Vec<Finding>) {
+fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
+    let Some((t, w)) = rule.spec().mismatch else { return };
     for cu in input.uses {
         let c = &cu.class;
-        if cu.usage.declaration || !c.type_shown_here {
+        if cu.usage.declaration || !c.type_shown_here || (c.token_type, c.workflow) != (t, w) {
             continue;
         }
-        let Some(code) = rule_for(c.token_type, c.workflow) else { continue };
-        let path = input.files.get(cu.usage.at.file).map(|f| f.display.as_str()).unwrap_or("");
         let draft = Draft {
             at: cu.usage.at,
+            subject: Some(cu.usage.at),
             workflow: Some(c.workflow),
             token_type: Some(c.token_type),
             confidence: c.confidence,
             evidence: c.evidence.clone(),
             vars: vec![],
             help: None,
-            key: format!("{path}\u{1f}{}\u{1f}{}", cu.usage.reference, cu.usage.sink),
+            key: vec![fingerprint::of_use(&cu.usage, input.files.get(cu.usage.at.file))],
         };
-        out.extend(finding(builtin(), code, draft));
+        out.push(finding(rule, draft));
     }
 }
 
@@ -61,7 +54,7 @@ mod tests {
             (Personal, Workflow::Unknown, None),
         ];
         for (t, w, want) in table {
-            assert_eq!(rule_for(t, w), want, "{t:?} in {w:?}");
+            assert_eq!(Rule::for_mismatch(t, w).map(Rule::code), want, "{t:?} in {w:?}");
         }
     }
 }

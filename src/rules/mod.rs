@@ -1,19 +1,116 @@
-//! The rules: each judges classified uses (or raw file facts) and emits findings. Their texts
-//! and default severities come from `rules/dbt-cloud.yml`.
+//! The rules: each judges classified uses (or raw file facts) and emits findings. A rule is a
+//! value of [`Rule`]; its check is in its own file here, its texts and default severity are in
+//! `rules/dbt-cloud.yml`, and the registry below is the one list of them that `run`, `rules`,
+//! `explain`, SARIF, the inventory and the README's rule table follow.
 
-mod hardcoded;
+mod finding;
+pub mod fingerprint;
 mod mismatch;
-mod overprivileged;
-mod parse_error;
-mod unknown_type;
 
+pub use finding::{Draft, Finding, finding};
 pub use hardcoded::literal_finding;
-pub use mismatch::rule_for;
 
 use crate::extract::FileFacts;
-use crate::model::{ClassifiedUse, Confidence, Evidence, Finding, Loc, TokenType, Workflow};
+use crate::model::{ClassifiedUse, TokenType, Workflow};
 use crate::policy::{Policy, RuleMeta};
 use crate::source::SourceFile;
+use std::sync::OnceLock;
+
+/// What the registry knows of a rule: its identity, the `{slot}`s its message has, and its check.
+pub struct Spec {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// The `{slot}`s of its message in `rules/dbt-cloud.yml`; each finding fills every one.
+    pub slots: &'static [&'static str],
+    /// For the rules that judge a token type against its workflow: the pair that does not fit.
+    pub mismatch: Option<(TokenType, Workflow)>,
+    /// Appends the rule's findings; it is handed its own [`Rule`].
+    pub check: fn(Rule, &Input, &mut Vec<Finding>),
+}
+
+/// The registry: one line per rule, `Variant => file`, in report order (the order of `rules`,
+/// SARIF and `rules/dbt-cloud.yml`). Each file under `rules/` defines its rule's `SPEC`.
+macro_rules! registry {
+    ($($rule:ident => $file:ident,)*) => {
+        $(mod $file;)*
+
+        /// A rule. The variants are the registry; a rule's code and name are in its [`Spec`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule {
+            $($rule,)*
+        }
+
+        impl Rule {
+            /// Every rule, in report order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$rule,)*];
+
+            pub fn spec(self) -> &'static Spec {
+                match self {
+                    $(Rule::$rule => &$file::SPEC,)*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    ParseError => parse_error,
+    PatInProduction => pat_in_production,
+    PatInPartnerIntegration => pat_in_partner_integration,
+    ServiceTokenInCloudCli => service_token_in_cloud_cli,
+    ServiceTokenOnUserEndpoint => service_token_on_user_endpoint,
+    ServiceTokenInDevWorkflow => service_token_in_dev_workflow,
+    HardcodedToken => hardcoded,
+    OverprivilegedIntegrationToken => overprivileged,
+    UnknownTokenType => unknown_type,
+}
+
+impl Rule {
+    pub fn code(self) -> &'static str {
+        self.spec().code
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Its position in [`Rule::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The rule a code (any case) or name stands for.
+    pub fn parse(code_or_name: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.code().eq_ignore_ascii_case(code_or_name) || r.name() == code_or_name)
+    }
+
+    /// The rule a token type breaks in a workflow, if any.
+    pub fn for_mismatch(t: TokenType, w: Workflow) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.spec().mismatch == Some((t, w)))
+    }
+
+    /// The rule's texts and default severity, from the embedded `rules/dbt-cloud.yml` (a project's
+    /// config extends signals, never rule texts).
+    pub fn texts(self) -> &'static RuleMeta {
+        texts()[self.index()]
+    }
+}
+
+/// The texts of every rule, in registry order.
+fn texts() -> &'static [&'static RuleMeta] {
+    static TEXTS: OnceLock<Vec<&'static RuleMeta>> = OnceLock::new();
+    TEXTS.get_or_init(|| {
+        let texts = &crate::policy::builtin().rules;
+        Rule::ALL
+            .iter()
+            .map(|r| match texts.iter().find(|m| m.code == r.code()) {
+                Some(m) => m,
+                // The file is part of the binary and checked against the registry by tests.
+                None => panic!("embedded rules/dbt-cloud.yml has no texts for {}", r.code()),
+            })
+            .collect()
+    })
+}
 
 /// What the rules read.
 pub struct Input<'a> {
@@ -23,47 +120,54 @@ pub struct Input<'a> {
     pub policy: &'a Policy,
 }
 
-/// Run every rule; the caller filters by selection and severity.
+/// Run every rule and give the findings their fingerprints; they come out in report order (path,
+/// position, code), each rule reporting a place once. The caller filters by selection and
+/// severity.
 pub fn run(input: &Input) -> Vec<Finding> {
     let mut out = Vec::new();
-    parse_error::check(input, &mut out);
-    mismatch::check(input, &mut out);
-    hardcoded::check(input, &mut out);
-    overprivileged::check(input, &mut out);
-    unknown_type::check(input, &mut out);
+    for rule in Rule::ALL {
+        (rule.spec().check)(*rule, input, &mut out);
+    }
+    // Files are in path order, so their indices sort as their paths do.
+    out.sort_by(|a, b| {
+        (a.at.file, a.at.span.start, a.code(), a.at.span.end, &a.message).cmp(&(
+            b.at.file,
+            b.at.span.start,
+            b.code(),
+            b.at.span.end,
+            &b.message,
+        ))
+    });
+    out.dedup_by(|a, b| a.rule == b.rule && a.at == b.at);
+    fingerprint::assign(&mut out, input.files);
     out
 }
 
-/// The pieces of a finding a rule decides; the rest comes from the rule's metadata.
-pub struct Draft {
-    pub at: Loc,
-    pub workflow: Option<Workflow>,
-    pub token_type: Option<TokenType>,
-    pub confidence: Confidence,
-    pub evidence: Vec<Evidence>,
-    pub vars: Vec<(&'static str, String)>,
-    pub help: Option<String>,
-    pub key: String,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Build a finding for rule `code` from a draft.
-pub fn finding(policy: &'static Policy, code: &str, d: Draft) -> Option<Finding> {
-    let meta: &'static RuleMeta = policy.rule(code)?;
-    let mut message = meta.message.clone();
-    for (k, v) in &d.vars {
-        message = message.replace(&format!("{{{k}}}"), v);
+    #[test]
+    fn variants_index_the_registry() {
+        for (i, r) in Rule::ALL.iter().enumerate() {
+            assert_eq!(r.index(), i, "{r:?}");
+            assert_eq!(Rule::parse(r.code()), Some(*r));
+            assert_eq!(Rule::parse(&r.code().to_lowercase()), Some(*r));
+            assert_eq!(Rule::parse(r.name()), Some(*r));
+            assert_eq!(r.texts().code, r.code());
+        }
+        assert_eq!(Rule::parse("TW999"), None);
+        assert_eq!(Rule::parse("PAT-IN-PRODUCTION"), None, "names are exact");
     }
-    Some(Finding {
-        code: meta.code.as_str(),
-        name: meta.name.as_str(),
-        severity: meta.severity,
-        message,
-        at: d.at,
-        workflow: d.workflow,
-        token_type: d.token_type,
-        confidence: d.confidence,
-        evidence: d.evidence,
-        help: d.help.unwrap_or_else(|| meta.help.clone()),
-        fingerprint_key: format!("{code}\u{1f}{}", d.key),
-    })
+
+    #[test]
+    fn codes_and_names_are_unique() {
+        let mut codes: Vec<&str> = Rule::ALL.iter().map(|r| r.code()).collect();
+        let mut names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!((codes.len(), names.len()), (Rule::ALL.len(), Rule::ALL.len()));
+    }
 }

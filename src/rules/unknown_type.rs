@@ -1,25 +1,26 @@
 //! TW401: a token use whose type could not be inferred (off by default).
 
-use super::{Draft, Input, finding};
-use crate::model::{Finding, TokenType};
-use crate::policy::builtin;
+use super::{Draft, Finding, Input, Rule, Spec, finding, fingerprint};
+use crate::model::{TokenType};
 
-pub fn check(input: &Input, out: &mut Vec<Finding>) {
+pub const SPEC: Spec = Spec { code: "TW401", name: "unknown-token-type", slots: &["workflow"], mismatch: None, check };
+
+fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
     for cu in input.uses {
         if cu.class.token_type != TokenType::Unknown || cu.usage.declaration {
             continue;
         }
-        let path = input.files.get(cu.usage.at.file).map(|f| f.display.as_str()).unwrap_or("");
         let draft = Draft {
             at: cu.usage.at,
+            subject: Some(cu.usage.at),
             workflow: Some(cu.class.workflow),
             token_type: Some(TokenType::Unknown),
             confidence: cu.class.confidence,
             evidence: cu.class.evidence.clone(),
             vars: vec![("workflow", cu.class.workflow.as_str().to_owned())],
             help: None,
-            key: format!("{path}\u{1f}{}\u{1f}{}", cu.usage.reference, cu.usage.sink),
+            key: vec![fingerprint::of_use(&cu.usage, input.files.get(cu.usage.at.file))],
         };
-        out.extend(finding(builtin(), "TW401", draft));
+        out.push(finding(rule, draft));
     }
 }

@@ -1,0 +1,88 @@
+//! Which findings a run reports: the rules selected (`--select` / `--ignore` over the config over
+//! the defaults) at their configured severities, less inline suppressions and the baseline.
+//! `check` and `inventory` report through it, so both show the same findings.
+
+use crate::baseline::{Baseline, Entry};
+use crate::config::Settings;
+use crate::model::Severity;
+use crate::render::Report;
+use crate::rules::{Finding, Rule};
+use crate::scan::Scan;
+
+/// The rules the command line turns on (`--select`, empty for the defaults) and off (`--ignore`).
+#[derive(Debug, Default)]
+pub struct Selection {
+    pub select: Vec<Rule>,
+    pub ignore: Vec<Rule>,
+}
+
+impl Selection {
+    /// The selection that `--select` and `--ignore` lists of codes or names (`ALL`) stand for.
+    pub fn parse(select: &[String], ignore: &[String]) -> Result<Selection, String> {
+        Ok(Selection { select: rules(select)?, ignore: rules(ignore)? })
+    }
+
+    /// A finding's severity on its path, `None` when its rule is off there. The command line
+    /// beats the config; the config beats the defaults.
+    pub fn level(&self, f: &Finding, path: &str, config: &Settings) -> Option<Severity> {
+        let configured = config.rule_level(f.code(), path);
+        let on = if self.select.is_empty() {
+            match configured {
+                Some(level) => level.is_some(),
+                None => f.rule.texts().default_enabled,
+            }
+        } else {
+            self.select.contains(&f.rule)
+        };
+        (on && !self.ignore.contains(&f.rule)).then(|| configured.flatten().unwrap_or(f.severity))
+    }
+}
+
+/// The rules a list of codes or names stands for.
+fn rules(list: &[String]) -> Result<Vec<Rule>, String> {
+    let mut out = Vec::new();
+    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if item.eq_ignore_ascii_case("ALL") {
+            out.extend(Rule::ALL);
+            continue;
+        }
+        out.push(Rule::parse(item).ok_or_else(|| format!("unknown rule `{item}`; `tokenwise rules` lists them"))?);
+    }
+    Ok(out)
+}
+
+/// The report of a scan: its findings at the severity `level` gives them on their path (`None`
+/// when the rule is off there), less those suppressed inline or recorded in `baseline`, in
+/// report order.
+pub fn build<'a>(
+    scan: &'a Scan,
+    level: impl Fn(&Finding, &str) -> Option<Severity>,
+    mut baseline: Option<Baseline>,
+) -> Report<'a> {
+    let mut suppressed = 0;
+    let mut findings: Vec<Finding> = Vec::new();
+    for f in &scan.findings {
+        let src = scan.files.get(f.at.file);
+        let Some(severity) = level(f, src.map(|s| s.display.as_str()).unwrap_or("")) else { continue };
+        if src.is_some_and(|s| crate::suppress::is_suppressed(f, s)) {
+            suppressed += 1;
+        } else {
+            findings.push(Finding { severity, ..f.clone() });
+        }
+    }
+    let mut baselined = 0;
+    if let Some(b) = baseline.as_mut() {
+        findings.retain(|f| {
+            let known = b.take(&entry(f, scan));
+            baselined += usize::from(known);
+            !known
+        });
+    }
+    Report { scan, findings, suppressed, baselined, in_base: 0 }
+}
+
+/// A finding as a baseline records it.
+pub fn entry(f: &Finding, scan: &Scan) -> Entry {
+    let path = scan.files.get(f.at.file).map(|s| s.display.as_str()).unwrap_or("");
+    Entry { code: f.code().to_owned(), path: path.to_owned(), fingerprint: f.fingerprint.clone() }
+}
