@@ -6,7 +6,9 @@
 //! in [`find`] as [`Literal`]s (so "first added", "still at HEAD", suppressions and masking work
 //! unchanged for it), and its rule's finding in [`finding`]. The excerpt a blob is searched in
 //! comes from `read::stream`, which keeps the lines around literal tokens: a new kind needs its
-//! lines kept there too.
+//! lines kept there too. A legacy key has no prefix to search for: `literal::unprefixed_secret`
+//! tells such a value from a name or a reference once something has found where a token goes,
+//! and outputs already mask the values it accepts.
 
 use crate::literal::{self, Literal};
 use crate::policy::Signals;
