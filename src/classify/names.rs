@@ -1,6 +1,7 @@
 //! Reading names, descriptions and paths: is this a dbt Cloud token, and of which type?
 
-use crate::model::{Confidence, Evidence, TokenType, Workflow, WorkflowHint};
+use crate::model::fact::Fact;
+use crate::model::{TokenType, Workflow};
 use crate::policy::{Partner, Signals};
 
 /// The lowercase words of an identifier: split on `_`, `-`, `.`, spaces and case changes.
@@ -130,37 +131,19 @@ pub fn example_segment(path: &str, s: &Signals) -> Option<String> {
 /// The workflow the project's own path globs (`classify:` in `.tokenwise.yml`) give a file.
 /// A project's word beats the path heuristics; among its globs the most specific workflow wins
 /// (partner over dev over production), as in the classification.
-pub fn configured_path(path: &str, s: &Signals) -> Option<WorkflowHint> {
+pub fn configured_path(path: &str, s: &Signals) -> Option<Fact> {
     let groups = [
-        (&s.partner_globs, Workflow::PartnerIntegration, "a partner integration"),
-        (&s.dev_globs, Workflow::DevScript, "developmental work"),
-        (&s.production_globs, Workflow::Production, "production"),
+        (&s.partner_globs, Workflow::PartnerIntegration),
+        (&s.dev_globs, Workflow::DevScript),
+        (&s.production_globs, Workflow::Production),
     ];
-    groups.into_iter().find_map(|(globs, workflow, what)| {
-        globs.matching(path).map(|(pattern, origin)| WorkflowHint {
+    groups.into_iter().find_map(|(globs, workflow)| {
+        globs.matching(path).map(|(pattern, origin)| Fact::ConfiguredPath {
             workflow,
-            confidence: Confidence::Medium,
-            evidence: Evidence::new(format!("path matches `{pattern}` ({origin}): {what}")),
+            pattern: pattern.to_string(),
+            origin: origin.to_string(),
         })
     })
-}
-
-/// The base workflow of infrastructure code (`tool` is "Terraform", "Pulumi"): it applies
-/// without a person, so production, unless `dev` says where it is marked developmental.
-pub fn infrastructure_workflow(tool: &str, dev: Option<String>) -> crate::model::WorkflowHint {
-    use crate::model::{Confidence, Evidence, Workflow, WorkflowHint};
-    match dev {
-        Some(where_) => WorkflowHint {
-            workflow: Workflow::DevScript,
-            confidence: Confidence::Low,
-            evidence: Evidence::new(format!("{tool} {where_} is developmental (staging/dev/sandbox)")),
-        },
-        None => WorkflowHint {
-            workflow: Workflow::Production,
-            confidence: Confidence::Medium,
-            evidence: Evidence::new(format!("{tool} applies without a person: production unless marked staging/dev")),
-        },
-    }
 }
 
 /// The partner integration a name or text mentions, by whole word.

@@ -123,6 +123,11 @@ mod tests {
         ));
         let refs: Vec<&str> = uses.iter().map(|u| u.reference.as_str()).collect();
         assert_eq!(refs, ["$DBT_SVC_TOKEN", "$DBT_CLOUD_PAT"]);
-        assert!(uses[0].workflow_hints[0].evidence.text.ends_with("deploys to environment `production`"));
+        assert!(
+            crate::classify::workflow::hints(&uses[0].facts)[0]
+                .evidence
+                .text
+                .ends_with("deploys to environment `production`")
+        );
     }
 }

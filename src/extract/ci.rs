@@ -12,7 +12,8 @@ use super::Ctx;
 use super::literal_evidence;
 use crate::classify::names::{is_dbt_token_name, is_other_credential, type_from_description, type_from_name};
 use crate::literal;
-use crate::model::{Confidence, Evidence, Flow, TokenType, TokenUse, TypeHint, TypeSource, Workflow};
+use crate::model::fact::{Fact, Seen};
+use crate::model::{Evidence, Flow, TokenType, TokenUse, TypeHint, TypeSource};
 use crate::tree::{Node, NodeKind, Span};
 use regex::Regex;
 use std::collections::HashSet;
@@ -604,7 +605,7 @@ impl Run<'_, '_> {
     /// of `names` (or, with `here`, the script at hand) to a user-context endpoint.
     fn classify(&self, u: &mut TokenUse, scope: usize, names: &[String], here: Option<Span>) {
         let trigger = self.p.scopes.get(scope).map(|s| s.trigger.clone()).unwrap_or_else(|| Evidence::new(""));
-        u.workflow(Workflow::Production, Confidence::High, trigger);
+        u.facts.push(Seen { fact: Fact::CiTrigger { trigger: trigger.text }, at: trigger.at });
         let wanted: Vec<String> = names.iter().map(|n| norm(n)).collect();
         // A secret source bound to no variable name is sent wherever a script reads a dbt token.
         let any_dbt = names.is_empty() && here.is_none();
@@ -616,11 +617,7 @@ impl Run<'_, '_> {
                 || if any_dbt { s.reads_undefined_token } else { wanted.iter().any(|n| s.reads.contains(n)) };
             if sends {
                 let (start, end, endpoint) = &s.endpoint;
-                u.workflow(
-                    Workflow::UserContextEndpoint,
-                    Confidence::High,
-                    Evidence::at(format!("sent to the user-context endpoint `{endpoint}`"), self.ctx.loc(*start, *end)),
-                );
+                u.saw_at(Fact::SentToUserEndpoint { endpoint: endpoint.clone() }, self.ctx.loc(*start, *end));
                 return;
             }
         }
@@ -738,21 +735,10 @@ pub fn text_uses(ctx: &Ctx, read: &TextRead, refs: Vec<TextRef>) -> Vec<TokenUse
             u.token_type(t, TypeSource::Name, Evidence::at(evidence, u.at));
         }
         key_hint(&mut u, &key, &r.name, signals);
-        u.workflow(
-            Workflow::Production,
-            Confidence::Medium,
-            Evidence::new(format!(
-                "{} (CI/CD automation); the file does not parse, so it was read as text",
-                read.system
-            )),
-        );
+        u.saw(Fact::UnparsedCi { system: read.system.to_owned() });
         if let Some(m) = signals.user_endpoints.find(ctx.text(line.start, line.end)) {
             let at = ctx.loc(line.start + m.start(), line.start + m.end());
-            u.workflow(
-                Workflow::UserContextEndpoint,
-                Confidence::Medium,
-                Evidence::at(format!("sent to the user-context endpoint `{}` on the same line", m.as_str()), at),
-            );
+            u.saw_at(Fact::UserEndpointOnLine { endpoint: m.as_str().to_owned() }, at);
         }
         u.flow = terraform_flow(&key);
         out.push(u);
@@ -1025,8 +1011,9 @@ mod tests {
                 extract_text(ctx, Dialect::Shell, "GitLab CI pipeline", "CI/CD variable")
             });
         let [u] = uses.as_slice() else { panic!("one use expected: {uses:?}") };
-        let w = &u.workflow_hints[0];
-        assert_eq!((w.workflow, w.confidence), (Workflow::Production, Confidence::Medium));
+        let hints = crate::classify::workflow::hints(&u.facts);
+        let w = &hints[0];
+        assert_eq!((w.workflow, w.confidence), (crate::model::Workflow::Production, crate::model::Confidence::Medium));
         assert!(w.evidence.text.contains("read as text"), "{}", w.evidence.text);
         assert_eq!(u.type_hints[0].token_type, TokenType::Personal);
     }

@@ -4,7 +4,8 @@
 use super::ci::{self, Dialect, Item, Pipeline};
 use super::{Ctx, find_expr_refs};
 use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
-use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
+use crate::model::fact::Fact;
+use crate::model::{Evidence, TokenUse, TypeSource};
 use crate::tree::{Node, NodeKind};
 
 /// Read a workflow or a composite action into the CI engine's model: the workflow, its jobs and
@@ -53,14 +54,9 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
 /// it). The action runs in the workflows that call it.
 pub fn code_inputs(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
     let s = &ctx.policy.signals;
-    let hint = || {
-        Evidence::new(
-            "a GitHub Action's code reads its input: it runs in the workflows that call it (CI/CD automation)",
-        )
-    };
     for u in uses.iter_mut() {
         if u.reference.len() > 6 && u.reference.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("input_")) {
-            u.workflow(Workflow::Production, Confidence::Medium, hint());
+            u.saw(Fact::ActionCodeReadsInput);
         }
     }
     for m in get_input_pattern().captures_iter(&ctx.src.text) {
@@ -82,7 +78,7 @@ pub fn code_inputs(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
                 Evidence::at(format!("input name `{n}` says {} (`{h}`)", t.as_str()), at),
             );
         }
-        u.workflow(Workflow::Production, Confidence::Medium, hint());
+        u.saw(Fact::ActionCodeReadsInput);
         uses.push(u);
     }
 }
@@ -131,17 +127,9 @@ fn action_inputs(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             );
         }
         if let Some(p) = CLOUD_CLI_PHRASES.iter().find(|p| lower.contains(*p)) {
-            u.workflow(
-                Workflow::CloudCli,
-                Confidence::High,
-                Evidence::new(format!("the description of input `{name}` says it configures the Cloud CLI (`{p}`)")),
-            );
+            u.saw(Fact::ActionInputForCloudCli { input: name.to_owned(), phrase: (*p).to_owned() });
         } else {
-            u.workflow(
-                Workflow::Production,
-                Confidence::Medium,
-                Evidence::new("a GitHub Action runs in the workflows that call it (CI/CD automation)"),
-            );
+            u.saw(Fact::ActionInput);
         }
         uses.push(u);
     }
@@ -210,15 +198,7 @@ pub fn extract_by_shape(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
     let Some(folder) = crate::classify::names::example_segment(&ctx.src.display, signals) else { return uses };
     for u in &mut uses {
-        for h in &mut u.workflow_hints {
-            if h.workflow == Workflow::Production {
-                h.confidence = Confidence::Low;
-            }
-        }
-        let evidence = Evidence::new(format!(
-            "folder `{folder}` holds an example workflow: it runs once copied into `.github/workflows/`"
-        ));
-        u.workflow(Workflow::Production, Confidence::Low, evidence);
+        u.saw(Fact::ExampleWorkflow { folder: folder.clone() });
     }
     uses
 }

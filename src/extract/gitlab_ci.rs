@@ -276,7 +276,7 @@ mod tests {
         ));
         let refs: Vec<&str> = uses.iter().map(|u| u.reference.as_str()).collect();
         assert_eq!(refs, ["$DBT_CLOUD_PAT"]);
-        assert_eq!(uses[0].workflow_hints.len(), 1);
+        assert_eq!(uses[0].facts.len(), 1);
     }
 
     #[test]
@@ -292,8 +292,10 @@ mod tests {
             "  script:\n",
             "    - 'curl -H \"Authorization: Token $DBT_JOB_PAT\" https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/'\n",
         ));
-        let workflows: Vec<Vec<Workflow>> =
-            uses.iter().map(|u| u.workflow_hints.iter().map(|h| h.workflow).collect()).collect();
+        let workflows: Vec<Vec<Workflow>> = uses
+            .iter()
+            .map(|u| u.facts.iter().map(|f| crate::classify::workflow::workflow_of(&f.fact)).collect())
+            .collect();
         assert_eq!(workflows, [vec![Workflow::Production, Workflow::UserContextEndpoint], vec![Workflow::Production]]);
     }
 
