@@ -6,7 +6,7 @@
 //! repository, above the scanned folder), so every clone of a commit is scanned alike.
 
 use crate::bounded::{self, Refusal};
-use crate::discover::display_path;
+use crate::path_name::display_path;
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::borrow::Cow;

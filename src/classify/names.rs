@@ -4,42 +4,8 @@ use crate::model::fact::Fact;
 use crate::model::{TokenType, Workflow};
 use crate::policy::{Partner, Signals};
 
-/// The lowercase words of an identifier: split on `_`, `-`, `.`, spaces and case changes.
-pub fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        cur.push(c.to_ascii_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// Whether `hint` (words joined by `_`) occurs as consecutive words of `ws`.
-fn has_hint(ws: &[String], hint: &str) -> bool {
-    let parts: Vec<&str> = hint.split(['_', ' ']).filter(|p| !p.is_empty()).collect();
-    if parts.is_empty() || parts.len() > ws.len() {
-        return false;
-    }
-    ws.windows(parts.len())
-        .any(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
-        // `dbtcloud`, `dbtCloudToken` and friends glue words together.
-        || (parts.len() == 1 && ws.iter().any(|w| w.len() > parts[0].len() && w.starts_with(parts[0]) && parts[0] == "dbt"))
-}
+use crate::words::has_hint;
+pub use crate::words::words;
 
 /// Whether a secret, variable or input name names a dbt Cloud token (`DBT_CLOUD_PAT`), as
 /// opposed to another credential (`GH_PAT`, `NPM_TOKEN`, `DBT_DATABRICKS_TOKEN`).
@@ -165,13 +131,6 @@ mod tests {
             .and_then(|g| g.get("examples"))
             .cloned()
             .unwrap_or(Node { kind: crate::tree::NodeKind::Alias, span: Default::default() })
-    }
-
-    #[test]
-    fn words_split_every_style() {
-        assert_eq!(words("DBT_CLOUD__API_TOKEN"), ["dbt", "cloud", "api", "token"]);
-        assert_eq!(words("dbtCloudToken"), ["dbt", "cloud", "token"]);
-        assert_eq!(words("TF_VAR_dbt_pat"), ["tf", "var", "dbt", "pat"]);
     }
 
     #[test]

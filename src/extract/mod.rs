@@ -1,5 +1,6 @@
 //! Extraction: from one parsed file to the token uses it contains, one extractor per ecosystem.
 
+pub mod airflow_conn;
 pub mod airflow_settings;
 pub mod azure_pipelines;
 pub mod bitbucket_pipelines;

@@ -581,38 +581,6 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
 
 // --- Airflow connections in environment variables -----------------------------------------
 
-/// The span of the password (the token) in an Airflow connection: a `dbt-cloud://login:TOKEN@host`
-/// URI or a JSON connection whose `conn_type` is dbt Cloud's.
-pub fn airflow_conn_password(text: &str, signals: &Signals) -> Option<(usize, usize)> {
-    let eco = &signals.ecosystems;
-    let lower = text.to_ascii_lowercase();
-    for t in &eco.airflow_conn_types {
-        for scheme in [format!("{}://", t.replace('_', "-")), format!("{t}://")] {
-            let Some(i) = lower.find(&scheme) else { continue };
-            let auth_start = i + scheme.len();
-            let rest = text.get(auth_start..)?;
-            let auth_len = rest
-                .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'') || c.is_whitespace())
-                .unwrap_or(rest.len());
-            let auth = rest.get(..auth_len)?;
-            let at = auth.rfind('@')?;
-            let colon = auth.get(..at)?.find(':')?;
-            let (ps, pe) = (auth_start + colon + 1, auth_start + at);
-            return (ps < pe).then_some((ps, pe));
-        }
-    }
-    let typed = eco.airflow_conn_types.iter().any(|t| lower.contains(&format!("\"{t}\"")));
-    if typed && lower.contains("\"conn_type\"") {
-        let k = lower.find("\"password\"")? + "\"password\"".len();
-        let after = text.get(k..)?;
-        let colon = after.find(':')?;
-        let open = k + colon + 1 + after.get(colon + 1..)?.find('"')? + 1;
-        let close = open + text.get(open..)?.find('"')?;
-        return (open < close).then_some((open, close));
-    }
-    None
-}
-
 fn conn_var_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| crate::pattern::constant(r"(?i)\bAIRFLOW_CONN_[A-Z0-9_]+"))
@@ -638,6 +606,7 @@ fn airflow_conn_text(ctx: &Ctx) -> Vec<TokenUse> {
 mod tests {
     use super::*;
     use crate::extract::Ctx;
+    use crate::extract::airflow_conn::airflow_conn_password;
     use crate::model::TokenType;
     use crate::policy::{builtin, raw_list};
     use crate::source::SourceFile;

@@ -173,7 +173,7 @@ pub fn airflow_conn_refs(ctx: &Ctx, key: &str, start: usize, end: usize) -> Opti
     if eco.airflow_conn_prefix.is_empty() || !key.to_ascii_uppercase().starts_with(&eco.airflow_conn_prefix) {
         return None;
     }
-    let password = super::orchestrator::airflow_conn_password(ctx.text(start, end), &ctx.policy.signals);
+    let password = super::airflow_conn::airflow_conn_password(ctx.text(start, end), &ctx.policy.signals);
     Some(password.map(|(ps, pe)| refs(ctx, start + ps, start + pe, true)).unwrap_or_default())
 }
 
