@@ -213,3 +213,77 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(fact: Fact) -> Seen {
+        Seen::new(fact)
+    }
+
+    fn trigger() -> Fact {
+        Fact::CiTrigger { trigger: "job `deploy` runs on a schedule".to_owned() }
+    }
+
+    #[test]
+    fn every_fact_of_a_kind_says_its_workflow() {
+        let table = [
+            (trigger(), Workflow::Production, Confidence::High),
+            (Fact::Notebook { path: "a.ipynb".to_owned() }, Workflow::DevScript, Confidence::Medium),
+            (Fact::CloudCliConfig { key: "token-value".to_owned() }, Workflow::CloudCli, Confidence::High),
+            (Fact::DevPathSegment { segment: "staging".to_owned() }, Workflow::DevScript, Confidence::Low),
+            (
+                Fact::SentToUserEndpoint { endpoint: "/users/1".to_owned() },
+                Workflow::UserContextEndpoint,
+                Confidence::High,
+            ),
+            (
+                Fact::Runs { role: Role::Orchestrator("Airflow".to_owned()), basis: Basis::NameOnly },
+                Workflow::Production,
+                Confidence::Low,
+            ),
+        ];
+        for (fact, workflow, confidence) in table {
+            let h = hint(&seen(fact.clone()), &[]);
+            assert_eq!((h.workflow, h.confidence), (workflow, confidence), "{fact:?}");
+        }
+    }
+
+    #[test]
+    fn an_example_folder_weakens_what_a_trigger_says_and_nothing_else() {
+        let facts = [
+            seen(trigger()),
+            seen(Fact::CiDeployStep { command: "gcloud functions deploy".to_owned() }),
+            seen(Fact::ExampleWorkflow { folder: "examples".to_owned() }),
+        ];
+        let hs = hints(&facts);
+        assert_eq!(hs[0].confidence, Confidence::Low);
+        assert_eq!(hs[1].confidence, Confidence::High);
+        assert_eq!(hint(&facts[0], &facts[..1]).confidence, Confidence::High);
+    }
+
+    #[test]
+    fn wrapped_facts_keep_their_workflow() {
+        let base = Fact::Infrastructure { tool: "Terraform".to_owned(), dev: None };
+        let unread = hint(&seen(Fact::Unread(Box::new(base.clone()))), &[]);
+        assert_eq!((unread.workflow, unread.confidence), (Workflow::Production, Confidence::Low));
+        let through = Fact::ThroughTerraformVariable { variable: "dbt_pat".to_owned(), then: Box::new(base) };
+        let h = hint(&seen(through), &[]);
+        assert_eq!((h.workflow, h.confidence), (Workflow::Production, Confidence::Medium));
+        assert!(
+            h.evidence
+                .text
+                .starts_with("flows through `TF_VAR_dbt_pat` into Terraform variable `dbt_pat`: Terraform applies")
+        );
+    }
+
+    #[test]
+    fn the_least_forgiving_consumer_speaks() {
+        let user = seen(Fact::SentToUserEndpoint { endpoint: "/users/1".to_owned() });
+        let prod = seen(Fact::Infrastructure { tool: "Terraform".to_owned(), dev: None });
+        let dev = seen(Fact::DevPathSegment { segment: "dev".to_owned() });
+        assert_eq!(least_forgiving(vec![user.clone(), prod.clone(), prod.clone()]), [prod]);
+        assert_eq!(least_forgiving(vec![user.clone(), dev.clone()]), [user, dev]);
+    }
+}
