@@ -198,5 +198,5 @@ fn extractors_and_resolvers_record_facts_not_verdicts() {
 fn the_verdict_finder_finds_verdicts() {
     let code = "u.workflow(Workflow::Production, Confidence::High, e); let h: WorkflowHint = x; Fact::Notebook";
     assert_eq!(verdicts(code), ["Workflow::Production", "Confidence::High", "WorkflowHint"]);
-    assert!(verdicts("u.saw(Fact::CiTrigger { trigger })").is_empty());
+    assert!(verdicts("u.saw(Fact::CiTrigger(trigger))").is_empty());
 }

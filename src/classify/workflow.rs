@@ -2,7 +2,7 @@
 //! (SPEC §7), and the evidence prose that says why. `classify` picks among the answers in the
 //! SPEC's precedence; this is the only place facts become verdicts.
 
-use crate::model::fact::{Basis, Consumer, DevMark, Fact, FunctionCode, FunctionManifest, Role, Seen};
+use crate::model::fact::{Basis, Consumer, DevMark, Fact, FunctionCode, FunctionManifest, Role, Runs, Seen, Trigger};
 use crate::model::{Confidence, Evidence, Workflow, WorkflowHint};
 
 /// The workflow, confidence and evidence one fact gives a use; `all` is every fact of the use
@@ -41,11 +41,26 @@ fn is_pipeline(fact: &Fact) -> bool {
     matches!(fact, Fact::CiTrigger { .. } | Fact::UnparsedCi { .. } | Fact::ActionInput | Fact::ActionCodeReadsInput)
 }
 
+/// "`what` runs on a, b (CI/CD automation)"; "; it deploys to environment `production`".
+fn trigger_text(t: &Trigger) -> String {
+    let what = &t.what;
+    let mut text = match &t.runs {
+        Runs::On(parts) if !parts.is_empty() => format!("{what} runs on {} (CI/CD automation)", parts.join(", ")),
+        Runs::On(_) | Runs::WithoutPerson => format!("{what} runs without a person (CI/CD automation)"),
+        Runs::WhenUsed { by } => format!("{what} runs in {by} (CI/CD automation)"),
+        Runs::ByHandOrSchedule => format!("{what} runs by hand or on a schedule (CI/CD automation)"),
+    };
+    if let Some((who, env)) = &t.environment {
+        text.push_str(&format!("; {who} deploys to environment `{env}`"));
+    }
+    text
+}
+
 fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
     use Confidence::{High, Low, Medium};
     use Workflow::{CloudCli, DevScript, PartnerIntegration, Production, UserContextEndpoint};
     match fact {
-        Fact::CiTrigger { trigger } => (Production, High, trigger.clone()),
+        Fact::CiTrigger(trigger) => (Production, High, trigger_text(trigger)),
         Fact::UnparsedCi { system } => (
             Production,
             Medium,
@@ -223,7 +238,11 @@ mod tests {
     }
 
     fn trigger() -> Fact {
-        Fact::CiTrigger { trigger: "job `deploy` runs on a schedule".to_owned() }
+        Fact::CiTrigger(Trigger {
+            what: "GitLab CI job `deploy`".to_owned(),
+            runs: Runs::On(vec!["a schedule".to_owned()]),
+            environment: Some(("it".to_owned(), "production".to_owned())),
+        })
     }
 
     #[test]
@@ -244,6 +263,11 @@ mod tests {
                 Confidence::Low,
             ),
         ];
+        let said = hint(&seen(trigger()), &[]).evidence.text;
+        assert_eq!(
+            said,
+            "GitLab CI job `deploy` runs on a schedule (CI/CD automation); it deploys to environment `production`"
+        );
         for (fact, workflow, confidence) in table {
             let h = hint(&seen(fact.clone()), &[]);
             assert_eq!((h.workflow, h.confidence), (workflow, confidence), "{fact:?}");

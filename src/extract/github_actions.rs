@@ -15,14 +15,14 @@ use crate::tree::{Node, NodeKind};
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let (what, parts) = describe_triggers(doc.get("on"));
     let mut p = Pipeline::new(Dialect::GithubActions, "secret");
-    let root = p.scope("the workflow", ci::trigger_evidence(what, &parts, None), None);
+    let root = p.scope("the workflow", ci::declared_trigger(what, &parts, None), None);
     env(&mut p, root, doc.get("env"), "the workflow");
     for (job_key, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
         let name = job_key.as_str().unwrap_or("");
         let label = format!("job `{name}`");
         let environment =
             job.get("environment").and_then(|e| e.as_str().or_else(|| e.get("name").and_then(Node::as_str)));
-        let trigger = ci::trigger_evidence(what, &parts, environment.map(|e| (label.as_str(), e)));
+        let trigger = ci::declared_trigger(what, &parts, environment.map(|e| (label.as_str(), e)));
         let scope = p.scope(label.clone(), trigger, Some(root));
         env(&mut p, scope, job.get("env"), &label);
         for (k, v) in job.get("secrets").map(Node::entries).unwrap_or_default() {
@@ -144,7 +144,7 @@ fn env(p: &mut Pipeline, scope: usize, map: Option<&Node>, label: &str) {
 /// Each step is a scope of its job: its `env:` reaches its own `run:` only.
 fn steps(p: &mut Pipeline, job: usize, list: Option<&Node>, label: &str) {
     for step in list.map(Node::items).unwrap_or_default() {
-        let trigger = p.scopes.get(job).map(|s| s.trigger.clone()).unwrap_or_else(|| Evidence::new(""));
+        let trigger = p.scopes.get(job).map(|s| s.trigger.clone()).unwrap_or_default();
         let scope = p.scope(p.label(job).to_owned(), trigger, Some(job));
         env(p, scope, step.get("env"), label);
         let action = step.get("uses").and_then(Node::as_str);

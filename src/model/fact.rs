@@ -25,9 +25,8 @@ impl Seen {
 /// One thing seen about a token use's context.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fact {
-    /// A CI pipeline runs the scope the use is in; `trigger` is how its system describes
-    /// what starts it (a schedule, a push to the default branch, a pull request, …).
-    CiTrigger { trigger: String },
+    /// A CI pipeline runs the scope the use is in, started as `trigger` says.
+    CiTrigger(Trigger),
     /// A CI file that does not parse, read as text; `system` describes the file.
     UnparsedCi { system: String },
     /// A script of the scope sends the token to a user-context endpoint.
@@ -90,6 +89,31 @@ pub enum Fact {
     Runs { role: Role, basis: Basis },
     /// The project's `classify:` globs name the path (chosen by `classify::names::configured_path`).
     ConfiguredPath { workflow: Workflow, pattern: String, origin: String },
+}
+
+/// What starts a CI scope (a pipeline, a job, a step), as its CI system declares it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trigger {
+    /// The scope, named as its system does: "GitLab CI job `deploy`", "Azure pipeline".
+    pub what: String,
+    pub runs: Runs,
+    /// The deployment environment, and who deploys to it ("it", "job `deploy`").
+    pub environment: Option<(String, String)>,
+}
+
+/// When a CI scope runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Runs {
+    /// On these events (`a schedule`, `push to `main``, `pull requests`), as the system names them.
+    On(Vec<String>),
+    /// No trigger is declared: it runs without a person.
+    #[default]
+    WithoutPerson,
+    /// A template, command or step definition: it runs in the pipelines or jobs that use it
+    /// (`by` names them).
+    WhenUsed { by: String },
+    /// A pipeline started by hand or on a schedule (a Bitbucket custom pipeline).
+    ByHandOrSchedule,
 }
 
 /// Who runs what a config configures: that decides the workflow of the tokens in it. The text
