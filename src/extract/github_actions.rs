@@ -6,6 +6,7 @@ use crate::classify::names::{is_dbt_token_name, is_other_credential, type_from_n
 use crate::literal;
 use crate::model::{Confidence, Evidence, Flow, TokenType, TokenUse, TypeSource, Workflow};
 use crate::tree::{Node, NodeKind};
+use std::collections::HashMap;
 
 /// A `run:` script and the job it belongs to.
 struct RunScript<'a> {
@@ -16,9 +17,9 @@ struct RunScript<'a> {
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let trigger = describe_triggers(doc.get("on"));
     let mut runs = Vec::new();
-    let mut scopes: Vec<(String, &str, &Node, Option<String>)> = Vec::new();
+    let mut scopes: Vec<Scope> = Vec::new();
     if let Some(env) = doc.get("env") {
-        scopes.push(("workflow".into(), "env", env, None));
+        scopes.push(("workflow".into(), "env", env, None, None));
     }
     for (job_key, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
         let job_name = job_key.as_str().unwrap_or("").to_owned();
@@ -28,7 +29,8 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             .map(str::to_owned);
         for (key, label) in [("env", "env"), ("secrets", "secrets"), ("with", "with")] {
             if let Some(n) = job.get(key) {
-                scopes.push((job_name.clone(), label, n, environment.clone()));
+                let action = if label == "with" { uses_of(job) } else { None };
+                scopes.push((job_name.clone(), label, n, environment.clone(), action));
             }
         }
         collect_steps(job.get("steps"), &job_name, environment.as_ref(), &mut scopes, &mut runs);
@@ -39,11 +41,12 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     }
 
     let mut uses = Vec::new();
-    for (job, label, map, environment) in &scopes {
+    let endpoint_runs = EndpointRuns::new(ctx, &runs);
+    for (job, label, map, environment, action) in &scopes {
         for (k, v) in map.entries() {
             let key = k.as_str().unwrap_or("");
-            let action = if *label == "with" { step_action(doc, v) } else { None };
-            entry_uses(ctx, job, label, key, v, environment.as_deref(), &trigger, &runs, action.as_deref(), &mut uses);
+            let (env, action) = (environment.as_deref(), action.as_deref());
+            entry_uses(ctx, job, label, key, v, env, &trigger, &endpoint_runs, action, &mut uses);
         }
     }
     for run in &runs {
@@ -52,19 +55,23 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     uses
 }
 
+/// A map of entries that become environment variables or inputs: (job, `env`/`secrets`/`with`,
+/// the map, the job's environment, the action or reusable workflow a `with:` map configures).
+type Scope<'a> = (String, &'static str, &'a Node, Option<String>, Option<String>);
+
 fn collect_steps<'a>(
     steps: Option<&'a Node>,
     job: &str,
     environment: Option<&String>,
-    scopes: &mut Vec<(String, &'static str, &'a Node, Option<String>)>,
+    scopes: &mut Vec<Scope<'a>>,
     runs: &mut Vec<RunScript<'a>>,
 ) {
     for step in steps.map(Node::items).unwrap_or_default() {
         if let Some(env) = step.get("env") {
-            scopes.push((job.to_owned(), "env", env, environment.cloned()));
+            scopes.push((job.to_owned(), "env", env, environment.cloned(), None));
         }
         if let Some(with) = step.get("with") {
-            scopes.push((job.to_owned(), "with", with, environment.cloned()));
+            scopes.push((job.to_owned(), "with", with, environment.cloned(), uses_of(step)));
         }
         if let Some(run) = step.get("run") {
             runs.push(RunScript { job: job.to_owned(), node: run });
@@ -72,24 +79,76 @@ fn collect_steps<'a>(
     }
 }
 
-/// The `uses:` of the step whose `with:` map holds `value` (found by span containment).
-fn step_action(doc: &Node, value: &Node) -> Option<String> {
-    let mut stack = vec![doc];
-    while let Some(n) = stack.pop() {
-        if let Some(with) = n.get("with")
-            && with.span.start <= value.span.start
-            && value.span.end <= with.span.end
-            && let Some(u) = n.get("uses").and_then(Node::as_str)
-        {
-            return Some(u.to_owned());
+/// The `uses:` of a step or a job: what its `with:` map configures.
+fn uses_of(n: &Node) -> Option<String> {
+    n.get("uses").and_then(Node::as_str).map(str::to_owned)
+}
+
+/// The `run:` scripts that call a user-context endpoint, indexed by the variables they read:
+/// judging each `env:` entry is a lookup, not a pass over every script of the workflow.
+struct EndpointRuns<'a> {
+    /// Each such script: its job, its text, and the endpoint match (offsets into the file).
+    runs: Vec<(&'a str, &'a str, usize, usize)>,
+    /// (job, variable) → the scripts of that job reading the variable, in order.
+    by_job: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// variable → every script reading it, in order.
+    by_var: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> EndpointRuns<'a> {
+    fn new(ctx: &'a Ctx, runs: &'a [RunScript]) -> Self {
+        let mut index = EndpointRuns { runs: Vec::new(), by_job: HashMap::new(), by_var: HashMap::new() };
+        for run in runs {
+            let script = ctx.text(run.node.span.start, run.node.span.end);
+            let Some(m) = ctx.policy.signals.user_endpoints.find(script) else { continue };
+            let i = index.runs.len();
+            index.runs.push((run.job.as_str(), script, run.node.span.start + m.start(), run.node.span.start + m.end()));
+            let mut read: Vec<&str> = read_names(script).collect();
+            read.sort_unstable();
+            read.dedup();
+            for name in read {
+                index.by_job.entry((run.job.as_str(), name)).or_default().push(i);
+                index.by_var.entry(name).or_default().push(i);
+            }
         }
-        match &n.kind {
-            NodeKind::Map(e) => stack.extend(e.iter().map(|(_, v)| v)),
-            NodeKind::Seq(items) => stack.extend(items.iter()),
-            _ => {}
-        }
+        index
     }
-    None
+
+    /// The scripts of `job` (of every job for the workflow's own `env:`) that read `key`.
+    fn reading(&self, job: &str, key: &str) -> Vec<usize> {
+        if self.runs.is_empty() {
+            return Vec::new();
+        }
+        // A key of word characters is read where a name read equals it (see `read_names`).
+        if !key.is_empty() && key.bytes().all(is_ident) {
+            let found = if job == "workflow" { self.by_var.get(key) } else { self.by_job.get(&(job, key)) };
+            return found.cloned().unwrap_or_default();
+        }
+        (0..self.runs.len())
+            .filter(|&i| {
+                self.runs
+                    .get(i)
+                    .is_some_and(|(j, script, _, _)| (*j == job || job == "workflow") && mentions_var(script, key))
+            })
+            .collect()
+    }
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Every name a script reads as `mentions_var` sees it: the word after `$`, `{`, `.`, a quote
+/// or `[`. A key of word characters is mentioned exactly when it is one of these.
+fn read_names(script: &str) -> impl Iterator<Item = &str> {
+    let bytes = script.as_bytes();
+    bytes.iter().enumerate().filter(|&(_, b)| matches!(b, b'$' | b'{' | b'.' | b'\'' | b'"' | b'[')).filter_map(
+        move |(i, _)| {
+            let rest = bytes.get(i + 1..)?;
+            let len = rest.iter().take_while(|&&b| is_ident(b)).count();
+            script.get(i + 1..i + 1 + len).filter(|n| !n.is_empty())
+        },
+    )
 }
 
 fn is_dbt_action(action: &str) -> bool {
@@ -106,7 +165,7 @@ fn entry_uses(
     value: &Node,
     environment: Option<&str>,
     trigger: &Evidence,
-    runs: &[RunScript],
+    runs: &EndpointRuns,
     action: Option<&str>,
     uses: &mut Vec<TokenUse>,
 ) {
@@ -183,7 +242,7 @@ fn classify_ci(
     key: &str,
     environment: Option<&str>,
     trigger: &Evidence,
-    runs: &[RunScript],
+    runs: &EndpointRuns,
     tf_var: Option<&str>,
 ) {
     let mut ev = trigger.clone();
@@ -195,19 +254,13 @@ fn classify_ci(
         u.flow = Some(Flow::TerraformVariable { name: var.to_owned() });
     }
     // A run script of the same job that sends this variable to a user-context endpoint.
-    for run in runs.iter().filter(|r| r.job == job || job == "workflow") {
-        let script = ctx.text(run.node.span.start, run.node.span.end);
-        if !mentions_var(script, key) {
-            continue;
-        }
-        if let Some(m) = ctx.policy.signals.user_endpoints.find(script) {
-            let at = ctx.loc(run.node.span.start + m.start(), run.node.span.start + m.end());
-            u.workflow(
-                Workflow::UserContextEndpoint,
-                Confidence::High,
-                Evidence::at(format!("sent to the user-context endpoint `{}`", m.as_str()), at),
-            );
-        }
+    for i in runs.reading(job, key) {
+        let Some(&(_, _, start, end)) = runs.runs.get(i) else { continue };
+        u.workflow(
+            Workflow::UserContextEndpoint,
+            Confidence::High,
+            Evidence::at(format!("sent to the user-context endpoint `{}`", ctx.text(start, end)), ctx.loc(start, end)),
+        );
     }
 }
 
@@ -235,6 +288,8 @@ pub fn mentions_var(script: &str, key: &str) -> bool {
 fn inline_run_uses(ctx: &Ctx, run: &RunScript, trigger: &Evidence, uses: &mut Vec<TokenUse>) {
     let signals = &ctx.policy.signals;
     let script = ctx.text(run.node.span.start, run.node.span.end);
+    // Once per script, not once per reference in it.
+    let endpoint = signals.user_endpoints.find(script);
     for (prefix, name, start, end) in find_expr_refs(ctx, run.node, &["secrets", "vars"]) {
         if !is_dbt_token_name(&name, signals) {
             continue;
@@ -252,7 +307,7 @@ fn inline_run_uses(ctx: &Ctx, run: &RunScript, trigger: &Evidence, uses: &mut Ve
             );
         }
         u.workflow(Workflow::Production, Confidence::High, trigger.clone());
-        if let Some(m) = signals.user_endpoints.find(script) {
+        if let Some(m) = endpoint {
             u.workflow(
                 Workflow::UserContextEndpoint,
                 Confidence::High,
@@ -345,5 +400,21 @@ mod tests {
         assert!(mentions_var("os.environ['DBT_TOKEN']", "DBT_TOKEN"));
         assert!(!mentions_var("echo $DBT_TOKEN_OLD", "DBT_TOKEN"));
         assert!(!mentions_var("echo DBT_TOKEN", "DBT_TOKEN"));
+    }
+
+    #[test]
+    fn a_word_key_is_mentioned_exactly_when_it_is_a_name_read() {
+        let scripts = [
+            "curl $DBT_TOKEN ${DBT_PAT} env.X os.environ['A_B'] x[\"Q\"] $$AB ${A}B .Z9 $DBT_TOKEN_OLD",
+            "",
+            "$",
+            "a.b.c",
+        ];
+        for script in scripts {
+            let read: Vec<&str> = read_names(script).collect();
+            for key in ["DBT_TOKEN", "DBT_PAT", "X", "A_B", "Q", "AB", "A", "B", "Z9", "DBT", "OLD", "b", "c", "a"] {
+                assert_eq!(mentions_var(script, key), read.contains(&key), "{key} in {script:?}");
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, ty
 use crate::literal::{self, Literal};
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow, WorkflowHint};
 use regex::Regex;
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// Reads of a named value: `$X`, `${X}`, `os.environ["X"]`, `getenv("X")`, `process.env.X`,
@@ -30,14 +31,15 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     let text = &ctx.src.text;
     let hints = file_workflow(ctx);
     let mut uses = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    // A hash set: a script reading 60k distinct names stays linear.
+    let mut seen: HashSet<&str> = HashSet::new();
     for caps in name_pattern().captures_iter(text) {
         let Some(m) = caps.get(1).or_else(|| caps.get(2)) else { continue };
         let name = m.as_str();
-        if !is_dbt_token_name(name, signals) || seen.iter().any(|s| s == name) {
+        if seen.contains(name) || !is_dbt_token_name(name, signals) {
             continue;
         }
-        seen.push(name.to_owned());
+        seen.insert(name);
         let mut u = TokenUse::new(ctx.loc(m.start(), m.end()), name, "environment variable read by the code");
         if let Some((t, hint)) = type_from_name(name, signals) {
             u.token_type(
