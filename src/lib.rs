@@ -10,6 +10,8 @@ pub mod baseline;
 pub mod classify;
 pub mod cli;
 pub mod config;
+#[cfg(test)]
+mod cost;
 pub mod discover;
 pub mod extract;
 pub mod inventory;

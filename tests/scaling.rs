@@ -1,24 +1,21 @@
 //! No quadratic file: for each construct a hostile or merely large file repeats (token reads,
 //! token keys, literals on one line, Terraform declarations, Kubernetes Secrets and workloads,
-//! CI jobs and scripts, …), the whole pipeline on four times the input costs at most about four
-//! times as much. Costs are compared in the same run, never against a clock: the machine may be
-//! slow or loaded, but it is equally so for both sizes.
+//! CI jobs and scripts, …), the pipeline on four times the input costs at most about four times
+//! as much. Costs are compared within the test, never against a clock: they are the CPU time of
+//! the test's own thread (where the platform says it), so a loaded machine slows both sizes
+//! alike.
 
+mod inprocess;
+
+use inprocess::{assert_ratio, costs, pipeline};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokenwise::cli::build_report;
+use tokenwise::extract::{Ctx, extract, kubernetes, notebook};
+use tokenwise::kind;
+use tokenwise::model::TokenUse;
+use tokenwise::parse::{json, yaml};
 use tokenwise::policy::builtin;
-use tokenwise::render;
-use tokenwise::scan::{self, Options};
 use tokenwise::source::SourceFile;
-
-/// Largest cost ratio accepted for 4× the input. Linear work costs about 4×, quadratic 16×:
-/// the bound leaves room for noise on a loaded machine and still catches quadratic paths.
-const MAX_RATIO: f64 = 8.0;
-
-/// Runs of each size; the least is kept (load only ever adds time).
-const RUNS: usize = 3;
+use tokenwise::tree::Node;
 
 /// A fake token body (random-looking, never a real token) numbered `i`.
 fn body(i: usize) -> String {
@@ -38,42 +35,62 @@ fn pat(i: usize) -> String {
     format!("dbtu_{}", body(i))
 }
 
-/// One file through the whole pipeline (read, extract, resolve, rules, report, two renderers),
-/// in this process: (token uses, findings, bytes rendered).
-fn pipeline(path: &str, text: &str) -> (usize, usize, usize) {
-    let opts = Options {
-        paths: Vec::new(),
-        no_ignore: false,
-        threads: 1,
-        max_parse_bytes: tokenwise::read::DEFAULT_MAX_FILE_SIZE,
-        stdin: Some((path.to_owned(), text.as_bytes().to_vec())),
-        config: Arc::new(Default::default()),
-        progress: false,
-    };
-    let scan = scan::run(&opts, builtin());
-    let report = build_report(&scan, |f, _| Some(f.severity), None);
-    let rendered = render::concise::render(&report).len() + render::json::render(&report).len();
-    (scan.uses.len(), report.findings.len(), rendered)
+/// One file's extraction alone (literals, parse, extractor): (token uses, literals).
+fn extraction(src: &SourceFile) -> (usize, usize) {
+    let ctx = Ctx { file: 0, src, policy: builtin() };
+    let facts = extract(&ctx, kind::of_path(&src.display));
+    (facts.uses.len(), facts.literals.len())
 }
 
-/// The least time `work` takes over `RUNS` runs of each input, the sizes interleaved so that
-/// a burst of load weighs on both.
-fn costs<T>(inputs: [&T; 2], work: impl Fn(&T)) -> [Duration; 2] {
-    let mut best = [Duration::MAX; 2];
-    for _ in 0..RUNS {
-        for (i, input) in inputs.iter().enumerate() {
-            let started = Instant::now();
+/// `n` and `4n` repetitions of a construct, prepared by `prepare` (untimed), then `work` on
+/// each: `work` on the larger costs at most `MAX_RATIO` times as much, and counts (uses,
+/// literals, …) at least three times as many things.
+fn assert_work_linear<T>(what: &str, n: usize, prepare: impl Fn(usize) -> T, work: impl Fn(&T) -> usize) {
+    let (small, large) = (prepare(n), prepare(4 * n));
+    let (a, b) = (work(&small), work(&large));
+    assert!(a > 0, "{what}: nothing found");
+    assert!(b >= 3 * a, "{what}: {a} then {b}");
+    assert_ratio(
+        what,
+        costs([&small, &large], |input| {
             work(input);
-            best[i] = best[i].min(started.elapsed());
-        }
-    }
-    best
+        }),
+    );
 }
 
-fn assert_ratio(what: &str, [small, large]: [Duration; 2]) {
-    let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
-    eprintln!("{what}: {small:?} → {large:?} for 4× the input ({ratio:.1}×)");
-    assert!(ratio <= MAX_RATIO, "{what}: 4× the input costs {ratio:.1}× ({small:?} → {large:?}): quadratic?");
+fn source(path: &str, text: String) -> SourceFile {
+    SourceFile::new(PathBuf::from(path), path.to_owned(), text.into_bytes())
+}
+
+/// Like [`assert_linear`] for a construct whose cost lies in its file's extractor: only the
+/// extraction is timed, so that the sizes that show a quadratic extractor stay small.
+fn assert_extraction_linear(what: &str, path: &str, n: usize, file: impl Fn(usize) -> String) {
+    assert_work_linear(
+        what,
+        n,
+        |n| source(path, file(n)),
+        |src| {
+            let (uses, literals) = extraction(src);
+            uses + literals
+        },
+    );
+}
+
+/// Like [`assert_extraction_linear`] for YAML, without the parse (the same for any extractor):
+/// `extractor` alone is timed.
+fn assert_yaml_extractor_linear(
+    what: &str,
+    path: &str,
+    n: usize,
+    file: impl Fn(usize) -> String,
+    extractor: fn(&Ctx, &[Node]) -> Vec<TokenUse>,
+) {
+    let prepare = |n| {
+        let src = source(path, file(n));
+        let docs = yaml::parse(&src.text).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        (src, docs)
+    };
+    assert_work_linear(what, n, prepare, |(src, docs)| extractor(&Ctx { file: 0, src, policy: builtin() }, docs).len());
 }
 
 /// `file(n)` is a file at `path` with `n` repetitions of a construct: the pipeline on `4n`
@@ -94,8 +111,9 @@ fn assert_linear(what: &str, path: &str, n: usize, file: impl Fn(usize) -> Strin
 
 #[test]
 fn a_script_reading_many_names() {
-    assert_linear("distinct `$DBT_CLOUD_PAT_N` reads", "scripts/run.sh", 3000, |n| {
-        (0..n).map(|i| format!("echo $DBT_CLOUD_PAT_{i}\n")).collect()
+    assert_extraction_linear("distinct `$DBT_CLOUD_PAT_N` reads", "scripts/run.sh", 5000, |n| {
+        // Names of one length, so that telling them apart takes a comparison.
+        (0..n).map(|i| format!("echo $DBT_CLOUD_PAT_{i:06}\n")).collect()
     });
 }
 
@@ -117,8 +135,11 @@ fn many_tokens_on_one_minified_line() {
 
 #[test]
 fn many_tokens_in_one_env_file() {
-    assert_linear("tokens in a .env", ".env", 2000, |n| {
-        (0..n).map(|i| format!("DBT_TOKEN_{i}={}\n", pat(i))).collect()
+    assert_extraction_linear("tokens in a .env", ".env", 3000, |n| {
+        // Settings, then tokens outside any `KEY=value` line: each is checked against them.
+        let settings: String = (0..n).map(|i| format!("DBT_CLOUD_PAT_{i}=\n")).collect();
+        let loose: String = (0..n).map(|i| format!("{}\n", pat(i))).collect();
+        settings + &loose
     });
 }
 
@@ -137,46 +158,53 @@ fn terraform_with_many_variables_locals_providers_and_resources() {
 
 #[test]
 fn kubernetes_secrets_read_by_many_workloads() {
-    assert_linear("Kubernetes Secrets × workloads", "k8s/all.yaml", 300, |n| {
+    let file = |n: usize| {
+        let keys: String = (0..n).map(|i| format!("  DBT_CLOUD_PAT_{i:06}: eA==\n")).collect();
         let secrets: String = (0..n)
             .map(|i| {
-                format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: dbt-{i}\ndata:\n  DBT_CLOUD_PAT: eA==\n---\n")
-            })
-            .collect();
-        let workloads: String = (0..n)
-            .map(|i| {
                 format!(
-                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api-{i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: acme/api:1\n          env:\n            - name: DBT_CLOUD_TOKEN\n              valueFrom:\n                secretKeyRef:\n                  name: dbt-{i}\n                  key: DBT_CLOUD_PAT\n          envFrom:\n            - secretRef:\n                name: dbt-{i}\n---\n"
+                    "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: dbt-{i:06}\ndata:\n  DBT_CLOUD_PAT: eA==\n"
                 )
             })
             .collect();
-        secrets + &workloads
-    });
+        // A workload reading every key and every Secret, and Secrets this file does not hold.
+        let env: String = (0..n)
+            .map(|i| {
+                format!(
+                    "            - {{name: T{i}, valueFrom: {{secretKeyRef: {{name: dbt-secret, key: DBT_CLOUD_PAT_{i:06}}}}}}}\n"
+                )
+            })
+            .collect();
+        let from: String = (0..n)
+            .map(|i| {
+                format!(
+                    "            - secretRef: {{name: dbt-{i:06}}}\n            - secretRef: {{name: oth-{i:06}}}\n"
+                )
+            })
+            .collect();
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: dbt-secret\ndata:\n{keys}{secrets}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: acme/api:1\n          env:\n{env}          envFrom:\n{from}"
+        )
+    };
+    assert_yaml_extractor_linear("Kubernetes Secrets × workloads", "k8s/all.yaml", 1500, file, kubernetes::extract);
 }
 
 #[test]
 fn a_notebook_reading_many_names() {
-    assert_linear("names read by notebook cells", "nb/analysis.ipynb", 2000, |n| {
-        let cells: Vec<String> = (0..n)
-            .map(|i| {
-                format!("{{\"cell_type\":\"code\",\"source\":[\"t = os.environ[\\\"DBT_CLOUD_PAT_{i}\\\"]\\n\"]}}")
-            })
-            .collect();
-        format!("{{\"cells\":[{}],\"metadata\":{{}},\"nbformat\":4}}", cells.join(","))
-    });
-}
-
-#[test]
-fn many_semantic_layer_urls() {
-    assert_linear("Semantic Layer JDBC URLs", "bi/datasource.txt", 2000, |n| {
-        (0..n)
-            .map(|i| {
-                format!(
-                    "jdbc:arrow-flight-sql://semantic-layer.cloud.getdbt.com:443?environmentId={i}&token=dbtc_{}\n",
-                    body(i)
-                )
-            })
-            .collect()
+    let file = |n: usize| {
+        // Each name read once, then the last one again and again: each read asks the names seen
+        // (names of one length, so that telling them apart takes a comparison).
+        let read = |i: usize| format!("t = os.environ[\\\"DBT_CLOUD_PAT_{i:06}\\\"]\\n");
+        let reads: String = (0..n).map(read).collect::<String>() + &read(n - 1).repeat(4 * n);
+        format!("{{\"cells\":[{{\"cell_type\":\"code\",\"source\":\"{reads}\"}}],\"metadata\":{{}},\"nbformat\":4}}")
+    };
+    let prepare = |n| {
+        let src = source("nb/analysis.ipynb", file(n));
+        let doc = json::parse(&src.text).unwrap_or_else(|e| panic!("{e:?}"));
+        (src, doc)
+    };
+    assert_work_linear("names read by a notebook cell", 2500, prepare, |(src, doc)| {
+        notebook::extract(&Ctx { file: 0, src, policy: builtin() }, doc).len()
     });
 }
 
@@ -197,7 +225,7 @@ fn python_orchestrator_calls_names_and_nesting() {
 
 #[test]
 fn a_github_workflow_of_many_steps_and_scripts() {
-    assert_linear("GitHub Actions steps", ".github/workflows/deploy.yml", 400, |n| {
+    assert_extraction_linear("GitHub Actions steps", ".github/workflows/deploy.yml", 400, |n| {
         let env: String =
             (0..n).map(|i| format!("  DBT_CLOUD_PAT_{i}: ${{{{ secrets.DBT_CLOUD_PAT_{i} }}}}\n")).collect();
         let steps: String = (0..n)
@@ -213,14 +241,12 @@ fn a_github_workflow_of_many_steps_and_scripts() {
 
 #[test]
 fn gitlab_jobs_sending_tokens_to_user_endpoints() {
-    assert_linear("GitLab CI jobs and scripts", ".gitlab-ci.yml", 400, |n| {
-        (0..n)
-            .map(|i| {
-                format!(
-                    "j{i}:\n  variables:\n    DBT_CLOUD_TOKEN: $DBT_CLOUD_PAT_{i}\n  script:\n    - curl -H \"Token $DBT_CLOUD_TOKEN\" https://cloud.getdbt.com/api/v3/users/{i}/credentials/\n"
-                )
-            })
-            .collect()
+    assert_extraction_linear("GitLab CI variables × scripts", ".gitlab-ci.yml", 650, |n| {
+        let vars: String = (0..n).map(|i| format!("    DBT_CLOUD_TOKEN_{i}: $DBT_CLOUD_PAT_{i}\n")).collect();
+        let script: String = (0..n)
+            .map(|i| format!("    - curl -H \"Token $DBT_CLOUD_TOKEN_{i}\" https://cloud.getdbt.com/api/v3/users/{i}/credentials/\n"))
+            .collect();
+        format!("deploy:\n  variables:\n{vars}  script:\n{script}")
     });
 }
 
@@ -237,18 +263,15 @@ fn azure_pipelines_with_many_variable_groups_and_jobs() {
 
 #[test]
 fn circleci_jobs_run_by_many_workflows() {
-    assert_linear("CircleCI jobs × workflows", ".circleci/config.yml", 400, |n| {
-        let jobs: String = (0..n)
-            .map(|i| {
-                format!(
-                    "  j{i}:\n    docker: [{{image: x}}]\n    environment:\n      DBT_CLOUD_TOKEN: ${{DBT_CLOUD_PAT_{i}}}\n    steps:\n      - run: dbt-cloud job run\n"
-                )
-            })
+    assert_extraction_linear("CircleCI contexts × variables", ".circleci/config.yml", 200, |n| {
+        // Variables whose names say no type ask every context of the job's workflows.
+        let env: String = (0..n).map(|i| format!("      DBT_CLOUD_TOKEN_{i}: ${{X_{i}}}\n")).collect();
+        let runs: String = (0..n)
+            .map(|i| format!("  w{i}:\n    jobs:\n      - deploy:\n          context: [dbt-cloud-pat-{i}]\n"))
             .collect();
-        let workflows: String = (0..n)
-            .map(|i| format!("  w{i}:\n    jobs:\n      - j{i}:\n          context: [dbt-{i}]\n      - j0:\n          filters: {{branches: {{only: [b{i}]}}}}\n"))
-            .collect();
-        format!("version: 2.1\njobs:\n{jobs}workflows:\n{workflows}")
+        format!(
+            "version: 2.1\njobs:\n  deploy:\n    docker: [{{image: x}}]\n    environment:\n{env}    steps:\n      - run: dbt-cloud job run\nworkflows:\n{runs}"
+        )
     });
 }
 
@@ -279,12 +302,12 @@ fn airflow_connections_on_one_line() {
 
 #[test]
 fn columns_on_one_long_non_ascii_line() {
-    // Every 16th offset of one line of two-byte characters: a column is counted from a
+    // Every 4th character of one line of two-byte characters: a column is counted from a
     // checkpoint, not from the line's start.
     let line = |n: usize| SourceFile::new(PathBuf::from("x"), "x".into(), "é".repeat(n).into_bytes());
-    let (small, large) = (line(40_000), line(160_000));
-    let columns = |f: &SourceFile| (0..f.text.len()).step_by(32).map(|o| f.line_col(o).1).max().unwrap_or(0);
-    assert_eq!(columns(&small), 40_000 - 15);
+    let (small, large) = (line(100_000), line(400_000));
+    let columns = |f: &SourceFile| (0..f.text.len()).step_by(8).map(|o| f.line_col(o).1).max().unwrap_or(0);
+    assert_eq!(columns(&small), 100_000 - 3);
     assert_ratio(
         "columns on one non-ASCII line",
         costs([&small, &large], |f| {
