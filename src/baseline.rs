@@ -8,6 +8,10 @@ use std::path::Path;
 /// Version of the baseline file format.
 pub const VERSION: u32 = 1;
 
+/// Largest baseline read: some 400,000 findings, and a bound on what `--baseline /dev/zero`
+/// or a file growing under the scan can cost.
+pub const MAX_FILE: u64 = 64 * crate::bounded::MIB;
+
 /// One recorded finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,16 +36,25 @@ pub struct Baseline {
 }
 
 impl Baseline {
+    /// Read the baseline at `path`: a regular file (a FIFO or device is refused, not waited
+    /// on) of at most [`MAX_FILE`] bytes, UTF-8 with or without a byte-order mark, or UTF-16
+    /// with one.
     pub fn read(path: &Path) -> Result<Baseline, String> {
+        use crate::bounded::{self, Refusal};
         let shown = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
+        let bytes = bounded::read(path, MAX_FILE, true).map_err(|r| match r {
+            Refusal::Missing => {
                 format!("baseline `{shown}` does not exist; create it with `--write-baseline {shown}`")
             }
-            _ => format!("cannot read baseline `{shown}`: {e}"),
+            Refusal::TooLarge(cap) => {
+                format!("baseline `{shown}` is larger than {}, the limit for a baseline", bounded::size(cap))
+            }
+            Refusal::Io(e) => format!("cannot read baseline `{shown}`: {e}"),
+            r => format!("baseline `{shown}` {r}"),
         })?;
-        let file: File =
-            serde_json::from_str(&text).map_err(|e| format!("baseline `{shown}` is not a tokenwise baseline: {e}"))?;
+        let bytes = bounded::utf8(bytes).map_err(|m| format!("baseline `{shown}` {m}"))?;
+        let file: File = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("baseline `{shown}` is not a tokenwise baseline: {e}"))?;
         if file.version != VERSION {
             return Err(format!(
                 "baseline `{shown}` has version {}; this tokenwise reads version {VERSION}",
@@ -117,5 +130,19 @@ mod tests {
         assert!(Baseline::read(&path).err().unwrap_or_default().contains("is not a tokenwise baseline"));
         let missing = Baseline::read(&dir.path().join("nope.json")).err().unwrap_or_default();
         assert!(missing.contains("--write-baseline"), "{missing}");
+        let folder = Baseline::read(dir.path()).err().unwrap_or_default();
+        assert!(folder.ends_with("is not a regular file"), "{folder}");
+    }
+
+    #[test]
+    fn a_bom_or_utf16_is_read() {
+        let text = render(vec![entry("TW101", "a")]);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(Baseline::read(&path).unwrap_or_else(|e| panic!("{e}")).take(&entry("TW101", "a")));
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        std::fs::write(&path, utf16).unwrap_or_else(|e| panic!("{e}"));
+        assert!(Baseline::read(&path).unwrap_or_else(|e| panic!("{e}")).take(&entry("TW101", "a")));
     }
 }

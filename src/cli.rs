@@ -64,9 +64,9 @@ struct ScanArgs {
     /// Also scan files that `.gitignore` / `.ignore` exclude.
     #[arg(long)]
     no_ignore: bool,
-    /// Worker threads (default: all cores).
-    #[arg(short = 'j', long = "threads")]
-    threads: Option<usize>,
+    /// Worker threads (default: all cores; at most 256).
+    #[arg(short = 'j', long = "threads", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
+    threads: Option<u16>,
     /// Read one file's content from stdin (path `-`), classified as if it were at NAME.
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
@@ -100,8 +100,8 @@ struct CheckArgs {
     /// Report only findings not recorded in FILE (made with --write-baseline).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Record the current findings' fingerprints in FILE and exit 0.
-    #[arg(long, value_name = "FILE")]
+    /// Record the current findings' fingerprints in FILE and exit 0 (prints no report).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "output"])]
     write_baseline: Option<PathBuf>,
 }
 
@@ -145,6 +145,9 @@ enum AdviseFormat {
     Json,
 }
 
+/// Most worker threads `-j` accepts: more than this only costs memory and start-up.
+const MAX_THREADS: u16 = 256;
+
 /// A failure that ends the run with exit code 2.
 #[derive(Debug)]
 pub struct UsageError(pub String);
@@ -154,17 +157,40 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            // clap quotes the argument it rejects, and an argument can be a token pasted in
+            // the wrong place: mask what it prints.
+            let text = crate::literal::mask(&e.to_string()).into_owned();
+            if e.use_stderr() {
+                let _ = std::io::stderr().write_all(text.as_bytes());
+                return ExitCode::from(2);
+            }
+            return match write_output(None, &text) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(UsageError(msg)) => fail(&msg),
+            };
         }
     };
     match run(cli) {
         Ok(code) => code,
-        Err(UsageError(msg)) => {
-            eprintln!("tokenwise: error: {}", crate::literal::mask(&msg));
-            ExitCode::from(2)
-        }
+        Err(UsageError(msg)) => fail(&msg),
     }
+}
+
+/// Print an error and end with exit code 2.
+fn fail(msg: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "tokenwise: error: {}", printable(msg));
+    ExitCode::from(2)
+}
+
+/// A message for stderr: tokens masked, control characters escaped (a message quotes paths and
+/// names from the scanned repository).
+pub fn printable(msg: &str) -> String {
+    crate::escape::lines(&crate::literal::mask(msg)).into_owned()
+}
+
+/// Print a warning on stderr.
+fn warn(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "tokenwise: warning: {}", crate::escape::text(&crate::literal::mask(msg)));
 }
 
 /// A panic is a bug, and the default report can quote the input it choked on (a slice of a
@@ -232,16 +258,22 @@ fn rules_table(policy: &Policy) -> String {
 }
 
 fn scan_options(args: &ScanArgs) -> Result<scan::Options, UsageError> {
-    let threads =
-        args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let threads = args.threads.map(usize::from).unwrap_or_else(|| {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(usize::from(MAX_THREADS))
+    });
     let mut paths = args.paths.clone();
     let mut stdin = None;
     if let Some(name) = &args.stdin_filename {
         if paths.iter().any(|p| p.as_os_str() != "-") {
             return Err(UsageError("--stdin-filename reads stdin: pass `-` as the only path".into()));
         }
+        // No more than one byte over the size limit: a larger content is streamed by the scan
+        // from the rest of stdin, in bounded memory.
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
+        std::io::stdin()
+            .take(args.max_file_size.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
         stdin = Some((name.clone(), buf));
         paths.clear();
     } else if paths.iter().any(|p| p.as_os_str() == "-") {
@@ -251,7 +283,7 @@ fn scan_options(args: &ScanArgs) -> Result<scan::Options, UsageError> {
         paths.push(PathBuf::from("."));
     }
     for p in &paths {
-        if std::fs::symlink_metadata(p).is_err() {
+        if !crate::longpath::exists(p) {
             return Err(UsageError(format!("path `{}` does not exist", p.display())));
         }
     }
@@ -304,9 +336,9 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         _ => None,
     };
     let extended = run_policy(&opts, policy)?;
-    let scan = scan::run(&opts, extended.as_ref().unwrap_or(policy));
+    let scan = scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock());
     for w in &scan.warnings {
-        eprintln!("tokenwise: warning: {}", crate::literal::mask(w));
+        warn(w);
     }
     let config = &opts.config;
     // `--select` / `--ignore` on the command line beat the config; the config beats the defaults.
@@ -334,7 +366,8 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
             .collect();
         let n = entries.len();
         write_output(Some(file), &crate::baseline::render(entries))?;
-        eprintln!("tokenwise: recorded {n} finding{} in {}", if n == 1 { "" } else { "s" }, file.display());
+        let msg = format!("recorded {n} finding{} in {}", if n == 1 { "" } else { "s" }, file.display());
+        let _ = writeln!(std::io::stderr(), "tokenwise: {}", printable(&msg));
         return Ok(ExitCode::SUCCESS);
     }
     let text = match format {
@@ -407,11 +440,19 @@ fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), UsageE
         Some(p) => std::fs::write(p, text).map_err(|e| UsageError(format!("cannot write `{}`: {e}", p.display()))),
         None => {
             let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            Ok(())
+            write_report(&mut out, text)
         }
+    }
+}
+
+/// Write a report to a stream. A report that cannot be written is a failure (a full disk would
+/// otherwise pass CI with an empty SARIF file); only a closed pipe (`| head`) is quiet, since
+/// the reader chose to stop.
+fn write_report(out: &mut impl Write, text: &str) -> Result<(), UsageError> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(UsageError(format!("cannot write the report to stdout: {e}"))),
     }
 }
 
@@ -425,9 +466,9 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
     let mut opts = scan_options(&args.scan)?;
     opts.progress = show_progress(args.format != InventoryFormat::Json);
     let extended = run_policy(&opts, policy)?;
-    let scan = scan::run(&opts, extended.as_ref().unwrap_or(policy));
+    let scan = scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock());
     for w in &scan.warnings {
-        eprintln!("tokenwise: warning: {}", crate::literal::mask(w));
+        warn(w);
     }
     let text = match args.format {
         InventoryFormat::Table => crate::inventory::table(&scan),

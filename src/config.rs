@@ -1,7 +1,10 @@
-//! `.tokenwise.yml`: found from each scanned path upward, validated strictly, and applied as
+//! `.tokenwise.yml`: found from each scanned path upward (no further than the repository root,
+//! or outside a repository the scanned folder), read bounded, validated strictly, and applied as
 //! excludes, rule severities (global and per path) and the project's extra classification signals.
 
+use crate::bounded::{self, Refusal};
 use crate::discover::display_path;
+use crate::ignore_rules::repository_root;
 use crate::model::Severity;
 use crate::parse::yaml;
 use crate::policy::{Partner, Policy, Signals, builtin};
@@ -9,7 +12,8 @@ use crate::source::SourceFile;
 use crate::tree::{Node, NodeKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 /// The config file's name, looked for in each folder from a scanned path up to the repository root.
@@ -22,6 +26,14 @@ const TOP_KEYS: [&str; 5] = ["rules", "exclude", "per-path", "classify", "rule-p
 const CLASSIFY_KEYS: [&str; 6] =
     ["production-paths", "dev-paths", "partner-paths", "partners", "personal-names", "service-names"];
 const LEVELS: &str = "`off`, `error`, `warning` or `note`";
+
+/// Largest config file or rule pack read: far more than any real one, and small enough that a
+/// file pointing at an endless stream cannot exhaust memory.
+pub const MAX_FILE: u64 = bounded::MIB;
+
+/// Most values (globs, names, patterns, `per-path` entries) in one config file or rule pack,
+/// counted before any is compiled: compiling globs costs time and memory per glob.
+pub const MAX_VALUES: usize = 10_000;
 
 /// Compiled globs of one config, relative to its folder, remembering which pattern each came from.
 #[derive(Debug, Clone)]
@@ -116,26 +128,27 @@ impl Settings {
         let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
         let mut settings = Settings { cwd: cwd.clone(), configs: Vec::new(), explicit: explicit.is_some() };
         if let Some(file) = explicit {
-            if !file.is_file() {
-                return Err(format!("config file `{}` does not exist", file.display()));
-            }
-            settings.configs.push(Config::load(&absolute(&cwd, file), &cwd)?);
+            // Named by the user, so read wherever it is; its rule packs stay within its project.
+            let file = absolute(&cwd, file);
+            let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+            let project = repository_root(&dir).map(Path::to_path_buf).unwrap_or(dir);
+            settings.configs.push(Config::load(&file, &cwd, &project, false)?);
             return Ok(settings);
         }
         let mut seen: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-        let mut found: Vec<PathBuf> = Vec::new();
+        let mut found: Vec<(PathBuf, PathBuf)> = Vec::new();
         for p in paths {
             let abs = absolute(&cwd, p);
             let start = if abs.is_dir() { abs } else { abs.parent().map(Path::to_path_buf).unwrap_or(abs) };
-            if let Some(file) = discover(&start, &mut seen)
-                && !found.contains(&file)
+            if let Some(hit) = discover(&start, &mut seen)
+                && !found.contains(&hit)
             {
-                found.push(file);
+                found.push(hit);
             }
         }
         found.sort();
-        for file in found {
-            settings.configs.push(Config::load(&file, &cwd)?);
+        for (file, project) in found {
+            settings.configs.push(Config::load(&file, &cwd, &project, true)?);
         }
         Ok(settings)
     }
@@ -248,32 +261,58 @@ impl Settings {
     }
 }
 
-/// The nearest config from `start` upward, stopping after the repository root; `seen` caches
-/// the answer per folder (pre-commit passes many files of the same folders).
-fn discover(start: &Path, seen: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+/// The nearest config from `start` upward and the project it belongs to: the repository (the
+/// folder holding `.git`), whose root ends the search, or outside a repository `start` alone (a
+/// folder above it is not the project's). `seen` caches the answer per folder of a repository
+/// (pre-commit passes many files of the same folders). Anything at the config's name counts, so
+/// that a link, FIFO or folder there is an error rather than silently no config.
+fn discover(start: &Path, seen: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<(PathBuf, PathBuf)> {
+    let Some(top) = repository_root(start) else {
+        let candidate = start.join(FILE_NAME);
+        return crate::longpath::exists(&candidate).then(|| (candidate, start.to_path_buf()));
+    };
     let mut visited = Vec::new();
-    let mut dir = Some(start);
     let mut result = None;
-    while let Some(d) = dir {
+    for d in start.ancestors() {
         if let Some(known) = seen.get(d) {
             result = known.clone();
             break;
         }
         visited.push(d.to_path_buf());
         let candidate = d.join(FILE_NAME);
-        if candidate.is_file() {
+        if crate::longpath::exists(&candidate) {
             result = Some(candidate);
             break;
         }
-        if d.join(".git").exists() {
+        if d == top {
             break;
         }
-        dir = d.parent();
     }
     for v in visited {
         seen.insert(v, result.clone());
     }
-    result
+    result.map(|c| (c, top.to_path_buf()))
+}
+
+/// Whether `file` is inside `project`, links resolved: a repository's config or rule pack must
+/// not make tokenwise read (and quote in an error) a file elsewhere on the machine. A file that
+/// does not resolve (a dangling link) is left to the read to report.
+fn inside(file: &Path, project: &Path) -> bool {
+    match (std::fs::canonicalize(file), std::fs::canonicalize(project)) {
+        (Ok(f), Ok(p)) => f.starts_with(p),
+        (Err(_), _) => true,
+        (Ok(_), Err(_)) => false,
+    }
+}
+
+/// What `project` is, for a message.
+fn project_name(project: &Path, cwd: &Path) -> String {
+    if crate::longpath::exists(&project.join(".git")) {
+        "the repository".into()
+    } else {
+        let shown = display_path(project, Some(cwd));
+        format!("`{}` (no repository holds it)", if shown.is_empty() { "." } else { &shown })
+    }
 }
 
 /// `cwd.join(p)` with `.` and `..` resolved lexically (the walk reports paths the same way).
@@ -300,20 +339,50 @@ fn relative(abs: &Path, base: &Path) -> Option<String> {
 /// Where a config value went wrong: `file:line`.
 struct Doc<'a> {
     src: &'a SourceFile,
+    /// Values taken so far from this file, against [`MAX_VALUES`].
+    values: Cell<usize>,
 }
 
-impl Doc<'_> {
+impl<'a> Doc<'a> {
     fn err(&self, n: &Node, msg: impl std::fmt::Display) -> String {
         let (line, _) = self.src.line_col(n.span.start);
         format!("{}:{line}: {msg}", self.src.display)
     }
 
+    fn new(src: &'a SourceFile) -> Self {
+        Doc { src, values: Cell::new(0) }
+    }
+
+    /// The entries of a map; a key given twice is an error (YAML says keys are unique, and the
+    /// second would silently win or lose).
     fn map<'n>(&self, n: &'n Node, what: &str) -> Result<&'n [(Node, Node)], String> {
-        match &n.kind {
-            NodeKind::Map(entries) => Ok(entries),
-            NodeKind::Scalar { value, quoted: false } if value.is_empty() || value == "null" || value == "~" => Ok(&[]),
-            _ => Err(self.err(n, format!("`{what}` must be a map"))),
+        let entries: &[(Node, Node)] = match &n.kind {
+            NodeKind::Map(entries) => entries,
+            NodeKind::Scalar { value, quoted: false } if value.is_empty() || value == "null" || value == "~" => &[],
+            _ if what.is_empty() => return Err(self.err(n, "the file must be a map of settings (`key: value`)")),
+            _ => return Err(self.err(n, format!("`{what}` must be a map"))),
+        };
+        let mut keys: HashSet<&str> = HashSet::with_capacity(entries.len());
+        for (k, _) in entries {
+            if let Some(key) = k.as_str()
+                && !keys.insert(key)
+            {
+                let place = if what.is_empty() { String::new() } else { format!(" in `{what}`") };
+                return Err(self.err(k, format!("duplicate key `{key}`{place}")));
+            }
         }
+        Ok(entries)
+    }
+
+    /// Count `n` more values of this file, refusing the file past [`MAX_VALUES`] before any of
+    /// them is compiled.
+    fn count(&self, at: &Node, n: usize, what: &str) -> Result<(), String> {
+        let total = self.values.get().saturating_add(n);
+        self.values.set(total);
+        if total > MAX_VALUES {
+            return Err(self.err(at, format!("too many values at `{what}`: at most {MAX_VALUES} in one file")));
+        }
+        Ok(())
     }
 
     fn key<'n>(&self, k: &'n Node) -> Result<&'n str, String> {
@@ -333,23 +402,26 @@ impl Doc<'_> {
                 };
                 return Err(self.err(k, format!("unknown key `{key}`{place}{hint}")));
             }
-            if out.iter().any(|(seen, _)| *seen == key) {
-                return Err(self.err(k, format!("duplicate key `{key}`")));
-            }
             out.push((key, v));
         }
         Ok(out)
     }
 
-    /// A list of strings (a single string is a list of one).
+    /// A list of strings. A single string is refused, not taken for a list of one: `exclude:
+    /// vendor` reads as a list only by accident, and the next edit may not.
     fn strings(&self, n: &Node, what: &str) -> Result<Vec<(String, usize)>, String> {
         let one = |item: &Node| match &item.kind {
             NodeKind::Scalar { value, .. } if !value.is_empty() => Ok((value.clone(), item.span.start)),
             _ => Err(self.err(item, format!("`{what}` must be a list of strings"))),
         };
         match &n.kind {
-            NodeKind::Seq(items) => items.iter().map(one).collect(),
-            NodeKind::Scalar { .. } => Ok(vec![one(n)?]),
+            NodeKind::Seq(items) => {
+                self.count(n, items.len(), what)?;
+                items.iter().map(one).collect()
+            }
+            NodeKind::Scalar { value, .. } if !value.is_empty() => {
+                Err(self.err(n, format!("`{what}` must be a list of strings, not a single string (write `[{value}]`)")))
+            }
             _ => Err(self.err(n, format!("`{what}` must be a list of strings"))),
         }
     }
@@ -358,11 +430,22 @@ impl Doc<'_> {
     fn rules(&self, n: &Node, what: &str) -> Result<Vec<(String, Level)>, String> {
         let policy = builtin();
         let mut out = Vec::new();
+        // The first key naming each rule: a code and a name of one rule are the same setting.
+        let mut named: HashMap<&str, (&str, usize)> = HashMap::new();
         for (k, v) in self.map(n, what)? {
             let key = self.key(k)?;
             let rule = policy.rule(key).ok_or_else(|| {
                 self.err(k, format!("unknown rule `{key}` in `{what}`; `tokenwise rules` lists them"))
             })?;
+            if let Some((first, line)) = named.insert(rule.code.as_str(), (key, self.src.line_col(k.span.start).0)) {
+                return Err(self.err(
+                    k,
+                    format!(
+                        "rule `{}` is set twice in `{what}`: as `{key}` and as `{first}` on line {line}",
+                        rule.code
+                    ),
+                ));
+            }
             let value = v.as_str().unwrap_or("");
             let level = match value {
                 "off" => None,
@@ -379,10 +462,19 @@ impl Doc<'_> {
     /// Globs relative to the config's folder: a pattern without `/` matches a file or folder
     /// name at any depth; one with `/` is anchored to the folder; a folder covers its files.
     fn globs(&self, n: &Node, what: &str) -> Result<Globs, String> {
+        let list = self.strings(n, what)?;
+        self.compile(list, what)
+    }
+
+    /// The globs of `list` (already counted against [`MAX_VALUES`]), compiled.
+    fn compile(&self, list: Vec<(String, usize)>, what: &str) -> Result<Globs, String> {
         let mut b = GlobSetBuilder::new();
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
-        for (pattern, at) in self.strings(n, what)? {
+        let (first, _) = self.src.line_col(list.first().map_or(0, |(_, at)| *at));
+        #[cfg(test)]
+        tests::COMPILED.with(|c| c.set(c.get() + list.len()));
+        for (pattern, at) in list {
             let trimmed = pattern.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/');
             let forms = if trimmed.contains('/') {
                 vec![trimmed.to_owned(), format!("{trimmed}/**")]
@@ -399,7 +491,7 @@ impl Doc<'_> {
             }
             patterns.push(pattern);
         }
-        let set = b.build().map_err(|e| self.err(n, format!("invalid globs in `{what}`: {e}")))?;
+        let set = b.build().map_err(|e| format!("{}:{first}: invalid globs in `{what}`: {e}", self.src.display))?;
         Ok(Globs { patterns, owner, set })
     }
 
@@ -407,6 +499,7 @@ impl Doc<'_> {
     /// `{name, keywords, needs}`.
     fn partners(&self, n: &Node, what: &str) -> Result<Vec<Partner>, String> {
         let mut out = Vec::new();
+        self.count(n, n.items().len(), what)?;
         for item in n.items() {
             if let Some(name) = item.as_str() {
                 let keyword = crate::classify::names::words(name).join("_");
@@ -451,17 +544,26 @@ fn lower(v: Vec<(String, usize)>) -> Vec<String> {
     v.into_iter().map(|(s, _)| s.to_lowercase()).collect()
 }
 
-/// Read and parse a YAML file into its one document (an empty file is an empty map).
-fn read_yaml(file: &Path, cwd: &Path) -> Result<(SourceFile, Option<Node>), String> {
+/// Read and parse a YAML file into its one document (an empty file is an empty map): a regular
+/// file of at most [`MAX_FILE`] bytes, UTF-8 or UTF-16 with a byte-order mark. `what` names the
+/// file in messages ("config file", "rule pack").
+fn read_yaml(file: &Path, cwd: &Path, what: &str) -> Result<(SourceFile, Option<Node>), String> {
     let display = display_path(file, Some(cwd));
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read `{display}`: {e}"))?;
+    let bytes = bounded::read(file, MAX_FILE, true).map_err(|r| match r {
+        Refusal::TooLarge(cap) => {
+            format!("{what} `{display}` is larger than {}, the limit for a {what}", bounded::size(cap))
+        }
+        Refusal::Io(e) => format!("cannot read {what} `{display}`: {e}"),
+        r => format!("{what} `{display}` {r}"),
+    })?;
+    let bytes = bounded::utf8(bytes).map_err(|m| format!("{what} `{display}` {m}"))?;
     let src = SourceFile::new(file.to_path_buf(), display, bytes);
     let docs = yaml::parse(&src.text).map_err(|e| {
         let (line, _) = src.line_col(e.offset);
         format!("{}:{line}: invalid YAML: {}", src.display, e.message)
     })?;
     if docs.len() > 1 {
-        let doc = Doc { src: &src };
+        let doc = Doc::new(&src);
         return Err(doc.err(&docs[1], "expected one YAML document"));
     }
     let root = docs.into_iter().next();
@@ -469,8 +571,17 @@ fn read_yaml(file: &Path, cwd: &Path) -> Result<(SourceFile, Option<Node>), Stri
 }
 
 impl Config {
-    fn load(file: &Path, cwd: &Path) -> Result<Config, String> {
-        let (src, root) = read_yaml(file, cwd)?;
+    /// Load the config `file` of `project` (the folder its rule packs must stay in); a
+    /// `discovered` one must itself be inside it, links resolved.
+    fn load(file: &Path, cwd: &Path, project: &Path, discovered: bool) -> Result<Config, String> {
+        if discovered && crate::longpath::exists(file) && !inside(file, project) {
+            return Err(format!(
+                "config file `{}` is a link to outside {}: not read",
+                display_path(file, Some(cwd)),
+                project_name(project, cwd)
+            ));
+        }
+        let (src, root) = read_yaml(file, cwd, "config file")?;
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut c = Config {
             display: src.display.clone(),
@@ -482,14 +593,17 @@ impl Config {
             packs: Vec::new(),
         };
         let Some(root) = root else { return Ok(c) };
-        let doc = Doc { src: &src };
+        let doc = Doc::new(&src);
         for (key, v) in doc.strict(&root, "", &TOP_KEYS)? {
             match key {
                 "rules" => c.rules = doc.rules(v, "rules")?,
                 "exclude" => c.exclude = Some(doc.globs(v, "exclude")?),
                 "per-path" => {
-                    for (k, rules) in doc.map(v, "per-path")? {
-                        let globs = doc.globs(k, "per-path")?;
+                    let entries = doc.map(v, "per-path")?;
+                    doc.count(v, entries.len(), "per-path")?;
+                    for (k, rules) in entries {
+                        let key = doc.key(k)?;
+                        let globs = doc.compile(vec![(key.to_owned(), k.span.start)], "per-path")?;
                         c.per_path.push((globs, doc.rules(rules, "per-path")?));
                     }
                 }
@@ -497,9 +611,17 @@ impl Config {
                 _ => {
                     for (p, at) in doc.strings(v, "rule-packs")? {
                         let path = absolute(&dir, Path::new(&p));
-                        if !path.is_file() {
-                            let (line, _) = src.line_col(at);
+                        let (line, _) = src.line_col(at);
+                        if !path.exists() {
                             return Err(format!("{}:{line}: rule pack `{p}` does not exist", src.display));
+                        }
+                        // Never read (nor quote in an error) a file outside the project.
+                        if !inside(&path, project) {
+                            return Err(format!(
+                                "{}:{line}: rule pack `{p}` is outside {}: not read",
+                                src.display,
+                                project_name(project, cwd)
+                            ));
                         }
                         c.packs.push(load_pack(&path, cwd)?);
                     }
@@ -536,15 +658,15 @@ const PACK_GROUPS: [(&str, &[&str]); 10] = [
     ("hosts", &["patterns"]),
     ("user_context_endpoints", &["patterns"]),
     ("terraform", &["provider_sources", "default_local_names", "user_context_resources"]),
-    ("paths", &["dev_segments"]),
+    ("paths", &["dev_segments", "example_segments"]),
     ("permissions", &["broad", "write_capable", "narrow"]),
 ];
 
 fn load_pack(file: &Path, cwd: &Path) -> Result<Pack, String> {
-    let (src, root) = read_yaml(file, cwd)?;
+    let (src, root) = read_yaml(file, cwd, "rule pack")?;
     let mut pack = Pack::default();
     if let Some(root) = &root {
-        let doc = Doc { src: &src };
+        let doc = Doc::new(&src);
         for (key, v) in doc.strict(root, "", &["version", "signals"])? {
             if key == "version" && v.as_str() != Some("1") {
                 return Err(doc.err(v, "unsupported rule pack `version`; use 1"));
@@ -565,7 +687,9 @@ fn load_pack(file: &Path, cwd: &Path) -> Result<Pack, String> {
                 let what = format!("signals.{g}");
                 for (key, list) in doc.strict(body, &what, &allowed)? {
                     if key == "examples" {
-                        doc.map(list, &format!("{what}.examples"))?;
+                        for (_, items) in doc.map(list, &format!("{what}.examples"))? {
+                            doc.count(items, items.items().len(), &format!("{what}.examples"))?;
+                        }
                         pack.examples.push((g, list.clone()));
                         continue;
                     }
@@ -604,6 +728,7 @@ fn signal_list<'s>(s: &'s mut Signals, group: &str, key: &str) -> Option<&'s mut
         ("terraform", "default_local_names") => &mut s.provider_default_names,
         ("terraform", "user_context_resources") => &mut s.user_context_resources,
         ("paths", "dev_segments") => &mut s.dev_segments,
+        ("paths", "example_segments") => &mut s.example_segments,
         ("permissions", "broad") => &mut s.broad_permissions,
         ("permissions", "write_capable") => &mut s.write_permissions,
         ("permissions", "narrow") => &mut s.narrow_permissions,
@@ -621,7 +746,7 @@ fn check_examples(pack: &Pack, s: &Signals) -> Result<(), String> {
     use crate::classify::names::{dev_segment, is_dbt_token_name, type_from_name};
     use crate::model::TokenType;
     let Some(src) = &pack.source else { return Ok(()) };
-    let doc = Doc { src };
+    let doc = Doc::new(src);
     for (group, ex) in &pack.examples {
         for (k, list) in ex.entries() {
             let kind = k.as_str().unwrap_or("");
@@ -674,11 +799,20 @@ fn distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn load_text(text: &str) -> Result<Config, String> {
+    thread_local! {
+        /// Globs handed to the glob compiler on this thread: the work a config costs.
+        pub static COMPILED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn load_bytes(bytes: &[u8]) -> Result<Config, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let file = dir.path().join(FILE_NAME);
-        std::fs::write(&file, text).map_err(|e| e.to_string())?;
-        Config::load(&file, dir.path())
+        std::fs::write(&file, bytes).map_err(|e| e.to_string())?;
+        Config::load(&file, dir.path(), dir.path(), true)
+    }
+
+    fn load_text(text: &str) -> Result<Config, String> {
+        load_bytes(text.as_bytes())
     }
 
     #[test]
@@ -741,7 +875,80 @@ mod tests {
         assert_eq!(discover(&sub, &mut seen), None);
         std::fs::write(repo.join(FILE_NAME), "").unwrap_or_else(|e| panic!("{e}"));
         let mut seen = HashMap::new();
-        assert_eq!(discover(&sub, &mut seen), Some(repo.join(FILE_NAME)));
+        assert_eq!(discover(&sub, &mut seen), Some((repo.join(FILE_NAME), repo.clone())));
+    }
+
+    #[test]
+    fn outside_a_repository_only_the_scanned_folder_counts() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let sub = dir.path().join("a");
+        std::fs::create_dir_all(&sub).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join(FILE_NAME), "rules: {TW201: off}\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(discover(&sub, &mut HashMap::new()), None, "a config above an unversioned folder");
+        std::fs::write(sub.join(FILE_NAME), "").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(discover(&sub, &mut HashMap::new()), Some((sub.join(FILE_NAME), sub.clone())));
+    }
+
+    #[test]
+    fn a_key_or_a_rule_given_twice_is_an_error() {
+        let e = load_text("rules:\n  TW101: off\n  TW101: error\n").err().unwrap_or_default();
+        assert_eq!(e, ".tokenwise.yml:3: duplicate key `TW101` in `rules`");
+        let e = load_text("rules:\n  pat-in-production: off\n  TW101: error\n").err().unwrap_or_default();
+        assert_eq!(
+            e,
+            ".tokenwise.yml:3: rule `TW101` is set twice in `rules`: as `TW101` and as `pat-in-production` on line 2"
+        );
+        let e = load_text("per-path:\n  'a/**': {TW101: off}\n  'a/**': {TW101: note}\n").err().unwrap_or_default();
+        assert_eq!(e, ".tokenwise.yml:3: duplicate key `a/**` in `per-path`");
+        let e = load_text("per-path:\n  'a/**': {TW101: off, TW101: note}\n").err().unwrap_or_default();
+        assert_eq!(e, ".tokenwise.yml:2: duplicate key `TW101` in `per-path`");
+    }
+
+    #[test]
+    fn a_single_string_is_not_a_list() {
+        let e = load_text("exclude: vendor\n").err().unwrap_or_default();
+        assert_eq!(e, ".tokenwise.yml:1: `exclude` must be a list of strings, not a single string (write `[vendor]`)");
+        let e = load_text("classify:\n  personal-names: human\n").err().unwrap_or_default();
+        assert!(e.starts_with(".tokenwise.yml:2: `classify.personal-names` must be a list of strings"), "{e}");
+        assert!(load_text("exclude: [vendor]\n").is_ok());
+    }
+
+    #[test]
+    fn too_many_globs_are_refused_before_any_is_compiled() {
+        COMPILED.with(|c| c.set(0));
+        let many = format!("exclude:\n{}", "- a\n".repeat(200_000));
+        assert!(many.len() as u64 <= MAX_FILE, "within the size cap: the count is what stops it");
+        let e = load_text(&many).err().unwrap_or_default();
+        assert_eq!(e, ".tokenwise.yml:2: too many values at `exclude`: at most 10000 in one file");
+        assert_eq!(COMPILED.with(Cell::get), 0, "no glob compiled");
+        // Counted over the whole file, not per list.
+        let spread = format!(
+            "exclude: [{}]\nclassify:\n  dev-paths: [{}]\n",
+            vec!["a"; 6000].join(","),
+            vec!["b"; 6000].join(",")
+        );
+        let e = load_text(&spread).err().unwrap_or_default();
+        assert!(e.contains("too many values at `classify.dev-paths`"), "{e}");
+        assert_eq!(COMPILED.with(Cell::get), 6000, "only the first list, within the cap, was compiled");
+        COMPILED.with(|c| c.set(0));
+        let per_path: String = (0..10_001).map(|i| format!("  'p{i}/**': {{TW101: off}}\n")).collect();
+        let e = load_text(&format!("per-path:\n{per_path}")).err().unwrap_or_default();
+        assert!(e.contains("too many values at `per-path`"), "{e}");
+        assert_eq!(COMPILED.with(Cell::get), 0);
+    }
+
+    #[test]
+    fn utf16_and_a_bom_are_read_nul_bytes_are_refused_clearly() {
+        let text = "rules:\n  TW101: loud\n";
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let e = load_bytes(&utf16).err().unwrap_or_default();
+        assert!(e.starts_with(".tokenwise.yml:2: bad value `loud`"), "decoded, lines kept: {e}");
+        let bom = [b"\xEF\xBB\xBF".as_slice(), b"rules: {TW101: off}\n"].concat();
+        assert!(load_bytes(&bom).is_ok());
+        let no_bom: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let e = load_bytes(&no_bom).err().unwrap_or_default();
+        assert!(e.starts_with("config file `.tokenwise.yml` is not UTF-8 text"), "{e}");
+        assert!(e.ends_with("save it as UTF-8"), "{e}");
     }
 
     #[test]

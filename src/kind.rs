@@ -28,14 +28,48 @@ pub enum FileKind {
     Json,
     /// Shell, Python, JavaScript, `.env`, Makefiles and other code: read as text.
     Script,
+    /// Data, never configuration: dbt artifacts (`manifest.json`, `catalog.json`, …), recorded
+    /// HTTP cassettes and large JSON/YAML files (see [`of_file`]). Literal tokens only.
+    Data,
     /// Prose and everything else: literal tokens only.
     Other,
 }
 
+/// Artifacts only dbt writes, known by their name alone. The others (`manifest.json`,
+/// `catalog.json`, `run_results.json`, `sources.json`) have names other tools use too, and are
+/// known by the metadata dbt writes first in each (see [`of_file`]).
+const ARTIFACTS: [&str; 3] = ["semantic_manifest.json", "graph_summary.json", "partial_parse.msgpack"];
+
+/// The key dbt writes at the start of every artifact: `{"metadata": {"dbt_schema_version": …`.
+const ARTIFACT_MARK: &[u8] = b"\"dbt_schema_version\"";
+
+/// Folders of recorded HTTP interactions (vcrpy, VCR, Betamax).
+const CASSETTE_DIRS: [&str; 3] = ["cassettes", "vcr_cassettes", "cassette"];
+
+/// JSON or YAML larger than this is data (exports, fixtures, schemas), unless it is a Postman
+/// export or a notebook: configuration files are far smaller.
+pub const DATA_BYTES: usize = 1 << 20;
+
+/// Bytes read from the start of a file to tell a cassette by its first key.
+const SNIFF: usize = 4096;
+
 /// Classify a path (with `/` separators) by its name and place.
 pub fn of_path(path: &str) -> FileKind {
     let file = path.rsplit('/').next().unwrap_or(path);
-    let lower = file.to_ascii_lowercase();
+    // This runs for every file of a scan: a short name is lowercased on the stack.
+    let mut small = [0u8; 64];
+    let owned;
+    let lower: &str = match small.get_mut(..file.len()) {
+        Some(buf) => {
+            buf.copy_from_slice(file.as_bytes());
+            buf.make_ascii_lowercase();
+            std::str::from_utf8(buf).unwrap_or_default()
+        }
+        None => {
+            owned = file.to_ascii_lowercase();
+            &owned
+        }
+    };
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     if lower == "dbt_cloud.yml" || lower == "dbt_cloud.yaml" {
         return FileKind::CloudCli;
@@ -45,15 +79,18 @@ pub fn of_path(path: &str) -> FileKind {
         "tfvars" => return FileKind::TerraformVars,
         _ => {}
     }
+    if ARTIFACTS.contains(&lower) {
+        return FileKind::Data;
+    }
     if matches!(ext, "yml" | "yaml") {
         let in_workflows = path.contains(".github/workflows/");
         if in_workflows || lower == "action.yml" || lower == "action.yaml" {
             return FileKind::GithubActions;
         }
-        return ci_yaml_kind(path, &lower).unwrap_or(FileKind::Yaml);
+        return ci_yaml_kind(path, lower).unwrap_or_else(|| generic(path, FileKind::Yaml));
     }
     if matches!(ext, "json" | "jsonc" | "ipynb") {
-        return FileKind::Json;
+        return generic(path, FileKind::Json);
     }
     if lower.starts_with("jenkinsfile") || lower.ends_with(".jenkinsfile") {
         return FileKind::Jenkins;
@@ -92,24 +129,75 @@ pub fn of_path(path: &str) -> FileKind {
     );
     let script_name = lower.starts_with(".env")
         || lower.ends_with(".env")
-        || matches!(lower.as_str(), "makefile" | "dockerfile" | "justfile" | "procfile");
+        || matches!(lower, "makefile" | "dockerfile" | "justfile" | "procfile");
     if script_ext || script_name {
         return FileKind::Script;
     }
     FileKind::Other
 }
 
+/// A YAML or JSON file of no known system: data when it sits in a cassette folder.
+fn generic(path: &str, kind: FileKind) -> FileKind {
+    let mut dirs = path.rsplit('/').skip(1);
+    if dirs.any(|d| CASSETTE_DIRS.iter().any(|c| d.eq_ignore_ascii_case(c))) { FileKind::Data } else { kind }
+}
+
+/// Classify a file by its path and its content: YAML or JSON of no known system is data when
+/// it is a dbt artifact (its metadata says `dbt_schema_version`), a recorded HTTP cassette
+/// (its first key is `interactions` or `http_interactions`), or larger than [`DATA_BYTES`]
+/// and neither a Postman export nor a notebook. Decided from a sniff of the first bytes and
+/// one byte search, never a parse.
+pub fn of_file(path: &str, bytes: &[u8]) -> FileKind {
+    let kind = of_path(path);
+    let head = bytes.get(..SNIFF).unwrap_or(bytes);
+    let data = match kind {
+        FileKind::Json if memchr::memmem::find(head, ARTIFACT_MARK).is_some() => true,
+        FileKind::Yaml | FileKind::Json if is_cassette(head) => true,
+        FileKind::Yaml => bytes.len() > DATA_BYTES,
+        FileKind::Json => {
+            bytes.len() > DATA_BYTES
+                && !crate::extract::notebook::is_notebook(path)
+                && !crate::extract::postman::sniff(bytes)
+        }
+        _ => false,
+    };
+    if data { FileKind::Data } else { kind }
+}
+
+/// Whether the first key of a YAML or JSON document is a cassette's list of interactions.
+fn is_cassette(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let mut lines = head.split(|&b| b == b'\n').map(|l| l.trim_ascii());
+    let Some(first) = lines.find(|l| !l.is_empty() && !l.starts_with(b"#") && *l != b"---") else { return false };
+    let key = first.strip_prefix(b"{").map(<[u8]>::trim_ascii_start).unwrap_or(first);
+    let key = match key.strip_prefix(b"\"") {
+        Some(rest) => rest.split(|&b| b == b'"').next().unwrap_or_default(),
+        None => key.split(|&b| b == b':').next().unwrap_or_default(),
+    };
+    // `{` alone on the first line: the key is on the next.
+    if key.is_empty() && first == b"{" {
+        return lines
+            .find(|l| !l.is_empty())
+            .is_some_and(|l| l.starts_with(b"\"interactions\"") || l.starts_with(b"\"http_interactions\""));
+    }
+    key == b"interactions" || key == b"http_interactions"
+}
+
 /// The CI system a YAML file configures, by its name and folder.
 fn ci_yaml_kind(path: &str, lower: &str) -> Option<FileKind> {
-    let dirs: Vec<&str> = path.rsplit_once('/').map(|(d, _)| d.split('/').collect()).unwrap_or_default();
+    let dirs = || path.rsplit_once('/').map(|(d, _)| d.split('/')).into_iter().flatten();
     let stem = lower.rsplit_once('.').map(|(s, _)| s).unwrap_or(lower);
-    if stem == ".gitlab-ci" || stem.ends_with(".gitlab-ci") || dirs.windows(2).any(|w| w == [".gitlab", "ci"]) {
+    let gitlab_ci = || dirs().zip(dirs().skip(1)).any(|pair| pair == (".gitlab", "ci"));
+    if stem == ".gitlab-ci" || stem.ends_with(".gitlab-ci") || gitlab_ci() {
         return Some(FileKind::GitlabCi);
     }
-    if stem.starts_with("azure-pipelines") || stem.ends_with(".azure-pipelines") || dirs.contains(&".azure-pipelines") {
+    if stem.starts_with("azure-pipelines")
+        || stem.ends_with(".azure-pipelines")
+        || dirs().any(|d| d == ".azure-pipelines")
+    {
         return Some(FileKind::AzurePipelines);
     }
-    if dirs.contains(&".circleci") {
+    if dirs().any(|d| d == ".circleci") {
         return Some(FileKind::CircleCi);
     }
     if stem == "bitbucket-pipelines" {
@@ -134,6 +222,42 @@ mod tests {
         assert_eq!(of_path(".env.local"), FileKind::Script);
         assert_eq!(of_path("Jenkinsfile"), FileKind::Jenkins);
         assert_eq!(of_path("README.md"), FileKind::Other);
+    }
+
+    #[test]
+    fn dbt_artifacts_and_cassettes_are_data() {
+        for path in ["target/semantic_manifest.json", "graph_summary.json", "target/partial_parse.msgpack"] {
+            assert_eq!(of_path(path), FileKind::Data, "{path}");
+        }
+        let artifact =
+            b"{\"metadata\": {\"dbt_schema_version\": \"https://schemas.getdbt.com/dbt/manifest/v12.json\"}}";
+        for path in ["target/manifest.json", "state/prod/catalog.json", "run_results.json", "prod-state.json"] {
+            assert_eq!(of_file(path, artifact), FileKind::Data, "{path}");
+        }
+        // A partner's `catalog.json` is configuration.
+        assert_eq!(of_file("integrations/catalog.json", b"{\"monte_carlo\": {}}"), FileKind::Json);
+        assert_eq!(of_path("tests/cassettes/api/get_runs.yaml"), FileKind::Data);
+        assert_eq!(of_path("fixtures/vcr_cassettes/x.json"), FileKind::Data);
+        assert_eq!(of_path("tests/cassettes/.github/workflows/ci.yml"), FileKind::GithubActions);
+        assert_eq!(of_path("config/manifest.yml"), FileKind::Yaml);
+    }
+
+    #[test]
+    fn cassettes_and_large_files_are_data_by_content() {
+        assert_eq!(of_file("t/rec.yml", b"# recorded\n---\ninteractions:\n- request: {}\n"), FileKind::Data);
+        assert_eq!(of_file("t/rec.json", b"{\"http_interactions\": []}"), FileKind::Data);
+        assert_eq!(of_file("t/rec.json", b"{\n  \"interactions\": []\n}"), FileKind::Data);
+        assert_eq!(of_file("t/rec.yml", b"version: 1\ninteractions: []\n"), FileKind::Yaml);
+        let big = format!("{{\"rows\": [{}1]}}", "1,".repeat(DATA_BYTES));
+        assert_eq!(of_file("data/rows.json", big.as_bytes()), FileKind::Data);
+        assert_eq!(of_file("nb/x.ipynb", big.as_bytes()), FileKind::Json);
+        let postman = big.replace("rows", "_postman_id");
+        assert_eq!(of_file("api/collection.json", postman.as_bytes()), FileKind::Json);
+        assert_eq!(
+            of_file(".github/workflows/big.yml", "a: 1\n".repeat(DATA_BYTES).as_bytes()),
+            FileKind::GithubActions
+        );
+        assert_eq!(of_file("config/x.yml", b"a: 1\n"), FileKind::Yaml);
     }
 
     #[test]

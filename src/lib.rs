@@ -1,22 +1,28 @@
 //! tokenwise: a policy linter for dbt Cloud API tokens.
 //!
-//! The pipeline, one module per stage: [`discover`] → [`source`] (read) → [`prefilter`] →
-//! [`parse`] → [`extract`] (one extractor per ecosystem) → [`resolve`] (across files) →
+//! The pipeline, one module per stage: [`discover`] → [`read`] → [`prefilter`] → [`source`]
+//! (decode) → [`parse`] → [`extract`] (one extractor per ecosystem) → [`resolve`] (across files) →
 //! [`classify`] → [`rules`] → [`render`] (one renderer per format). [`scan`] runs it;
 //! [`cli`] is the command line.
 
 pub mod advise;
 pub mod baseline;
+pub mod bounded;
 pub mod classify;
 pub mod cli;
 pub mod config;
 #[cfg(test)]
 mod cost;
 pub mod discover;
+pub mod encoded;
+pub mod escape;
 pub mod extract;
+pub mod ignore_rules;
 pub mod inventory;
 pub mod kind;
+pub mod known;
 pub mod literal;
+pub mod longpath;
 pub mod model;
 pub mod parse;
 pub mod pattern;
@@ -30,3 +36,5 @@ pub mod scan;
 pub mod source;
 pub mod suppress;
 pub mod tree;
+pub mod unescape;
+pub mod utf16;

@@ -169,6 +169,18 @@ pub struct TokenUse {
     /// For declared service tokens: the integration they are for and their grants.
     pub integration: Option<String>,
     pub grants: Vec<Grant>,
+    /// The Airflow connection this use defines or reads, when it is one: the connection id
+    /// links a DAG's `dbt_cloud_conn_id` to the file that defines the connection.
+    pub airflow_conn: Option<AirflowConn>,
+}
+
+/// An Airflow connection, by id (lowercase, as `AIRFLOW_CONN_<ID>` names it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AirflowConn {
+    /// The connection's password is set here (`AIRFLOW_CONN_DBT_CLOUD=…`, `conn_password:`).
+    Defines(String),
+    /// Code reads the connection (`dbt_cloud_conn_id="dbt_cloud"`, `get_connection("x")`).
+    Reads(String),
 }
 
 impl TokenUse {
@@ -184,6 +196,7 @@ impl TokenUse {
             flow: None,
             integration: None,
             grants: Vec::new(),
+            airflow_conn: None,
         }
     }
 
@@ -193,6 +206,21 @@ impl TokenUse {
 
     pub fn token_type(&mut self, token_type: TokenType, source: TypeSource, evidence: Evidence) {
         self.type_hints.push(TypeHint { token_type, source, evidence, inherited: false });
+    }
+
+    /// Point every location of the use at `file`. Files are read in parallel, before their
+    /// place in the scan is known, and an extractor sees only its own file.
+    pub fn relocate(&mut self, file: usize) {
+        self.at.file = file;
+        let evidence = self.workflow_hints.iter_mut().map(|h| &mut h.evidence);
+        for e in evidence.chain(self.type_hints.iter_mut().map(|h| &mut h.evidence)) {
+            if let Some(at) = e.at.as_mut() {
+                at.file = file;
+            }
+        }
+        for g in &mut self.grants {
+            g.at.file = file;
+        }
     }
 }
 

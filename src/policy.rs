@@ -54,6 +54,8 @@ pub struct Signals {
     pub provider_default_names: Vec<String>,
     pub user_context_resources: Vec<String>,
     pub dev_segments: Vec<String>,
+    /// Folder words that mark examples and templates to copy (`example_cicd/`, `templates/`).
+    pub example_segments: Vec<String>,
     /// Extra path globs (from config) marking production, dev and partner files.
     pub production_globs: PathGlobs,
     pub dev_globs: PathGlobs,
@@ -87,9 +89,22 @@ pub struct Orchestrator {
     pub block_loads: Vec<String>,
 }
 
+/// Deployed functions and containers: their folders, the code that marks them, their manifests
+/// and deploy commands (markers are matched case-sensitively, as written in code).
+#[derive(Clone, Debug, Default)]
+pub struct Functions {
+    pub paths: Vec<String>,
+    pub code_markers: Vec<String>,
+    pub manifest_files: Vec<String>,
+    pub manifest_markers: Vec<String>,
+    pub deploy_commands: Vec<String>,
+    pub env_flags: Vec<String>,
+}
+
 /// Signals of the ecosystems beyond Terraform and CI, all from `rules/dbt-cloud.yml`.
 #[derive(Debug, Clone, Default)]
 pub struct Ecosystems {
+    pub functions: Functions,
     pub orchestrators: Vec<Orchestrator>,
     pub airflow_conn_types: Vec<String>,
     pub airflow_conn_prefix: String,
@@ -98,6 +113,7 @@ pub struct Ecosystems {
     pub workload_kinds: Vec<String>,
     pub deployed_segments: Vec<String>,
     pub local_env_files: Vec<String>,
+    pub deployed_env_files: Vec<String>,
     pub compose_files: Vec<String>,
     pub compose_dev_words: Vec<String>,
     pub helm_values_files: Vec<String>,
@@ -170,6 +186,7 @@ fn load(text: &str) -> Result<Policy, String> {
         provider_default_names: list(tf, "default_local_names"),
         user_context_resources: list(tf, "user_context_resources"),
         dev_segments: s.get("paths").map(|n| list(n, "dev_segments")).unwrap_or_default(),
+        example_segments: s.get("paths").map(|n| list(n, "example_segments")).unwrap_or_default(),
         production_globs: PathGlobs::default(),
         dev_globs: PathGlobs::default(),
         partner_globs: PathGlobs::default(),
@@ -202,7 +219,16 @@ fn ecosystems(s: &Node) -> Ecosystems {
     let sl = s.get("semantic_layer").unwrap_or(&empty);
     let pulumi = s.get("pulumi").unwrap_or(&empty);
     let text = |n: &Node, key: &str| n.get(key).and_then(Node::as_str).unwrap_or("").to_owned();
+    let fun = dep.get("functions").unwrap_or(&empty);
     Ecosystems {
+        functions: Functions {
+            paths: list(fun, "paths"),
+            code_markers: raw_list(fun, "code_markers"),
+            manifest_files: list(fun, "manifest_files"),
+            manifest_markers: raw_list(fun, "manifest_markers"),
+            deploy_commands: list(fun, "deploy_commands"),
+            env_flags: list(fun, "env_flags"),
+        },
         orchestrators: orch
             .get("list")
             .map(Node::items)
@@ -227,6 +253,7 @@ fn ecosystems(s: &Node) -> Ecosystems {
         workload_kinds: list(dep, "workload_kinds"),
         deployed_segments: list(dep, "deployed_segments"),
         local_env_files: list(dep, "local_env_files"),
+        deployed_env_files: list(dep, "deployed_env_files"),
         compose_files: list(dep, "compose_files"),
         compose_dev_words: list(dep, "compose_dev_words"),
         helm_values_files: list(dep, "helm_values_files"),

@@ -1,5 +1,6 @@
 //! Bounded reading: a file up to the size limit is read whole, to be parsed; a larger or binary
-//! one is only searched for literal tokens, streamed in chunks, so memory stays bounded.
+//! one is only searched for literal tokens, streamed in chunks, so memory stays bounded. UTF-16
+//! files are read as UTF-8 either way.
 //!
 //! Time is linear in the file's size either way: the parsers make one pass (YAML aliases are
 //! never expanded, nesting depth is capped), and the stream looks at each byte a fixed number
@@ -9,8 +10,10 @@ use crate::discover::display_path;
 use crate::kind::{self, FileKind};
 use crate::literal;
 use crate::policy::Signals;
-use crate::prefilter;
+use crate::prefilter::{self, Gate};
 use crate::source::{Piece, SourceFile};
+use crate::utf16;
+use std::borrow::Cow;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -39,22 +42,31 @@ const LINE_ABOVE: usize = 256;
 /// full of them.
 pub const MAX_STREAMED_LITERALS: usize = 10_000;
 
-/// One file read: what to scan (nothing when it cannot hold a token) and what to warn about.
-#[derive(Debug, Default)]
+/// One file read: what to scan (nothing when it cannot yield anything), the kind to read it as
+/// and what to warn about.
+#[derive(Debug)]
 pub struct Read {
     pub file: Option<SourceFile>,
+    pub kind: FileKind,
     pub warning: Option<String>,
 }
 
-/// Read the file at `path`: whole when it is text of at most `limit` bytes that mentions dbt;
-/// otherwise (larger, or binary) streamed for literal tokens and kept as excerpts around them.
-/// `buf` is a buffer reused across calls.
-pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, signals: &Signals) -> Read {
+impl Default for Read {
+    fn default() -> Self {
+        Read { file: None, kind: FileKind::Other, warning: None }
+    }
+}
+
+/// Read the file at `path`: whole when it is text of at most `limit` bytes that the prefilter
+/// keeps (with the kind it decides); otherwise (larger, or binary) streamed for literal tokens
+/// and kept as excerpts around them. `buf` is a buffer reused across calls.
+pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, gate: &Gate, signals: &Signals) -> Read {
     // Callers pass regular files only (the walk yields nothing else and explicit paths are
     // checked by `discover::walk`), so no stat is spent here: this runs for every file.
     let display = || display_path(path, cwd);
-    let problem = |what: String| Read { file: None, warning: Some(format!("{}: {what}", display())) };
-    let mut f = match std::fs::File::open(path) {
+    let problem = |what: String| Read { warning: Some(format!("{}: {what}", display())), ..Read::default() };
+    // A path longer than PATH_MAX is opened relative to folder descriptors.
+    let mut f = match crate::longpath::open_file(path) {
         Ok(f) => f,
         Err(e) => return problem(format!("cannot read: {e}")),
     };
@@ -64,17 +76,28 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, sign
         return problem(format!("cannot read: {e}"));
     }
     let within = buf.len() as u64 <= limit;
-    let binary = memchr::memchr(0, buf.get(..SNIFF).unwrap_or(buf)).is_some();
-    if within {
-        if !prefilter::may_hold_token(buf) {
-            return Read::default();
-        }
-        if !binary {
-            let file = SourceFile::new(path.to_path_buf(), display(), std::mem::take(buf));
-            return Read { file: Some(file), warning: None };
-        }
+    let utf16 = utf16::sniff(buf);
+    if let (Some(endian), true) = (utf16, within) {
+        // Read as UTF-8 from here on: the prefilter, the parsers and the lines see its text.
+        *buf = utf16::decode(buf, endian).into_bytes();
     }
-    let streamed = stream(std::io::Cursor::new(buf.as_slice()).chain(&mut f), signals, CHUNK);
+    let binary = utf16.is_none() && memchr::memchr(0, buf.get(..SNIFF).unwrap_or(buf)).is_some();
+    if within && binary && !gate.has_token_prefix(buf) {
+        // Binary files are only searched for literal tokens.
+        return Read::default();
+    }
+    if within && !binary {
+        let name = name(path, cwd);
+        let Some(kind) = gate.decide(&name, kind::of_file(&name, buf), buf, signals) else { return Read::default() };
+        // A copy, not the buffer: it stays with the walker, sized for the next file.
+        let file = SourceFile::new(path.to_path_buf(), name.into_owned(), buf.clone());
+        return Read { file: Some(file), kind, warning: None };
+    }
+    let rest = std::io::Cursor::new(buf.as_slice()).chain(&mut f);
+    let streamed = match utf16 {
+        Some(endian) => stream(utf16::Reader::new(rest, endian), signals, CHUNK),
+        None => stream(rest, signals, CHUNK),
+    };
     buf.clear();
     match streamed {
         Ok(s) => excerpt(path.to_path_buf(), display(), s, binary, limit),
@@ -82,24 +105,68 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, sign
     }
 }
 
-/// The same for content already in memory (`--stdin-filename`): parsed whole when it is text
-/// within the limit, otherwise only searched for literal tokens.
-pub fn content(path: PathBuf, display: String, bytes: Vec<u8>, limit: u64, signals: &Signals) -> Read {
-    let binary = memchr::memchr(0, bytes.get(..SNIFF).unwrap_or(&bytes)).is_some();
-    if !binary && bytes.len() as u64 <= limit {
-        return Read { file: Some(SourceFile::new(path, display, bytes)), warning: None };
+/// The report name of `path`, borrowed when it needs no rewriting (a relative UTF-8 path
+/// without characters to escape, as the walk yields them): a dropped file costs no allocation.
+fn name<'a>(path: &'a Path, cwd: Option<&Path>) -> Cow<'a, str> {
+    match path.to_str() {
+        Some(s) if path.is_relative() && !s.contains('\\') && !s.chars().any(crate::escape::is_unsafe) => {
+            let mut s = s;
+            while let Some(rest) = s.strip_prefix("./") {
+                s = rest;
+            }
+            Cow::Borrowed(s)
+        }
+        _ => Cow::Owned(display_path(path, cwd)),
     }
-    match stream(bytes.as_slice(), signals, CHUNK) {
+}
+
+/// The same for content given as `bytes` followed by what `rest` holds (`--stdin-filename`:
+/// the first bytes read, then the rest of stdin): parsed whole when it is text within the
+/// limit, otherwise only searched for literal tokens, streamed from `rest` in bounded memory.
+pub fn content(
+    path: PathBuf,
+    display: String,
+    mut bytes: Vec<u8>,
+    mut rest: impl std::io::Read,
+    limit: u64,
+    signals: &Signals,
+) -> Read {
+    // Hold at most one byte more than the limit, as for a file.
+    let want = limit.saturating_add(1).saturating_sub(bytes.len() as u64);
+    if want > 0
+        && let Err(e) = (&mut rest).take(want).read_to_end(&mut bytes)
+    {
+        return Read { warning: Some(format!("{display}: cannot read: {e}")), ..Read::default() };
+    }
+    let utf16 = utf16::sniff(&bytes);
+    let binary = utf16.is_none() && memchr::memchr(0, bytes.get(..SNIFF).unwrap_or(&bytes)).is_some();
+    if !binary && bytes.len() as u64 <= limit {
+        let bytes = match utf16 {
+            Some(endian) => utf16::decode(&bytes, endian).into_bytes(),
+            None => bytes,
+        };
+        let kind = match kind::of_file(&display, &bytes) {
+            FileKind::Data => FileKind::Other,
+            k => k,
+        };
+        return Read { file: Some(SourceFile::new(path, display, bytes)), kind, warning: None };
+    }
+    let rest = bytes.as_slice().chain(rest);
+    let streamed = match utf16 {
+        Some(endian) => stream(utf16::Reader::new(rest, endian), signals, CHUNK),
+        None => stream(rest, signals, CHUNK),
+    };
+    match streamed {
         Ok(s) => excerpt(path, display, s, binary, limit),
-        Err(e) => Read { file: None, warning: Some(format!("{display}: cannot read: {e}")) },
+        Err(e) => Read { warning: Some(format!("{display}: cannot read: {e}")), ..Read::default() },
     }
 }
 
 /// The file to scan for what a stream found, and the warnings it calls for.
 fn excerpt(path: PathBuf, name: String, streamed: Streamed, binary: bool, limit: u64) -> Read {
     let mut warnings = Vec::new();
-    // A file that would not be parsed anyway (prose, binary) loses nothing to the limit.
-    if !binary && streamed.mentions_dbt && kind::of_path(&name) != FileKind::Other {
+    // A file that would not be parsed anyway (prose, data, binary) loses nothing to the limit.
+    if !binary && streamed.mentions_dbt && !matches!(kind::of_path(&name), FileKind::Other | FileKind::Data) {
         warnings.push(format!(
             "file larger than the limit: only literal tokens were searched ({} bytes, --max-file-size {limit})",
             streamed.bytes
@@ -112,8 +179,9 @@ fn excerpt(path: PathBuf, name: String, streamed: Streamed, binary: bool, limit:
         ));
     }
     let warning = (!warnings.is_empty()).then(|| format!("{name}: {}", warnings.join("; ")));
+    // Excerpts are never parsed.
     let file = (!streamed.pieces.is_empty()).then(|| SourceFile::excerpt(path, name, streamed.pieces));
-    Read { file, warning }
+    Read { file, kind: FileKind::Other, warning }
 }
 
 /// What a streamed search found.
@@ -191,7 +259,7 @@ pub fn stream(mut reader: impl std::io::Read, signals: &Signals, chunk: usize) -
         }
         // A token starting at or after `end` is left to the next round, which sees it whole.
         let end = if eof { buf.len() } else { buf.len() + 1 - overlap };
-        out.mentions_dbt = out.mentions_dbt || prefilter::may_hold_token(&buf);
+        out.mentions_dbt = out.mentions_dbt || prefilter::mentions_dbt(&buf);
         if memchr::memmem::find(&buf, b"dbt").is_some() {
             for lit in literal::find(&ascii(&buf), signals) {
                 if lit.start < from || lit.start >= end {

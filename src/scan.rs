@@ -1,19 +1,21 @@
-//! The pipeline: discover → read → prefilter → parse and extract (in parallel) → resolve
-//! across files → classify → rules.
+//! The pipeline: discover → read → prefilter → parse and extract (in parallel, while the walk
+//! goes on) → resolve across files → classify → rules.
 
 use crate::classify::classify;
 use crate::discover::{display_path, walk};
 use crate::extract::{self, Ctx, FileFacts};
-use crate::kind;
+use crate::kind::FileKind;
 use crate::model::{ClassifiedUse, Finding};
 use crate::policy::Policy;
+use crate::prefilter::Gate;
 use crate::resolve;
 use crate::rules;
 use crate::source::SourceFile;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::Duration;
 
 /// How a scan runs.
@@ -24,7 +26,8 @@ pub struct Options {
     pub threads: usize,
     /// Files larger than this are searched for literal tokens only, never parsed.
     pub max_parse_bytes: u64,
-    /// One file given on stdin: (name to classify it as, content).
+    /// One file given on stdin: (name to classify it as, content). With [`run_reading`] this
+    /// is the content's start, and the rest follows from its reader.
     pub stdin: Option<(String, Vec<u8>)>,
     /// The run's `.tokenwise.yml` files: their `exclude` globs drop files before they are read.
     pub config: std::sync::Arc<crate::config::Settings>,
@@ -36,7 +39,8 @@ pub struct Options {
 /// Everything a scan found.
 #[derive(Debug, Default)]
 pub struct Scan {
-    /// Files that may hold tokens (passed the prefilter), in path order.
+    /// The files that yield something (token uses, literals, parse errors, Terraform
+    /// declarations), in path order; the facts, uses and findings point into it.
     pub files: Vec<SourceFile>,
     pub facts: Vec<FileFacts>,
     pub uses: Vec<ClassifiedUse>,
@@ -50,13 +54,19 @@ pub struct Scan {
 const WORKER_STACK: usize = 16 * 1024 * 1024;
 
 pub fn run(opts: &Options, policy: &Policy) -> Scan {
-    // Files read so far, counted by the walker threads and shown by the progress line.
-    let seen = AtomicUsize::new(0);
-    with_progress(opts.progress, &seen, || run_counting(opts, policy, &seen))
+    run_reading(opts, policy, std::io::empty())
 }
 
-fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize) -> Scan {
-    let (mut files, files_scanned, warnings) = match &opts.stdin {
+/// [`run`], where the content in `opts.stdin` continues with what `rest` holds (the command
+/// line reads stdin only as far as the size limit; past it the content is streamed).
+pub fn run_reading(opts: &Options, policy: &Policy, rest: impl std::io::Read) -> Scan {
+    // Files read so far, counted by the walker threads and shown by the progress line.
+    let seen = AtomicUsize::new(0);
+    with_progress(opts.progress, &seen, || run_counting(opts, policy, &seen, rest))
+}
+
+fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize, rest: impl std::io::Read) -> Scan {
+    let (kept, files_scanned, warnings) = match &opts.stdin {
         Some((name, _)) if opts.config.is_excluded(Path::new(name)) => (Vec::new(), 0, Vec::new()),
         Some((name, bytes)) => {
             let display = display_path(Path::new(name), std::env::current_dir().ok().as_deref());
@@ -64,17 +74,61 @@ fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize) -> Scan {
                 PathBuf::from(name),
                 display,
                 bytes.clone(),
+                rest,
                 opts.max_parse_bytes,
                 &policy.signals,
             );
-            (read.file.into_iter().collect(), 1, read.warning.into_iter().collect())
+            let (kept, ()) = extracting(1, policy, |send| {
+                if let Some(f) = read.file {
+                    let _ = send.send(vec![(f, read.kind)]);
+                }
+            });
+            (kept, 1, read.warning.into_iter().collect())
         }
-        None => read_all(opts, seen, &policy.signals),
+        None => read_all(opts, seen, policy),
     };
-    files.sort_by(|a, b| a.display.cmp(&b.display));
-    files.dedup_by(|a, b| a.display == b.display);
+    finish(kept, files_scanned, warnings, policy)
+}
 
-    let mut facts = extract_all(&files, policy, opts);
+/// One file (`bytes`, named `name`) through the whole pipeline on the calling thread, as
+/// [`run`] scans it from stdin: the work is this thread's, so that its CPU time is the cost of
+/// the file (what tests that compare the costs of inputs of different sizes measure).
+pub fn run_here(name: &str, bytes: Vec<u8>, max_parse_bytes: u64, policy: &Policy) -> Scan {
+    let read = crate::read::content(
+        PathBuf::from(name),
+        name.to_owned(),
+        bytes,
+        std::io::empty(),
+        max_parse_bytes,
+        &policy.signals,
+    );
+    let kept: Vec<Kept> = read
+        .file
+        .map(|src| {
+            let facts = extract::extract(&Ctx { file: UNPLACED, src: &src, policy }, read.kind);
+            (src, facts)
+        })
+        .filter(|(_, facts)| !facts.is_empty())
+        .into_iter()
+        .collect();
+    finish(kept, 1, read.warning.into_iter().collect(), policy)
+}
+
+/// The stages after extraction: files in order, resolution across them, classes, rules.
+fn finish(mut kept: Vec<Kept>, files_scanned: usize, warnings: Vec<String>, policy: &Policy) -> Scan {
+    kept.sort_by(|a, b| a.0.display.cmp(&b.0.display));
+    kept.dedup_by(|a, b| a.0.display == b.0.display);
+    let (files, mut facts): (Vec<SourceFile>, Vec<FileFacts>) = kept
+        .into_iter()
+        .enumerate()
+        .map(|(i, (src, mut facts))| {
+            facts.relocate(i);
+            (src, facts)
+        })
+        .unzip();
+
+    // Every report masks pieces of these tokens too, wherever they show up without a prefix.
+    crate::literal::learn(files.iter().zip(&facts).flat_map(|(src, f)| f.literals.iter().map(|l| l.token(&src.text))));
     let uses = resolve::resolve(&files, &mut facts, policy);
     let uses: Vec<ClassifiedUse> = uses
         .into_iter()
@@ -99,41 +153,148 @@ fn configured_path_hint(u: &mut crate::model::TokenUse, files: &[SourceFile], po
     }
 }
 
-/// Walk and read in one pass: each walker thread reads the files it finds and keeps only those
-/// the prefilter says may hold a token. Returns the kept files, the number of files read and
-/// the warnings (unreadable files and folders).
-fn read_all(
-    opts: &Options,
-    seen: &AtomicUsize,
-    signals: &crate::policy::Signals,
-) -> (Vec<SourceFile>, usize, Vec<String>) {
+/// A file kept for the later stages, with what it yields. Its text stays for positions,
+/// suppression comments and snippets; files that yield nothing are dropped as soon as they are
+/// read, so memory follows the files with token uses, not the size of the repository.
+type Kept = (SourceFile, FileFacts);
+
+/// Files the prefilter kept, with the kind to read each as, handed to the extractors together
+/// so that a thread wakes once for several.
+type Job = Vec<(SourceFile, FileKind)>;
+
+/// A walker's files waiting for the extractors: sent when there are enough of them, and when
+/// the walker is done.
+struct Batch {
+    send: SyncSender<Job>,
+    files: Job,
+    bytes: usize,
+}
+
+impl Batch {
+    /// Files, and bytes of text, that make a batch worth a thread's wake-up.
+    const FILES: usize = 32;
+    const BYTES: usize = 1 << 20;
+
+    fn push(&mut self, file: SourceFile, kind: FileKind) {
+        self.bytes += file.text.len();
+        self.files.push((file, kind));
+        if self.files.len() >= Self::FILES || self.bytes >= Self::BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.files.is_empty() {
+            let _ = self.send.send(std::mem::take(&mut self.files));
+            self.bytes = 0;
+        }
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Where a file's facts point until its place in the scan is known (see
+/// [`FileFacts::relocate`]): no file has this index.
+const UNPLACED: usize = usize::MAX;
+
+/// Walk, read and extract in one pass: each walker thread reads the files it finds, and hands
+/// the few that the prefilter keeps to the extractors, which keep those that yield something.
+/// Returns the kept files, the number of files read and the warnings (unreadable files and
+/// folders).
+fn read_all(opts: &Options, seen: &AtomicUsize, policy: &Policy) -> (Vec<Kept>, usize, Vec<String>) {
     let cwd = std::env::current_dir().ok();
-    let kept = Mutex::new(Vec::new());
+    let gate = Gate::new(&policy.signals);
     let problems = Mutex::new(Vec::new());
-    let mut warnings = walk(&opts.paths, opts.no_ignore, opts.threads, || {
-        let (kept, problems, cwd) = (&kept, &problems, cwd.as_deref());
-        let mut buf = Vec::new();
-        Box::new(move |path: &Path| {
-            if opts.config.is_excluded(path) {
-                return;
-            }
-            seen.fetch_add(1, Ordering::Relaxed);
-            let read = crate::read::file(path, cwd, &mut buf, opts.max_parse_bytes, signals);
-            if let Some(f) = read.file
-                && let Ok(mut k) = kept.lock()
-            {
-                k.push(f);
-            }
-            if let Some(w) = read.warning
-                && let Ok(mut p) = problems.lock()
-            {
-                p.push(w);
-            }
+    let (kept, mut warnings) = extracting(opts.threads, policy, |send| {
+        walk(&opts.paths, opts.no_ignore, opts.threads, || {
+            let (problems, cwd, gate) = (&problems, cwd.as_deref(), &gate);
+            let mut batch = Batch { send: send.clone(), files: Vec::new(), bytes: 0 };
+            let mut buf = Vec::new();
+            Box::new(move |path: &Path| {
+                if opts.config.is_excluded(path) {
+                    return;
+                }
+                seen.fetch_add(1, Ordering::Relaxed);
+                let read = crate::read::file(path, cwd, &mut buf, opts.max_parse_bytes, gate, &policy.signals);
+                if let Some(f) = read.file {
+                    batch.push(f, read.kind);
+                }
+                if let Some(w) = read.warning
+                    && let Ok(mut p) = problems.lock()
+                {
+                    p.push(w);
+                }
+            })
         })
     });
     warnings.extend(problems.into_inner().unwrap_or_default());
     warnings.sort();
-    (kept.into_inner().unwrap_or_default(), seen.load(Ordering::Relaxed), warnings)
+    (kept, seen.load(Ordering::Relaxed), warnings)
+}
+
+/// Run `feed` with a channel to `threads` extractor threads (with [`WORKER_STACK`] each, for
+/// the parsers), and return the files they kept with what `feed` returned. The channel is
+/// bounded, so memory holds a few files in flight at most.
+fn extracting<T>(threads: usize, policy: &Policy, feed: impl FnOnce(&SyncSender<Job>) -> T) -> (Vec<Kept>, T) {
+    let threads = threads.max(1);
+    let (send, receive) = mpsc::sync_channel::<Job>(threads);
+    let receive = Mutex::new(Some(receive));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .filter_map(|_| {
+                let receive = &receive;
+                let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
+                worker
+                    .spawn_scoped(s, move || {
+                        let _close = CloseOnPanic(receive);
+                        let mut kept = Vec::new();
+                        loop {
+                            let job = match receive.lock() {
+                                Ok(r) => r.as_ref().and_then(|r| r.recv().ok()),
+                                Err(_) => None,
+                            };
+                            let Some(job) = job else { break };
+                            for (src, kind) in job {
+                                let facts = extract::extract(&Ctx { file: UNPLACED, src: &src, policy }, kind);
+                                if !facts.is_empty() {
+                                    kept.push((src, facts));
+                                }
+                            }
+                        }
+                        kept
+                    })
+                    .ok()
+            })
+            .collect();
+        if handles.is_empty() {
+            // No extractor could start: close the channel rather than let the walk wait on it.
+            if let Ok(mut r) = receive.lock() {
+                *r = None;
+            }
+        }
+        let out = feed(&send);
+        drop(send);
+        let kept = handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect();
+        (kept, out)
+    })
+}
+
+/// Closes the channel when an extractor panics, so that the walk never waits on it.
+struct CloseOnPanic<'a>(&'a Mutex<Option<Receiver<Job>>>);
+
+impl Drop for CloseOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            match self.0.lock() {
+                Ok(mut r) => *r = None,
+                Err(poisoned) => *poisoned.into_inner() = None,
+            }
+        }
+    }
 }
 
 /// A scan shorter than this shows no progress at all.
@@ -186,39 +347,32 @@ fn progress_while<T>(
     })
 }
 
-fn extract_all(files: &[SourceFile], policy: &Policy, opts: &Options) -> Vec<FileFacts> {
-    let next = AtomicUsize::new(0);
-    let threads = opts.threads.max(1).min(files.len().max(1));
-    let mut results: Vec<(usize, FileFacts)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(s, || {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(src) = files.get(i) else { break };
-                        let mut k = kind::of_path(&src.display);
-                        // Excerpts (files over the size limit, binary files) are never parsed.
-                        if src.text.len() as u64 > opts.max_parse_bytes || src.is_excerpt() {
-                            k = kind::FileKind::Other;
-                        }
-                        let ctx = Ctx { file: i, src, policy };
-                        out.push((i, extract::extract(&ctx, k)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles.into_iter().filter_map(Result::ok).flat_map(|h| h.join().unwrap_or_default()).collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, f)| f).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Instant;
+
+    #[test]
+    fn every_location_points_at_a_file_of_the_scan() {
+        let opts = Options {
+            paths: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")],
+            no_ignore: false,
+            threads: 2,
+            max_parse_bytes: crate::read::DEFAULT_MAX_FILE_SIZE,
+            stdin: None,
+            config: std::sync::Arc::new(crate::config::Settings::default()),
+            progress: false,
+        };
+        let scan = run(&opts, crate::policy::builtin());
+        assert!(scan.uses.len() > 100 && scan.findings.len() > 50, "{} uses", scan.uses.len());
+        // Facts are read before a file's place is known: none may keep the placeholder.
+        let shown = format!("{:?}{:?}", scan.uses, scan.findings);
+        assert!(!shown.contains(&format!("file: {UNPLACED}")));
+        for u in &scan.uses {
+            let src = &scan.files[u.usage.at.file];
+            assert!(u.usage.at.span.end <= src.text.len(), "{}", src.display);
+        }
+    }
 
     #[test]
     fn a_quick_scan_shows_no_progress_and_does_not_wait() {

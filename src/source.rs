@@ -119,6 +119,11 @@ impl SourceFile {
         self.text.get(s..e).unwrap_or("")
     }
 
+    /// Whether `text` holds the 1-based file line `line` (an excerpt holds only some lines).
+    pub fn holds_line(&self, line: usize) -> bool {
+        line >= 1 && self.line_index(line).is_some_and(|i| i < self.line_starts.len())
+    }
+
     /// The number of lines of the file (for an excerpt, up to its last piece).
     pub fn line_count(&self) -> usize {
         match self.origin.as_ref().and_then(|o| o.last()) {

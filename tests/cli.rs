@@ -140,7 +140,7 @@ fn stdin_is_classified_as_the_file_it_names() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        ".github/workflows/deploy.yml:11:28: TW101 personal access token used in a production workflow\nFound 1 finding (1 error) in 1 files.\n"
+        ".github/workflows/deploy.yml:11:28: TW101 personal access token used in a production workflow\nFound 1 finding (1 error) in 1 file.\n"
     );
     // The same text named as a note is not a workflow: nothing runs it.
     let out = run_with_stdin(

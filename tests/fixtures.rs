@@ -69,6 +69,26 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "mcp-local-pat",
         "notebook-pat",
         "pulumi-partner-narrow",
+        "ci-tfvar-in-scripts-user-context",
+        "cloud-cli-placeholder",
+        "tf-duplicate-object-key-service",
+        "gha-workflow-by-shape-service",
+        "deployed-function-service",
+        "dagster-components-service",
+        "airflow-http-token-service",
+        "gha-action-inputs-service",
+        "dotenv-production-service",
+        "tf-cloud-workspace-staging-pat",
+        "airflow-conn-across-files-service",
+        "py-built-user-endpoint-pat",
+        "py-built-jobs-endpoint-service",
+        "js-built-user-endpoint-pat",
+        "sh-built-user-endpoint-pat",
+        "go-built-user-endpoint-pat",
+        "py-helper-read-dev-pat",
+        "py-kwarg-mock-service",
+        "go-read-dev-pat",
+        "circleci-two-steps-service",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -119,6 +139,25 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("mcp-local-service", "TW105"),
         ("notebook-service", "TW105"),
         ("pulumi-partner-admin", "TW301"),
+        ("ci-tfvar-in-scripts-default-provider", "TW101"),
+        ("tf-duplicate-object-key-pat", "TW101"),
+        ("gha-workflow-by-shape-pat", "TW101"),
+        ("deployed-function-pat", "TW102"),
+        ("dagster-components-pat", "TW101"),
+        ("airflow-http-token-pat", "TW101"),
+        ("gha-action-inputs-pat", "TW101"),
+        ("gha-action-inputs-pat", "TW103"),
+        ("dotenv-production-pat", "TW102"),
+        ("tf-cloud-workspace-staging-service", "TW105"),
+        ("airflow-conn-across-files-pat", "TW101"),
+        ("py-built-user-endpoint-service", "TW104"),
+        ("js-built-user-endpoint-service", "TW104"),
+        ("sh-built-user-endpoint-service", "TW104"),
+        ("go-built-user-endpoint-service", "TW104"),
+        ("py-helper-read-dev-service", "TW105"),
+        ("py-env-read-test-service", "TW105"),
+        ("go-read-dev-service", "TW105"),
+        ("circleci-two-steps-pat", "TW101"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {
@@ -134,6 +173,21 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
             json["findings"].as_array().into_iter().flatten().filter_map(|f| f["code"].as_str()).collect();
         assert!(codes.contains(&code), "{name} should fire {code}, got {codes:?}");
         assert_eq!(out.status.code(), Some(1), "{name}");
+    }
+}
+
+/// A DAG that reads an Airflow connection by id takes the type of the connection another file
+/// defines (the finding stays at the definition, which shows the type itself).
+#[test]
+fn an_airflow_connection_id_is_followed_to_its_definition() {
+    for (name, want) in
+        [("airflow-conn-across-files-pat", "personal"), ("airflow-conn-across-files-service", "service")]
+    {
+        let out = run_in(&common::root().join("fixtures").join(name), &["inventory", "."]);
+        let text = stdout(&out);
+        let dag = text.lines().find(|l| l.starts_with("dags/nightly.py")).unwrap_or("");
+        assert!(dag.contains(want), "{name}: {text}");
+        assert!(text.contains("is defined at deploy/docker-compose.yml:6"), "{name}: {text}");
     }
 }
 

@@ -137,13 +137,13 @@ fn malformed_files_are_tw001_at_the_parser_location_and_the_scan_goes_on() {
             ".github/workflows/unterminated.yml",
             "on: push\njobs:\n  a:\n    env:\n      DBT_TOKEN: \"${{ secrets.DBT_PAT }}\n    steps: []\n",
         ),
-        ("config/tabs.yml", "# dbt settings\ndbt:\n\ttarget: prod\n"),
-        ("config/bad-flow.yml", "dbt: [a, b\nother: 1\n"),
+        ("config/tabs.yml", "# dbt token settings\ndbt:\n\ttarget: prod\n"),
+        ("config/bad-flow.yml", "dbt_token: [a, b\nother: 1\n"),
         ("infra/unterminated.tf", "provider \"dbtcloud\" {\n  token = \"unterminated\n}\n"),
         ("infra/comma.tf", "provider \"dbtcloud\" {\n  token = var.dbt_token,\n}\n"),
-        ("postman/trailing.json", "{\"dbt\": [1, 2,],\n \"x\": 1}\n"),
+        ("postman/trailing.json", "{\"dbt_token\": [1, 2,,],\n \"x\": 1}\n"),
         ("postman/unterminated.json", "{\n  \"dbt_token\": \"abc\n}\n"),
-        ("postman/tab.json", "{\n\t\"dbt\": [1 2]\n}\n"),
+        ("postman/tab.json", "{\n\t\"dbt_token\": [1 2]\n}\n"),
     ];
     for (path, text) in broken {
         write(dir.path(), path, text);
@@ -215,19 +215,19 @@ fn nesting_20000_levels_deep_is_tw001_not_a_stack_overflow() {
     let dir = repo();
     let n = 20_000;
     let files = [
-        ("deep/flow.yml", format!("# dbt\na: {}\n", "[".repeat(n))),
-        ("deep/flow-closed.yml", format!("# dbt\na: {}1{}\n", "[".repeat(n), "]".repeat(n))),
-        ("deep/block.yml", format!("# dbt\n{}x\n", "- ".repeat(n))),
-        ("deep/mixed.yml", format!("# dbt\n{}{}\n", "- ".repeat(200), "{a: ".repeat(n))),
+        ("deep/flow.yml", format!("# dbt token\na: {}\n", "[".repeat(n))),
+        ("deep/flow-closed.yml", format!("# dbt token\na: {}1{}\n", "[".repeat(n), "]".repeat(n))),
+        ("deep/block.yml", format!("# dbt token\n{}x\n", "- ".repeat(n))),
+        ("deep/mixed.yml", format!("# dbt token\n{}{}\n", "- ".repeat(200), "{a: ".repeat(n))),
         ("deep/list.tf", format!("# dbt\na = {}1{}\n", "[".repeat(n), "]".repeat(n))),
         ("deep/object.tf", format!("# dbt\na = {}1{}\n", "{a = ".repeat(n), "}".repeat(n))),
         ("deep/blocks.tf", format!("# dbt\n{}{}", "b {\n".repeat(n), "}\n".repeat(n))),
         ("deep/for.tf", format!("# dbt\na = {}1{}\n", "[for x in ".repeat(n), ": x]".repeat(n))),
         ("deep/template.tf", format!("# dbt\na = {}x{}\n", "\"${".repeat(n), "}\"".repeat(n))),
         ("deep/parens.tfvars", format!("# dbt\na = {}1{}\n", "(".repeat(n), ")".repeat(n))),
-        ("deep/array.json", format!("{{\"dbt\": {}1{}}}\n", "[".repeat(n), "]".repeat(n))),
-        ("deep/object.json", format!("{{\"dbt\": {}1{}}}\n", "{\"a\": ".repeat(n), "}".repeat(n))),
-        ("deep/open.json", format!("// dbt\n{}", "{\"a\": [".repeat(n))),
+        ("deep/array.json", format!("{{\"dbt_token\": {}1{}}}\n", "[".repeat(n), "]".repeat(n))),
+        ("deep/object.json", format!("{{\"dbt_token\": {}1{}}}\n", "{\"a\": ".repeat(n), "}".repeat(n))),
+        ("deep/open.json", format!("// dbt token\n{}", "{\"a\": [".repeat(n))),
     ];
     for (path, text) in &files {
         write(dir.path(), path, text);
@@ -709,12 +709,12 @@ fn a_tree_of_every_hostile_input_finishes_and_keeps_the_real_findings() {
     write(root, ".github/workflows/deploy.yml", DEPLOY);
     write(root, ".github/workflows/crlf.yml", format!("\u{feff}{}", DEPLOY.replace('\n', "\r\n")));
     write(root, "scripts/trigger.py", format!("import requests\nTOKEN = \"{SVC}\"\n"));
-    write(root, "broken/tabs.yml", "# dbt\na:\n\tb: 1\n");
-    write(root, "broken/trailing.json", "{\"dbt\": [1,],}\n");
+    write(root, "broken/tabs.yml", "# dbt token\na:\n\tb: 1\n");
+    write(root, "broken/trailing.json", "{\"dbt_token\": [1,,],}\n");
     write(root, "broken/unterminated.tf", "# dbt\na = \"x\n");
-    write(root, "deep/flow.yml", format!("# dbt\n{}", "[".repeat(20_000)));
+    write(root, "deep/flow.yml", format!("# dbt token\n{}", "[".repeat(20_000)));
     write(root, "deep/list.tf", format!("# dbt\na = {}", "[".repeat(20_000)));
-    write(root, "deep/array.json", format!("// dbt\n{}", "[".repeat(20_000)));
+    write(root, "deep/array.json", format!("// dbt token\n{}", "[".repeat(20_000)));
     let mut bomb = String::from("a0: &a0 [dbt, dbt, dbt, dbt, dbt, dbt, dbt, dbt, dbt, dbt]\n");
     for i in 1..30 {
         bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));

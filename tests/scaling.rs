@@ -7,13 +7,16 @@
 
 mod inprocess;
 
-use inprocess::{assert_ratio, costs, pipeline};
+use inprocess::{assert_ratio, costs, pipeline, scan};
 use std::path::PathBuf;
+use tokenwise::cli::build_report;
 use tokenwise::extract::{Ctx, extract, kubernetes, notebook};
 use tokenwise::kind;
 use tokenwise::model::TokenUse;
 use tokenwise::parse::{json, yaml};
 use tokenwise::policy::builtin;
+use tokenwise::render;
+use tokenwise::scan::Scan;
 use tokenwise::source::SourceFile;
 use tokenwise::tree::Node;
 
@@ -314,4 +317,53 @@ fn columns_on_one_long_non_ascii_line() {
             columns(f);
         }),
     );
+}
+
+#[test]
+fn pretty_with_many_findings_in_one_file() {
+    // Each finding's window is cut from its line and masked, never the whole file per finding:
+    // on many lines and on one line (a window of one long line is still a window).
+    let files = |n: usize| {
+        let lines: String = (0..n).map(|i| format!("DBT_CLOUD_TOKEN_{i}={}\n", pat(i))).collect();
+        let one_line: String = (0..n).map(|i| format!("\"t{i}\": \"{}\", ", pat(i))).collect();
+        [("deploy/.env", lines), ("postman/env.json", format!("{{{one_line}\"x\": 1}}"))]
+    };
+    let (small, large) = (files(400), files(1600));
+    let pretty = |s: &Scan| render::pretty::render(&build_report(s, |f, _| Some(f.severity), None), false);
+    for ((path, small), (_, large)) in small.iter().zip(&large) {
+        let scans = [scan(path, small.clone().into_bytes()), scan(path, large.clone().into_bytes())];
+        let out = pretty(&scans[1]);
+        assert!(out.matches("dbtu_…").count() >= 1600, "{path}: every finding is rendered");
+        assert!(!out.contains(&pat(7)[..25]), "{path}: a token is printed");
+        assert_ratio(
+            &format!("pretty, findings in {path}"),
+            costs([&scans[0], &scans[1]], |s| {
+                pretty(s);
+            }),
+        );
+    }
+}
+
+#[test]
+fn code_read_by_a_parser_with_many_reads_on_one_line() {
+    // Python, JavaScript and shell through their parsers: reads and assignments fed by a read,
+    // all on one line, so that nothing is looked up from a read to its line's end.
+    for (path, read) in [
+        ("scripts/trigger.py", "DBT_CLOUD_TOKEN_{i} = os.environ[\"DBT_CLOUD_PAT_{i:06}\"]; "),
+        ("scripts/trigger.js", "const DBT_CLOUD_TOKEN_{i} = process.env.DBT_CLOUD_PAT_{i:06}; "),
+        ("scripts/run.sh", "DBT_CLOUD_TOKEN_{i}=$DBT_CLOUD_PAT_{i:06}; "),
+    ] {
+        assert_extraction_linear(&format!("reads on one line of {path}"), path, 1500, |n| {
+            (0..n).map(|i| read.replace("{i:06}", &format!("{i:06}")).replace("{i}", &i.to_string())).collect()
+        });
+    }
+}
+
+#[test]
+fn many_tokens_on_one_line_of_a_ci_script() {
+    // Whether a CI step deploys an app is asked once per line, not once per use on it.
+    assert_linear("tokens on one line of a CI script", ".gitlab-ci.yml", 500, |n| {
+        let runs: Vec<String> = (0..n).map(|i| format!("- dbt-cloud job run {}", pat(i))).collect();
+        format!("deploy:\n  script:\n    - {}\n", runs.join("     "))
+    });
 }

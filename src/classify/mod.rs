@@ -1,6 +1,7 @@
 //! Classification: one workflow and one token type per use, from its hints, in the SPEC's
 //! order of precedence.
 
+pub mod deployed;
 pub mod names;
 
 use crate::model::{Classification, Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow};

@@ -119,6 +119,14 @@ pub fn dev_segment(path: &str, s: &Signals) -> Option<String> {
     words(stem).into_iter().find(|w| s.dev_segments.iter().any(|d| d == w))
 }
 
+/// The folder that marks a file as an example or template to copy (`example_cicd/`, `docs/`,
+/// `templates/`), by whole word of a folder name.
+pub fn example_segment(path: &str, s: &Signals) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let dirs = &segments[..segments.len().saturating_sub(1)];
+    dirs.iter().find(|d| words(d).iter().any(|w| s.example_segments.contains(w))).map(|d| (*d).to_owned())
+}
+
 /// The workflow the project's own path globs (`classify:` in `.tokenwise.yml`) give a file.
 /// A project's word beats the path heuristics; among its globs the most specific workflow wins
 /// (partner over dev over production), as in the classification.
@@ -241,6 +249,12 @@ mod tests {
         }
         for p in list(&ex, "production") {
             assert!(dev_segment(&p, s).is_none(), "{p}");
+        }
+        for p in list(&ex, "example") {
+            assert!(example_segment(&p, s).is_some(), "{p}");
+        }
+        for p in list(&ex, "not_example") {
+            assert!(example_segment(&p, s).is_none(), "{p}");
         }
     }
 

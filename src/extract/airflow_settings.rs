@@ -34,6 +34,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             if r.reference.is_empty() {
                 u.reference = format!("connection `{id}`");
             }
+            u.airflow_conn = Some(crate::model::AirflowConn::Defines(id.to_ascii_lowercase()));
             u.workflow_hints.push(hint.clone());
             uses.push(u);
         }

@@ -129,6 +129,7 @@ fn variables(p: &mut Pipeline, scope: usize, node: Option<&Node>, label: &str) {
                 value: value.span,
                 description: None,
                 sink: format!("variable `{name}` of {label}"),
+                carries_token: false,
             });
         } else if let Some(group) = item.get("group").filter(|g| g.as_str().is_some()) {
             let name = group.as_str().unwrap_or("").to_owned();

@@ -9,7 +9,7 @@
 //! the file from a secret is judged at its definition, not again where a script reads it.
 
 use super::Ctx;
-use super::github_actions::literal_evidence;
+use super::literal_evidence;
 use super::scope_tree::{FirstBy, ScopeTree};
 use crate::classify::names::{is_dbt_token_name, is_other_credential, type_from_description, type_from_name};
 use crate::literal;
@@ -28,6 +28,9 @@ pub enum Dialect {
     Azure,
     /// The shell forms plus `env.X` and `params.X` (Jenkins pipelines).
     Groovy,
+    /// The shell forms plus the secret stores `secrets.X` / `vars.X` and `env.X` of
+    /// `${{ … }}` expressions (GitHub Actions).
+    GithubActions,
 }
 
 /// A reference to a variable: its name and the span of the whole reference (`${X}`).
@@ -35,12 +38,15 @@ pub enum Dialect {
 pub struct VarRef {
     pub name: String,
     pub span: Span,
+    /// True for a secret store's own entry (`secrets.X`), which the file cannot define: never
+    /// the read of a variable set elsewhere in the file.
+    pub store: bool,
 }
 
 const SHELL: &str = r"\$env:([A-Za-z_][A-Za-z0-9_]*)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}?|\$([A-Za-z_][A-Za-z0-9_]*)";
 
 fn dialect_re(d: Dialect) -> &'static Regex {
-    static RES: OnceLock<[Regex; 3]> = OnceLock::new();
+    static RES: OnceLock<[Regex; 4]> = OnceLock::new();
     let res = RES.get_or_init(|| {
         let azure = format!(
             r"\$\(([A-Za-z_][A-Za-z0-9_.]*)\)|\bvariables\.([A-Za-z_][A-Za-z0-9_]*)|\bvariables\[\s*'([^']+)'\s*\]|{SHELL}"
@@ -48,12 +54,17 @@ fn dialect_re(d: Dialect) -> &'static Regex {
         let groovy = format!(
             r"\$\{{\s*(?:env|params)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}}|\b(?:env|params)\.([A-Za-z_][A-Za-z0-9_]*)|{SHELL}"
         );
-        [compile(SHELL), compile(&azure), compile(&groovy)]
+        // The reference shown for a secret is `secrets.X`, without the expression's braces.
+        let github = format!(
+            r"\b(?P<store>(?:secrets|vars)\.([A-Za-z_][A-Za-z0-9_-]*))|\benv\.([A-Za-z_][A-Za-z0-9_]*)|{SHELL}"
+        );
+        [compile(SHELL), compile(&azure), compile(&groovy), compile(&github)]
     });
     match d {
         Dialect::Shell => &res[0],
         Dialect::Azure => &res[1],
         Dialect::Groovy => &res[2],
+        Dialect::GithubActions => &res[3],
     }
 }
 
@@ -66,9 +77,11 @@ pub fn refs_in(text: &str, base: usize, d: Dialect) -> Vec<VarRef> {
     dialect_re(d)
         .captures_iter(text)
         .filter_map(|c| {
-            let whole = c.get(0)?;
-            let name = c.iter().skip(1).flatten().next()?;
-            Some(VarRef { name: name.as_str().to_owned(), span: Span::new(base + whole.start(), base + whole.end()) })
+            let store = c.name("store");
+            let whole = store.or_else(|| c.get(0))?;
+            let name = c.iter().skip(1).flatten().find(|m| Some(*m) != store)?;
+            let span = Span::new(base + whole.start(), base + whole.end());
+            Some(VarRef { name: name.as_str().to_owned(), span, store: store.is_some() })
         })
         .collect()
 }
@@ -92,6 +105,45 @@ fn assignments(text: &str, base: usize) -> Vec<(String, Span)> {
         .collect()
 }
 
+/// `echo "NAME=value" >> $GITHUB_ENV` (GitHub Actions) and `echo "export NAME=value" >>
+/// $BASH_ENV` (CircleCI): a variable defined for the job's later steps.
+fn exported(text: &str, base: usize) -> Vec<(String, Span)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        compile(
+            r#"\becho[\t ]+(?:-[a-z]+[\t ]+)?["']?(?:export[\t ]+)?([A-Za-z_][A-Za-z0-9_]*)=([^"'\n>]*?)["']?[\t ]*>>[\t ]*["']?\$\{?(?:GITHUB_ENV|BASH_ENV)\b"#,
+        )
+    });
+    captures(re, text, base)
+}
+
+/// `-var "name=value"`, `-var 'name=value'`, `-var=name=value` of a Terraform command: the
+/// Terraform variable `name` set like `TF_VAR_name`.
+fn var_flags(text: &str, base: usize) -> Vec<(String, Span)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        compile(
+            r#"(?:^|[\t \n"'])-{1,2}var(?:[\t ]+|=)["']?([A-Za-z_][A-Za-z0-9_-]*)=((?:\$\{\{[^}\n]*\}\}|[^"'\s])*)"#,
+        )
+    });
+    captures(re, text, base)
+}
+
+fn captures(re: &Regex, text: &str, base: usize) -> Vec<(String, Span)> {
+    re.captures_iter(text)
+        .filter_map(|c| {
+            let (name, value) = (c.get(1)?, c.get(2)?);
+            Some((name.as_str().to_owned(), Span::new(base + value.start(), base + value.end())))
+        })
+        .collect()
+}
+
+/// Whether a script runs Terraform (or OpenTofu, or Terragrunt), so its `-var` flags are
+/// Terraform's.
+fn runs_terraform(text: &str) -> bool {
+    ["terraform", "tofu", "terragrunt"].iter().any(|t| text.contains(t))
+}
+
 /// A part of a pipeline that runs together: the pipeline itself, a stage, a job, a step.
 #[derive(Clone, Debug)]
 pub struct Scope {
@@ -107,7 +159,16 @@ pub struct Scope {
 #[derive(Clone, Debug)]
 pub enum Item {
     /// `KEY: value` of a `variables:` / `env:` / `environment:` map (or a shell assignment).
-    Entry { scope: usize, key: String, value: Span, description: Option<String>, sink: String },
+    Entry {
+        scope: usize,
+        key: String,
+        value: Span,
+        description: Option<String>,
+        sink: String,
+        /// The consumer says the value is a dbt Cloud token whatever the key is named (the
+        /// credential input of a dbt Cloud action).
+        carries_token: bool,
+    },
     /// A script a job runs: shell lines, an inline task input, a string in a Jenkinsfile.
     Script { scope: usize, span: Span, sink: String },
     /// A named secret store whose name may say the type: a CircleCI context, an Azure variable
@@ -172,6 +233,7 @@ impl Pipeline {
                 value: value.span,
                 description,
                 sink: sink(key),
+                carries_token: false,
             });
         }
     }
@@ -216,21 +278,60 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
         if let Item::Input { scope, key, value, sink } = item {
             let (scope, value, sink) = (*scope, *value, std::mem::take(sink));
             *item = if is_dbt_token_name(key, &ctx.policy.signals) {
-                Item::Entry { scope, key: std::mem::take(key), value, description: None, sink }
+                Item::Entry { scope, key: std::mem::take(key), value, description: None, sink, carries_token: false }
             } else {
                 Item::Script { scope, span: value, sink }
             };
         }
     }
-    // Shell assignments in scripts define variables like a `variables:` map does.
+    // Shell assignments in scripts define variables like a `variables:` map does; so do lines
+    // that export one for later steps, and `-var` flags of Terraform commands (as `TF_VAR_x`).
     let mut assigned = Vec::new();
-    for item in &p.items {
-        if let Item::Script { scope, span, sink } = item {
-            for (key, value) in assignments(ctx.text(span.start, span.end), span.start) {
-                let sink = format!("variable `{key}` set in {sink}");
-                assigned.push(Item::Entry { scope: *scope, key, value, description: None, sink });
+    let entry = |scope: usize, key: String, value: Span, sink: String| Item::Entry {
+        scope,
+        key,
+        value,
+        description: None,
+        sink,
+        carries_token: false,
+    };
+    // Entries replaced by the variables their flags set.
+    let mut replaced = HashSet::new();
+    for (i, item) in p.items.iter().enumerate() {
+        match item {
+            Item::Script { scope, span, sink } => {
+                let text = ctx.text(span.start, span.end);
+                for (key, value) in assignments(text, span.start) {
+                    assigned.push(entry(*scope, key.clone(), value, format!("variable `{key}` set in {sink}")));
+                }
+                for (key, value) in exported(text, span.start) {
+                    let how = format!("variable `{key}` exported for later steps by {sink}");
+                    assigned.push(entry(*scope, key, value, how));
+                }
+                if runs_terraform(text) {
+                    for (name, value) in var_flags(text, span.start) {
+                        let how = format!("Terraform variable `{name}` set with `-var` in {sink}");
+                        assigned.push(entry(*scope, format!("TF_VAR_{name}"), value, how));
+                    }
+                }
             }
+            // `TF_CLI_ARGS` / `TF_CLI_ARGS_apply` hold flags Terraform adds to its commands.
+            Item::Entry { scope, key, value, sink, .. } if key.starts_with("TF_CLI_ARGS") => {
+                for (name, v) in var_flags(ctx.text(value.start, value.end), value.start) {
+                    let how = format!("Terraform variable `{name}` set with `-var` in {sink}");
+                    assigned.push(entry(*scope, format!("TF_VAR_{name}"), v, how));
+                    replaced.insert(i);
+                }
+            }
+            _ => {}
         }
+    }
+    if !replaced.is_empty() {
+        let mut i = 0;
+        p.items.retain(|_| {
+            i += 1;
+            !replaced.contains(&(i - 1))
+        });
     }
     p.items.extend(assigned);
     p.items.sort_by_key(Item::order);
@@ -241,7 +342,9 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
         p: &p,
         defined: HashSet::new(),
         reported: HashSet::new(),
+        script_reads: HashSet::new(),
         literals: HashSet::new(),
+        stored: HashSet::new(),
         senders: Vec::new(),
         tree: ScopeTree::new(&parents),
         sending: None,
@@ -257,8 +360,8 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
             Item::Source { scope, key, name, at, kind, sink } => {
                 run.source(*scope, key.as_deref(), name, *at, kind, sink, &mut out)
             }
-            Item::Entry { scope, key, value, description, sink } => {
-                run.entry(*scope, key, *value, description.as_deref(), sink, &mut out)
+            Item::Entry { scope, key, value, description, sink, carries_token } => {
+                run.entry(*scope, key, *value, description.as_deref(), sink, *carries_token, &mut out)
             }
             Item::Script { scope, span, sink } => run.script(*scope, *span, sink, &mut out),
             Item::Input { .. } => {}
@@ -275,8 +378,13 @@ struct Run<'a, 'c> {
     defined: HashSet<String>,
     /// Variables already reported from a script or a definition (normalised names).
     reported: HashSet<String>,
+    /// Names reported only at script reads: each further script's read is its own use.
+    script_reads: HashSet<String>,
     /// Literal tokens already turned into a use (by start offset).
     literals: HashSet<usize>,
+    /// Secret references already turned into a use (by start offset): a shell assignment in a
+    /// script is read as a definition, and the script must not report its value again.
+    stored: HashSet<usize>,
     /// The scripts that call a user-context endpoint, read once: every use is checked against
     /// them, and reading every script again for each use made big files quadratic.
     senders: Vec<Sender>,
@@ -440,6 +548,7 @@ impl Run<'_, '_> {
         out.push(u);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn entry(
         &mut self,
         scope: usize,
@@ -447,19 +556,23 @@ impl Run<'_, '_> {
         value: Span,
         description: Option<&str>,
         sink: &str,
+        carries_token: bool,
         out: &mut Vec<TokenUse>,
     ) {
         let ctx = self.ctx;
         let signals = &ctx.policy.signals;
         let text = ctx.text(value.start, value.end);
-        let key_is_dbt = names_dbt_token(key, signals);
+        let key_is_dbt = carries_token || names_dbt_token(key, signals);
         let first = out.len();
         for r in refs_in(text, value.start, self.p.dialect) {
             let own = norm(&r.name) == norm(key);
-            if !own && self.defined.contains(&norm(&r.name)) {
+            if !own && !r.store && self.defined.contains(&norm(&r.name)) {
                 continue;
             }
             if !(key_is_dbt || is_dbt_token_name(&r.name, signals)) || is_other_credential(&r.name, signals) {
+                continue;
+            }
+            if r.store && !self.stored.insert(r.span.start) {
                 continue;
             }
             let mut u = self.ref_use(&r, sink);
@@ -487,12 +600,29 @@ impl Run<'_, '_> {
     fn script(&mut self, scope: usize, span: Span, sink: &str, out: &mut Vec<TokenUse>) {
         let signals = &self.ctx.policy.signals;
         let text = self.ctx.text(span.start, span.end);
+        // Each step's script is its own use of a variable it reads (two steps that send the
+        // same token are two uses); within one script, the first read speaks.
+        let mut in_script: HashSet<String> = HashSet::new();
         for r in refs_in(text, span.start, self.p.dialect) {
             let n = norm(&r.name);
-            if !is_dbt_token_name(&r.name, signals) || self.defined.contains(&n) || self.reported.contains(&n) {
+            if !is_dbt_token_name(&r.name, signals) || is_other_credential(&r.name, signals) {
                 continue;
             }
-            self.reported.insert(n);
+            // A secret written into the script is a use wherever it stands; a variable read is
+            // one where the file defines it, or at its first read in each script.
+            let fresh = if r.store {
+                self.stored.insert(r.span.start)
+            } else {
+                let elsewhere = self.reported.contains(&n) && !self.script_reads.contains(&n);
+                let fresh = !self.defined.contains(&n) && !elsewhere && in_script.insert(n.clone());
+                if fresh && self.reported.insert(n.clone()) {
+                    self.script_reads.insert(n);
+                }
+                fresh
+            };
+            if !fresh {
+                continue;
+            }
             let mut u = self.ref_use(&r, sink);
             self.inherit(&mut u, scope);
             self.classify(&mut u, scope, std::slice::from_ref(&r.name), Some(span));
@@ -905,6 +1035,40 @@ mod tests {
             super::super::gitlab_ci::extract,
         );
         assert_eq!(flows(&other), [("$DBT_CLOUD_PAT".to_owned(), None)]);
+    }
+
+    #[test]
+    fn github_actions_flows_tf_var_into_terraform_from_env_and_from_scripts() {
+        let gha = |text: &str| yaml_uses(".github/workflows/x.yml", text, super::super::github_actions::extract);
+        let env = "on: push\njobs:\n  a:\n    env:\n      TF_VAR_dbt_pat: ${{ secrets.DBT_PAT }}\n    steps: [{run: terraform apply}]\n";
+        assert_eq!(flows(&gha(env)), [tf("secrets.DBT_PAT", "dbt_pat")]);
+        let export = "on: push\njobs:\n  a:\n    steps:\n      - run: |\n          export TF_VAR_dbt_pat=${{ secrets.DBT_PAT }}\n          terraform apply\n";
+        assert_eq!(flows(&gha(export)), [tf("secrets.DBT_PAT", "dbt_pat")], "reported once, with the flow");
+        let github_env = "on: push\njobs:\n  a:\n    steps:\n      - run: echo \"TF_VAR_dbt_pat=${{ secrets.DBT_PAT }}\" >> \"$GITHUB_ENV\"\n";
+        assert_eq!(flows(&gha(github_env)), [tf("secrets.DBT_PAT", "dbt_pat")]);
+        let flag =
+            "on: push\njobs:\n  a:\n    steps:\n      - run: terraform apply -var \"dbt_pat=${{ secrets.DBT_PAT }}\"\n";
+        assert_eq!(flows(&gha(flag)), [tf("secrets.DBT_PAT", "dbt_pat")]);
+        // Without Terraform in the script, `-var` is some other tool's flag.
+        let packer =
+            "on: push\njobs:\n  a:\n    steps:\n      - run: packer build -var \"dbt_pat=${{ secrets.DBT_PAT }}\"\n";
+        assert_eq!(flows(&gha(packer)), [("secrets.DBT_PAT".to_owned(), None)]);
+    }
+
+    #[test]
+    fn shell_exports_and_terraform_flags_flow_in_every_system() {
+        let circleci = yaml_uses(
+            ".circleci/config.yml",
+            "jobs:\n  a:\n    environment:\n      TF_CLI_ARGS_apply: \"-var=dbt_pat=${DBT_PAT}\"\n    steps:\n      - run: echo \"export TF_VAR_dbt_token=$DBT_SVC\" >> $BASH_ENV\n",
+            super::super::circleci::extract,
+        );
+        assert_eq!(flows(&circleci), [tf("${DBT_PAT}", "dbt_pat"), tf("$DBT_SVC", "dbt_token")]);
+        let gitlab = yaml_uses(
+            ".gitlab-ci.yml",
+            "apply:\n  script:\n    - terraform apply -var 'dbt_pat=$DBT_CLOUD_PAT' -var=dbt_token=$DBT_SVC\n",
+            super::super::gitlab_ci::extract,
+        );
+        assert_eq!(flows(&gitlab), [tf("$DBT_CLOUD_PAT", "dbt_pat"), tf("$DBT_SVC", "dbt_token")]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The dbt Cloud CLI's `dbt_cloud.yml`: `token-value` (and the legacy `api-key`) of each project.
 
 use super::Ctx;
-use super::github_actions::literal_evidence;
+use super::literal_evidence;
 use crate::literal;
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
 use crate::tree::Node;
@@ -15,31 +15,22 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             if text.trim().is_empty() {
                 continue;
             }
-            let at = ctx.loc(value.span.start, value.span.end);
+            // The reference is the value itself, without its quotes, as for every other rule.
             let raw = ctx.text(value.span.start, value.span.end);
-            let mut u = TokenUse::new(
-                at,
-                literal::mask(raw.trim_matches(['"', '\''])).into_owned(),
-                format!("Cloud CLI `{key}`"),
-            );
+            let inner = raw.trim_matches(['"', '\'']);
+            let start = value.span.start + raw.find(inner).unwrap_or(0);
+            let at = ctx.loc(start, start + inner.len());
+            let mut u = TokenUse::new(at, literal::mask(inner).into_owned(), format!("Cloud CLI `{key}`"));
             u.workflow(
                 Workflow::CloudCli,
                 Confidence::High,
                 Evidence::new(format!("`{key}` in `dbt_cloud.yml` configures the dbt Cloud CLI")),
             );
+            // A placeholder (`dbtc_xxxxxxxx`, `dbtu_<your token>`) is not a token, whatever its
+            // prefix: it says nothing about the type of the token that will replace it.
             if let Some(lit) = literal::find(text, &ctx.policy.signals).first() {
                 u.literal = true;
                 u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, at));
-            } else if text.starts_with(&ctx.policy.signals.personal_prefix)
-                || text.starts_with(&ctx.policy.signals.service_prefix)
-            {
-                // A placeholder with a real prefix (`dbtc_your_token`) still says the intended type.
-                let t = if text.starts_with(&ctx.policy.signals.personal_prefix) {
-                    crate::model::TokenType::Personal
-                } else {
-                    crate::model::TokenType::Service
-                };
-                u.token_type(t, TypeSource::Literal, literal_evidence(t, at));
             }
             uses.push(u);
         }

@@ -4,7 +4,7 @@ use super::Ctx;
 use super::overlap::Cover;
 use super::values::{self, Deployed, Role, ValueRef};
 use crate::classify::names::is_dbt_token_name;
-use crate::literal::{self, Literal};
+use crate::literal::Literal;
 use crate::model::{Confidence, TokenUse};
 use crate::policy::Signals;
 
@@ -21,6 +21,22 @@ pub fn role(path: &str, signals: &Signals) -> (Role, Confidence) {
     let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     if eco.local_env_files.contains(&file) {
         return (Role::Local(format!("`{file}` is a developer's local environment file")), Confidence::Medium);
+    }
+    // A production env file (`.env.production`) is what a deployed service reads, wherever it
+    // sits: a developer's own settings are `.env` or `.env.local`.
+    if eco.deployed_env_files.contains(&file) {
+        let role = match values::deployed_kind(&[path], signals) {
+            Deployed::Orchestrator(name) => Role::Orchestrator(format!(
+                "`{file}` is the production environment of a deployed {name} (orchestrator)"
+            )),
+            Deployed::Agent(_) => {
+                Role::Agent(format!("`{file}` is the production environment of a deployed MCP server or AI agent"))
+            }
+            Deployed::App => {
+                Role::App(format!("`{file}` is the production environment of an app the team deploys: a custom app"))
+            }
+        };
+        return (role, Confidence::Medium);
     }
     let dirs: Vec<String> = path.split('/').rev().skip(1).map(str::to_lowercase).collect();
     if let Some(seg) = dirs.iter().find(|d| eco.deployed_segments.contains(d)) {
@@ -84,11 +100,10 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         if covered.contains(lit.start, lit.end) {
             continue;
         }
-        let token = ctx.text(lit.start, lit.end);
         let r = ValueRef {
             start: lit.start,
             end: lit.end,
-            reference: literal::mask_token(token),
+            reference: lit.masked(&ctx.src.text),
             literal: Some(lit.token_type),
             name: None,
         };

@@ -107,6 +107,7 @@ pub fn extract(ctx: &Ctx) -> Vec<TokenUse> {
                 value: Span::new(m.end() + v.start(), m.end() + v.end()),
                 description: None,
                 sink: format!("environment variable `{}` of the pipeline", k.as_str()),
+                carries_token: false,
             });
         }
     }

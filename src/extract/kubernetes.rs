@@ -25,6 +25,22 @@ pub fn is_helm_values(path: &str, signals: &crate::policy::Signals) -> bool {
         .any(|v| stem == v || [".", "-", "_"].iter().any(|sep| stem.starts_with(&format!("{v}{sep}"))))
 }
 
+/// Longest `data:` value decoded: a token is far shorter.
+const MAX_ENCODED: usize = 400;
+
+/// The type of the token a Secret's base64 `data:` value holds, if it holds one.
+fn decoded_token(value: &str, signals: &crate::policy::Signals) -> Option<crate::model::TokenType> {
+    let value = value.trim();
+    if value.len() > MAX_ENCODED || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b)) {
+        return None;
+    }
+    let plain: String = crate::encoded::decode(value.trim_end_matches('=').as_bytes())
+        .into_iter()
+        .map(|b| if b.is_ascii() { char::from(b) } else { '\u{1a}' })
+        .collect();
+    crate::literal::find(&plain, signals).first().map(|l| l.token_type)
+}
+
 /// A value stored in a Secret or ConfigMap of the file, and the use made of it.
 struct Stored {
     object: String,
@@ -81,17 +97,19 @@ pub fn extract(ctx: &Ctx, docs: &[Node]) -> Vec<TokenUse> {
             for (k, v) in doc.get(field).map(Node::entries).unwrap_or_default() {
                 let Some(key) = k.as_str() else { continue };
                 let refs = if encoded {
-                    // base64: the value cannot be read, but the key says what it holds.
+                    // base64: the decoded value says its type when it is a token; else the key
+                    // says what it holds.
                     let raw = ctx.text(v.span.start, v.span.end);
                     let (s, e) = values::trim_quotes(raw);
-                    if !is_dbt_token_name(key, signals) || s >= e {
+                    let literal = decoded_token(raw.get(s..e).unwrap_or(""), signals);
+                    if !(literal.is_some() || is_dbt_token_name(key, signals)) || s >= e {
                         continue;
                     }
                     vec![ValueRef {
                         start: v.span.start + s,
                         end: v.span.start + e,
                         reference: format!("{kind} `{object}` key `{key}`"),
-                        literal: None,
+                        literal,
                         name: None,
                     }]
                 } else {
@@ -362,6 +380,17 @@ mod tests {
         let u = uses("k8s/sync.yaml", text);
         assert_eq!(u.len(), 1);
         assert_eq!(u[0].workflow_hints[0].workflow, crate::model::Workflow::Production);
+    }
+
+    #[test]
+    fn a_base64_data_value_holding_a_token_says_its_type() {
+        // `dbtu_` and a random body, in base64; the key says nothing.
+        let value = "ZGJ0dV9aeDhRbTNUdEExZks5d1ZiMkxwUjdzWWM0TmRFNmdIajB1V29JazV5QnZYYV9RLTNmOWE="; // tokenwise: ignore[TW201]
+        let text = format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: app}}\ndata:\n  api-key: {value}\n");
+        let u = uses("k8s/app.yaml", &text);
+        assert_eq!(u.len(), 1);
+        assert_eq!(&text[u[0].at.span.start..u[0].at.span.end], value);
+        assert_eq!(u[0].type_hints.first().map(|h| h.token_type), Some(crate::model::TokenType::Personal));
     }
 
     #[test]

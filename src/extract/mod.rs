@@ -6,7 +6,10 @@ pub mod bitbucket_pipelines;
 pub mod ci;
 pub mod circleci;
 pub mod cloud_cli;
+pub mod code;
 pub mod compose;
+pub mod dagster_components;
+pub mod deploy;
 pub mod dotenv;
 pub mod github_actions;
 pub mod gitlab_ci;
@@ -46,6 +49,36 @@ pub struct FileFacts {
     pub terraform: Option<terraform::TfFile>,
 }
 
+impl FileFacts {
+    /// True when the file yields nothing for the later stages: it is then not kept.
+    pub fn is_empty(&self) -> bool {
+        self.uses.is_empty() && self.literals.is_empty() && self.parse_error.is_none() && self.terraform.is_none()
+    }
+
+    /// Point every location in the facts at `file` (see [`TokenUse::relocate`]).
+    pub fn relocate(&mut self, file: usize) {
+        for u in &mut self.uses {
+            u.relocate(file);
+        }
+        for t in self.terraform.iter_mut().flat_map(|tf| &mut tf.service_tokens) {
+            for g in &mut t.grants {
+                g.at.file = file;
+            }
+        }
+    }
+}
+
+/// Configs recognised by their name alone (compose files, Helm values, Pulumi programs, Astro
+/// settings, MCP client configs, env files): parsed whenever they mention dbt, like pipelines.
+pub fn is_named_config(path: &str, s: &crate::policy::Signals) -> bool {
+    pulumi::is_pulumi(path, s)
+        || airflow_settings::is_settings(path, s)
+        || compose::is_compose_name(path, s)
+        || kubernetes::is_helm_values(path, s)
+        || mcp::is_mcp_name(path, s)
+        || dotenv::is_env_file(path)
+}
+
 /// Context an extractor needs about the file it reads.
 pub struct Ctx<'a> {
     pub file: usize,
@@ -66,7 +99,8 @@ impl Ctx<'_> {
 
 /// Read one file: find literals, parse it by kind and run its extractor.
 pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
-    let mut facts = FileFacts { literals: literal::find(&ctx.src.text, &ctx.policy.signals), ..FileFacts::default() };
+    let mut facts =
+        FileFacts { literals: literal::find_all(&ctx.src.text, &ctx.policy.signals), ..FileFacts::default() };
     match kind {
         FileKind::Terraform | FileKind::TerraformVars => match terraform::extract(ctx, kind) {
             Ok((tf, uses)) => {
@@ -82,7 +116,12 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         | FileKind::AzurePipelines
         | FileKind::CircleCi
         | FileKind::BitbucketPipelines => match yaml::parse(&ctx.src.text) {
-            Ok(docs) => facts.uses = yaml_uses(ctx, kind, &docs),
+            Ok(docs) => {
+                facts.uses = yaml_uses(ctx, kind, &docs);
+                if kind != FileKind::CloudCli {
+                    deploy::mark_ci_deploys(ctx, &mut facts.uses);
+                }
+            }
             Err(e) => {
                 // A pipeline that does not parse still runs nowhere, but its secrets are still
                 // wired: read it as text so no finding is lost behind the TW001.
@@ -106,7 +145,7 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         },
         FileKind::Script => facts.uses = script_uses(ctx, &facts.literals),
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
-        FileKind::Other => {}
+        FileKind::Other | FileKind::Data => {}
     }
     // Semantic Layer JDBC URLs can sit in any text file (BI datasources, app configs, docs).
     semantic_layer::extract(ctx, &mut facts.uses);
@@ -120,12 +159,24 @@ fn script_uses(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     if dotenv::is_env_file(&ctx.src.display) {
         return dotenv::extract(ctx, literals);
     }
-    let mut uses = orchestrator::extract(ctx);
+    let mut uses = deploy::command_uses(ctx);
+    uses.extend(orchestrator::extract(ctx));
     let lines: HashSet<usize> = uses.iter().map(|u| ctx.src.line_col(u.at.span.start).0).collect();
     let refs: HashSet<String> = uses.iter().map(|u| u.reference.clone()).collect();
     for u in script::extract(ctx, literals) {
         if !lines.contains(&ctx.src.line_col(u.at.span.start).0) && !refs.contains(&u.reference) {
             uses.push(u);
+        }
+    }
+    github_actions::code_inputs(ctx, &mut uses);
+    // Function code (a Cloud Function, a Lambda) is an app the team deploys: a custom app, unless
+    // the project's own path globs say what the file is.
+    let signals = &ctx.policy.signals;
+    if crate::classify::names::configured_path(&ctx.src.display, signals).is_none()
+        && let Some(h) = crate::classify::deployed::function_code(&ctx.src.display, &ctx.src.text, signals)
+    {
+        for u in &mut uses {
+            u.workflow_hints.push(h.clone());
         }
     }
     uses
@@ -137,6 +188,12 @@ fn config_yaml_uses(ctx: &Ctx, docs: &[Node]) -> Option<Vec<TokenUse>> {
     let s = &ctx.policy.signals;
     let path = ctx.src.display.as_str();
     let first = docs.first()?;
+    if crate::classify::deployed::is_function_manifest(path, &ctx.src.text, s) {
+        return Some(docs.iter().flat_map(|d| deploy::manifest_uses(ctx, d)).collect());
+    }
+    if dagster_components::is_component(path, first) {
+        return Some(dagster_components::extract(ctx, first));
+    }
     if pulumi::is_pulumi(path, s) {
         return Some(pulumi::extract(ctx, first));
     }
@@ -179,6 +236,9 @@ fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
             FileKind::Yaml if gitlab_ci::is_included_file(&ctx.src.display, doc) => {
                 uses.extend(gitlab_ci::extract(ctx, doc))
             }
+            FileKind::Yaml if github_actions::is_workflow(doc) => {
+                uses.extend(github_actions::extract_by_shape(ctx, doc))
+            }
             FileKind::Yaml => uses.extend(partner::extract(ctx, doc)),
             _ => {}
         }
@@ -203,6 +263,12 @@ fn json_uses(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
 
 /// The first `${{ secrets.NAME }}`-style reference to a dbt token in a CI value, as
 /// (context, name, byte start, byte end) into the file.
+/// The evidence a literal token's prefix gives.
+pub fn literal_evidence(t: crate::model::TokenType, at: crate::model::Loc) -> crate::model::Evidence {
+    let prefix = if t == crate::model::TokenType::Personal { "dbtu_" } else { "dbtc_" };
+    crate::model::Evidence::at(format!("literal `{prefix}` prefix says {}", t.as_str()), at)
+}
+
 pub fn find_expr_refs(ctx: &Ctx, node: &Node, prefixes: &[&str]) -> Vec<(String, String, usize, usize)> {
     let text = ctx.text(node.span.start, node.span.end);
     let mut out = Vec::new();

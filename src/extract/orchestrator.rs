@@ -47,7 +47,7 @@ fn imported_modules(text: &str) -> Vec<String> {
 
 /// The workflow of orchestrator code at `path`: production, unless its path marks it as
 /// developmental (a staging deployment, tests).
-fn orchestrator_hints(ctx: &Ctx, what: &str) -> Vec<WorkflowHint> {
+pub(crate) fn orchestrator_hints(ctx: &Ctx, what: &str) -> Vec<WorkflowHint> {
     let mut hints = vec![WorkflowHint {
         workflow: Workflow::Production,
         confidence: Confidence::High,
@@ -402,10 +402,101 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
         let sink = format!("`{}` of `{}` ({}), from {source}", t.arg, t.call, t.orchestrator);
         let mut u = values::token_use(ctx, &r, t.label.as_deref().unwrap_or(""), sink);
         u.workflow_hints = orchestrator_hints(ctx, &format!("{} code", t.orchestrator));
+        // `Connection(conn_id="x", password=…)` defines the connection other code reads by id.
+        if let Some(id) = t.label.as_deref().filter(|_| t.call.eq_ignore_ascii_case("connection")) {
+            u.airflow_conn = Some(crate::model::AirflowConn::Defines(id.to_ascii_lowercase()));
+        }
         uses.push(u);
     }
     uses.extend(connection_ids(ctx, &py));
+    if file_orch.is_some_and(|o| o.name.eq_ignore_ascii_case("airflow")) {
+        for u in airflow_http_uses(ctx, &py) {
+            let overlaps = uses.iter().any(|o| o.at.span.start < u.at.span.end && u.at.span.start < o.at.span.end);
+            if !overlaps {
+                uses.push(u);
+            }
+        }
+    }
     uses
+}
+
+/// `{{ conn.<id>.password }}` in an operator's header, `get_connection(<id>).password`
+/// (`BaseHook`, `HttpHook`) and `Variable.get("<name>")`: the ways Airflow code outside the dbt
+/// Cloud provider reads a token it sends to the dbt Cloud API itself (an `HttpOperator` with an
+/// `Authorization: Token …` header). A connection's password counts when it is sent as a dbt
+/// Cloud `Token` header or the connection's id says dbt; a Variable when its name is a dbt
+/// token's.
+fn airflow_http_uses(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
+    let s = &ctx.policy.signals;
+    let text = py.text;
+    let token_header = text.contains("Token {") || text.contains("Token \"") || text.contains("Token '");
+    let dbt_id = |id: &str| crate::classify::names::words(id).iter().any(|w| w.starts_with("dbt"));
+    let mut uses = Vec::new();
+    let mut push = |start: usize, end: usize, reference: String, name: Option<String>, sink: String| {
+        let conn = sink.contains("connection").then(|| name.clone()).flatten();
+        let r = ValueRef { start, end, reference, literal: None, name };
+        let mut u = values::token_use(ctx, &r, "", sink);
+        u.airflow_conn = conn.map(|c| crate::model::AirflowConn::Reads(c.to_ascii_lowercase()));
+        u.workflow_hints = orchestrator_hints(ctx, "Airflow code");
+        uses.push(u);
+    };
+    for m in conn_template_pattern().captures_iter(text) {
+        let (Some(all), Some(id)) = (m.get(0), m.get(1)) else { continue };
+        let sent_as_token = text.get(all.start().saturating_sub(8)..all.start()).is_some_and(|b| b.contains("Token"));
+        if py.in_code(all.start()) || !(sent_as_token || dbt_id(id.as_str())) {
+            continue;
+        }
+        let sink = format!("password of Airflow connection `{}` in a request header template", id.as_str());
+        push(all.start(), all.end(), all.as_str().to_owned(), Some(id.as_str().to_owned()), sink);
+    }
+    for m in get_connection_pattern().captures_iter(text) {
+        let (Some(all), Some(arg)) = (m.get(0), m.get(1)) else { continue };
+        if !py.in_code(all.start()) {
+            continue;
+        }
+        let arg = arg.as_str().trim();
+        let id = arg.trim_matches(['"', '\'']);
+        // A written id says which connection it is; an id passed in (`http_conn_id`) counts when
+        // the file sends a `Token` header to dbt Cloud.
+        let written = arg.starts_with(['"', '\'']);
+        let dbt_file = s.hosts.is_match(text) || text.contains("dbt_cloud") || text.contains("dbt Cloud");
+        if !(dbt_id(id) || (!written && token_header && dbt_file)) {
+            continue;
+        }
+        let sink = format!("password of Airflow connection `{id}` read by `get_connection`");
+        push(all.start(), all.end(), format!("connection `{id}`"), Some(id.to_owned()), sink);
+    }
+    for m in variable_get_pattern().captures_iter(text) {
+        let (Some(all), Some(name)) = (m.get(0), m.get(1)) else { continue };
+        if !py.in_code(all.start()) || !crate::classify::names::is_dbt_token_name(name.as_str(), s) {
+            continue;
+        }
+        let sink = format!("Airflow Variable `{}` read by the code", name.as_str());
+        push(name.start(), name.end(), name.as_str().to_owned(), Some(name.as_str().to_owned()), sink);
+    }
+    uses
+}
+
+/// `{{ conn.<id>.password }}` (Airflow's template for a connection's password).
+fn conn_template_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| crate::pattern::constant(r"\{\{\s*conn\.([A-Za-z0-9_-]+)\.password\s*\}\}"))
+}
+
+/// `get_connection(<id>).password`, the id a string or a name.
+fn get_connection_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        crate::pattern::constant(
+            r#"get_connection\s*\(\s*((?:"[^"\n]*"|'[^'\n]*'|[A-Za-z_][A-Za-z0-9_.]*))\s*\)\s*\.\s*password\b"#,
+        )
+    })
+}
+
+/// `Variable.get("<name>")`.
+fn variable_get_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| crate::pattern::constant(r#"\bVariable\s*\.\s*get\s*\(\s*["']([A-Za-z_][A-Za-z0-9_.-]*)["']"#))
 }
 
 /// The last segment of a callee as written (`dg.EnvVar` → `EnvVar`), for messages.
@@ -496,6 +587,21 @@ fn assignment(py: &Py, name: &str, before: usize) -> Option<(usize, usize)> {
     Some((rhs, py.expr_end(rhs, py.text.len(), false)))
 }
 
+/// Patterns compiled for each argument name.
+type PatternCache = std::sync::Mutex<Vec<(String, Option<Regex>)>>;
+
+/// `arg=` or `"arg":`, compiled once per argument name: every Python file of a scan asks.
+fn connection_arg_pattern(arg: &str) -> Option<Regex> {
+    static CACHE: OnceLock<PatternCache> = OnceLock::new();
+    let mut cache = CACHE.get_or_init(Default::default).lock().ok()?;
+    if let Some((_, re)) = cache.iter().find(|(a, _)| a == arg) {
+        return re.clone();
+    }
+    let re = Regex::new(&format!(r#"(?i)\b{0}\s*=|["']{0}["']\s*:"#, regex::escape(arg))).ok();
+    cache.push((arg.to_owned(), re.clone()));
+    re
+}
+
 /// `dbt_cloud_conn_id="…"` (as an argument or a `default_args` entry): the stored Airflow
 /// connection that holds the token.
 fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
@@ -503,9 +609,7 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
     let mut uses = Vec::new();
     for o in &eco.orchestrators {
         for arg in &o.connection_args {
-            let Ok(pat) = Regex::new(&format!(r#"(?i)\b{0}\s*=|["']{0}["']\s*:"#, regex::escape(arg))) else {
-                continue;
-            };
+            let Some(pat) = connection_arg_pattern(arg) else { continue };
             for m in pat.find_iter(py.text) {
                 // A keyword in code, or a dict key that is a whole string: not text in a comment
                 // or a docstring.
@@ -529,6 +633,7 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
                 let r =
                     ValueRef { start: cs, end: ce, reference: id.to_owned(), literal: None, name: Some(id.to_owned()) };
                 let mut u = values::token_use(ctx, &r, "", format!("{} connection `{id}` (`{arg}`)", o.name));
+                u.airflow_conn = Some(crate::model::AirflowConn::Reads(id.to_ascii_lowercase()));
                 u.workflow_hints = orchestrator_hints(ctx, &format!("{} code", o.name));
                 uses.push(u);
             }
@@ -646,6 +751,25 @@ mod tests {
         assert_eq!(&text[u[0].at.span.start..u[0].at.span.end], "DBT_CLOUD_PAT");
         assert_eq!(u[0].type_hints[0].token_type, TokenType::Personal);
         assert!(u[0].sink.contains("Dagster"), "{}", u[0].sink);
+    }
+
+    #[test]
+    fn airflow_code_sending_its_own_token_header() {
+        let conn = "from airflow.providers.http.operators.http import HttpOperator\nop = HttpOperator(task_id=\"x\", http_conn_id=\"dbt_api\", headers={\"Authorization\": \"Token {{ conn.dbt_api.password }}\"})\n";
+        let u = uses("dags/x.py", conn);
+        assert_eq!(u.len(), 1);
+        assert_eq!(&conn[u[0].at.span.start..u[0].at.span.end], "{{ conn.dbt_api.password }}");
+        let hook = "from airflow.providers.http.hooks.http import HttpHook\ndef f(cid):\n    token = HttpHook(http_conn_id=cid).get_connection(cid).password\n    return {\"Authorization\": f\"Token {token}\"}\nURL = \"https://cloud.getdbt.com/api/v2/\"\n";
+        assert_eq!(uses("dags/x.py", hook).len(), 1);
+        // The same hook in a file that never speaks to dbt Cloud reads another system's password.
+        assert!(uses("dags/x.py", hook.split("URL").next().unwrap_or("")).is_empty());
+        let var = "from airflow.models import Variable\nkey = Variable.get(\"dbt_cloud_pat\")\nother = Variable.get(\"slack_channel\")\n";
+        let u = uses("dags/x.py", var);
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].type_hints[0].token_type, TokenType::Personal);
+        // Another system's connection sent as a Bearer header is not a dbt Cloud token.
+        let other = "from airflow.hooks.base import BaseHook\npw = BaseHook.get_connection(\"slack\").password\nh = {\"Authorization\": \"Bearer \" + pw}\nt = \"Bearer {{ conn.github.password }}\"\n";
+        assert!(uses("dags/x.py", other).is_empty());
     }
 
     #[test]

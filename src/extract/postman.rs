@@ -1,7 +1,7 @@
 //! Postman collections and environments: developmental work by definition.
 
 use super::Ctx;
-use super::github_actions::literal_evidence;
+use super::literal_evidence;
 use crate::classify::names::{is_dbt_token_name, type_from_name};
 use crate::literal;
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
@@ -14,6 +14,14 @@ pub fn is_postman(doc: &Node) -> bool {
             i.get("_postman_id").is_some()
                 || i.get("schema").and_then(Node::as_str).is_some_and(|s| s.contains("getpostman.com"))
         })
+}
+
+/// Whether a file's bytes may be a Postman export, without parsing it: the markers
+/// [`is_postman`] looks for occur in its text. A large JSON file that is not one is data.
+pub fn sniff(bytes: &[u8]) -> bool {
+    [b"_postman_id".as_slice(), b"getpostman.com", b"_postman_variable_scope"]
+        .iter()
+        .any(|m| memchr::memmem::find(bytes, m).is_some())
 }
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
@@ -81,4 +89,17 @@ fn value_use(ctx: &Ctx, key: &str, value: &Node, what: &str, user_endpoint: Opti
         }
     }
     Some(u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sniff_finds_every_marker_is_postman_reads() {
+        assert!(sniff(br#"{"info": {"_postman_id": "1", "name": "dbt"}}"#));
+        assert!(sniff(br#"{"info": {"schema": "https://schema.getpostman.com/json/collection/v2.1.0/"}}"#));
+        assert!(sniff(br#"{"_postman_variable_scope": "environment", "values": []}"#));
+        assert!(!sniff(br#"{"values": [{"key": "dbt_pat", "value": "x"}]}"#));
+    }
 }

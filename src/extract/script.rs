@@ -2,9 +2,10 @@
 //! Cloud tokens, literal tokens, and the dbt Cloud endpoints the code calls.
 
 use super::Ctx;
-use super::github_actions::literal_evidence;
+use super::code;
+use super::literal_evidence;
 use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, type_from_name};
-use crate::literal::{self, Literal};
+use crate::literal::Literal;
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow, WorkflowHint};
 use regex::Regex;
 use std::collections::HashSet;
@@ -28,20 +29,17 @@ pub(crate) fn name_pattern() -> &'static Regex {
 
 pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
-    let text = &ctx.src.text;
-    let hints = file_workflow(ctx);
+    let facts = code::Lang::of_path(&ctx.src.display)
+        .and_then(|lang| code::read(lang, &ctx.src.text, Some(&signals.user_endpoints)));
+    let hints = file_workflow(ctx, facts.as_ref().map(|f| f.built.as_slice()).unwrap_or(&[]));
+    let reads = match &facts {
+        Some(f) => parsed_reads(ctx, f),
+        None => text_reads(ctx),
+    };
     let mut uses = Vec::new();
-    // A hash set: a script reading 60k distinct names stays linear.
-    let mut seen: HashSet<&str> = HashSet::new();
-    for caps in name_pattern().captures_iter(text) {
-        let Some(m) = caps.get(1).or_else(|| caps.get(2)) else { continue };
-        let name = m.as_str();
-        if seen.contains(name) || !is_dbt_token_name(name, signals) {
-            continue;
-        }
-        seen.insert(name);
-        let mut u = TokenUse::new(ctx.loc(m.start(), m.end()), name, "environment variable read by the code");
-        if let Some((t, hint)) = type_from_name(name, signals) {
+    for (name, start, end) in reads {
+        let mut u = TokenUse::new(ctx.loc(start, end), name.as_str(), "environment variable read by the code");
+        if let Some((t, hint)) = type_from_name(&name, signals) {
             u.token_type(
                 t,
                 TypeSource::Name,
@@ -52,11 +50,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         uses.push(u);
     }
     for lit in literals {
-        let mut u = TokenUse::new(
-            ctx.loc(lit.start, lit.end),
-            literal::mask_token(ctx.text(lit.start, lit.end)),
-            "literal in the code",
-        );
+        let mut u = TokenUse::new(ctx.loc(lit.start, lit.end), lit.masked(&ctx.src.text), "literal in the code");
         u.literal = true;
         u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, u.at));
         u.workflow_hints = hints.clone();
@@ -65,9 +59,53 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     uses
 }
 
-/// The workflow evidence of a whole script: user-context endpoints it calls, orchestrator
-/// code, developmental paths.
-fn file_workflow(ctx: &Ctx) -> Vec<WorkflowHint> {
+/// Whether a name read by code is a dbt Cloud token: a name that says it holds a token's
+/// *name* (`DBT_CLOUD_TOKEN_NAME`) never is.
+fn is_token_read(name: &str, signals: &crate::policy::Signals) -> bool {
+    is_dbt_token_name(name, signals) && !name.to_ascii_lowercase().ends_with("_token_name")
+}
+
+/// The token reads a parser found, each its own use. A shell assignment is the use only when
+/// its value reads no other token (`DBT_TOKEN="$DBT_CLOUD_PAT"`: the read is).
+fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<(String, usize, usize)> {
+    let signals = &ctx.policy.signals;
+    let token_reads: Vec<&code::Read> = facts.reads.iter().filter(|r| is_token_read(&r.name, signals)).collect();
+    let mut out = Vec::new();
+    for (i, r) in token_reads.iter().enumerate() {
+        if r.assignment {
+            // The line's end from the line index: searching for it from each read would cost
+            // the rest of the line per read on a long one.
+            let line_end = ctx.src.line_span(ctx.src.line_col(r.end).0).1;
+            let fed = token_reads.get(i + 1).is_some_and(|n| !n.assignment && n.start < line_end);
+            if fed {
+                continue;
+            }
+        }
+        out.push((r.name.clone(), r.start, r.end));
+    }
+    out
+}
+
+/// Code without a parser: names read by the text patterns, the first reference to each.
+fn text_reads(ctx: &Ctx) -> Vec<(String, usize, usize)> {
+    let mut out: Vec<(String, usize, usize)> = Vec::new();
+    // A hash set: a script reading 60k distinct names stays linear.
+    let mut seen: HashSet<&str> = HashSet::new();
+    for caps in name_pattern().captures_iter(&ctx.src.text) {
+        let Some(m) = caps.get(1).or_else(|| caps.get(2)) else { continue };
+        let name = m.as_str();
+        if seen.contains(name) || !is_token_read(name, &ctx.policy.signals) {
+            continue;
+        }
+        seen.insert(name);
+        out.push((name.to_owned(), m.start(), m.end()));
+    }
+    out
+}
+
+/// The workflow evidence of a whole script: user-context endpoints it calls (written whole or
+/// built from parts), orchestrator code, developmental paths.
+fn file_workflow(ctx: &Ctx, built: &[code::Built]) -> Vec<WorkflowHint> {
     let signals = &ctx.policy.signals;
     let text = &ctx.src.text;
     let path = ctx.src.display.as_str();
@@ -80,6 +118,19 @@ fn file_workflow(ctx: &Ctx) -> Vec<WorkflowHint> {
             Evidence::at(
                 format!("sends requests to the user-context endpoint `{}`", m.as_str()),
                 ctx.loc(m.start(), m.end()),
+            ),
+        );
+    } else if let Some((b, m)) = built.iter().find_map(|b| signals.user_endpoints.find(&b.text).map(|m| (b, m))) {
+        push(
+            Workflow::UserContextEndpoint,
+            Confidence::High,
+            Evidence::at(
+                format!(
+                    "sends requests to the user-context endpoint `{}` (the URL `{}` built from parts)",
+                    m.as_str(),
+                    crate::literal::mask(&b.text)
+                ),
+                ctx.loc(b.start, b.end),
             ),
         );
     }

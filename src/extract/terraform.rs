@@ -105,6 +105,9 @@ pub struct TfFile {
     pub ci_secrets: Vec<TfCiSecret>,
     /// `locals { name = expr }`, so tokens can be followed through `local.name`.
     pub locals: Vec<(String, TfExpr)>,
+    /// The Terraform Cloud / remote backend workspaces the configuration runs in: their names,
+    /// name prefixes and tags (`cloud { workspaces { name = "dbt-staging" } }`).
+    pub workspaces: Vec<String>,
 }
 
 /// A CI secret managed by Terraform: its name and the value it is set to.
@@ -127,8 +130,7 @@ const CI_SECRET_RESOURCES: &[(&str, &str, &str)] = &[
 ];
 
 pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), ParseError> {
-    let body = hcl_edit::parser::parse_body(&ctx.src.text)
-        .map_err(|e| ParseError { offset: e.location().offset(), message: e.message().to_owned() })?;
+    let body = parse_body(&ctx.src.text)?;
     let mut tf = TfFile::default();
     if kind == FileKind::TerraformVars {
         for attr in body.attributes() {
@@ -140,7 +142,10 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
         let labels: Vec<String> = block.labels.iter().map(label).collect();
         let first = labels.first().cloned().unwrap_or_default();
         match block.ident.as_str() {
-            "terraform" => required_providers(&block.body, &mut tf),
+            "terraform" => {
+                required_providers(&block.body, &mut tf);
+                workspaces(ctx, &block.body, &mut tf);
+            }
             "provider" => tf.providers.push(TfProvider {
                 local: first,
                 alias: string_attr(&block.body, "alias"),
@@ -207,6 +212,63 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
     Ok((tf, Vec::new()))
 }
 
+/// How many duplicate object keys one file may have renamed before its parse error stands.
+const MAX_DUPLICATE_KEYS: usize = 64;
+
+/// Parse a Terraform body. An object written with the same key twice (`object({ a = string,
+/// a = string })`, a copy-paste slip Terraform itself accepts) is valid HCL syntax, but
+/// hcl-edit rejects it, and the whole file (every variable's description, every provider) would
+/// be lost behind one TW001. Such a key is renamed in a copy of the text to a fresh name of the
+/// same length, so every span still points into the original file, and the copy is parsed again.
+fn parse_body(text: &str) -> Result<Body, ParseError> {
+    let mut copy: Option<String> = None;
+    let mut first_error: Option<ParseError> = None;
+    for _ in 0..=MAX_DUPLICATE_KEYS {
+        let current = copy.as_deref().unwrap_or(text);
+        let e = match hcl_edit::parser::parse_body(current) {
+            Ok(body) => return Ok(body),
+            Err(e) => e,
+        };
+        let err = ParseError { offset: e.location().offset(), message: e.message().to_owned() };
+        let original = first_error.get_or_insert(err.clone()).clone();
+        if !err.message.contains("redefined object key") {
+            return Err(original);
+        }
+        match rename_key(current, err.offset) {
+            Some(next) => copy = Some(next),
+            None => return Err(original),
+        }
+    }
+    Err(first_error.unwrap_or(ParseError { offset: 0, message: "too many duplicate object keys".to_owned() }))
+}
+
+/// `text` with the identifier (or quoted key) at `at` replaced by a same-length name found
+/// nowhere in the text.
+fn rename_key(text: &str, at: usize) -> Option<String> {
+    let b = text.as_bytes();
+    let start = if b.get(at) == Some(&b'"') { at + 1 } else { at };
+    let len = b.get(start..)?.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c == b'-').count();
+    if len == 0 {
+        return None;
+    }
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+    // Enough candidates for any key: a one-letter key has 53, longer ones vastly more.
+    let fresh = (0..4096usize).find_map(|n| {
+        let mut name = vec![b'_'; len];
+        let mut k = n;
+        for slot in name.iter_mut().rev() {
+            *slot = ALPHABET[k % ALPHABET.len()];
+            k /= ALPHABET.len();
+        }
+        (k == 0).then(|| String::from_utf8(name).ok()).flatten().filter(|c| !text.contains(c.as_str()))
+    })?;
+    let mut out = String::with_capacity(text.len());
+    out.push_str(text.get(..start)?);
+    out.push_str(&fresh);
+    out.push_str(text.get(start + len..)?);
+    Some(out)
+}
+
 /// `dbtcloud_service_token`, and the legacy provider's `dbt_cloud_service_token`.
 pub fn is_service_token_type(rtype: &str) -> bool {
     rtype.ends_with("_service_token") && rtype.starts_with("dbt")
@@ -250,6 +312,24 @@ fn object_pairs(ctx: &Ctx, e: &Expression) -> Vec<(String, String)> {
             (key, expr(ctx, v.expr()).text)
         })
         .collect()
+}
+
+/// `cloud { workspaces { name | tags } }` and `backend "remote" { workspaces { name | prefix } }`:
+/// the workspace a configuration applies in names its environment as a folder would.
+fn workspaces(ctx: &Ctx, body: &Body, tf: &mut TfFile) {
+    let holders = body.get_blocks("cloud").chain(body.get_blocks("backend"));
+    for holder in holders {
+        for ws in holder.body.get_blocks("workspaces") {
+            for key in ["name", "prefix"] {
+                tf.workspaces.extend(string_attr(&ws.body, key));
+            }
+            if let Some(tags) = ws.body.get_attribute("tags") {
+                let text = expr(ctx, &tags.value).text;
+                // Tags are a list of strings, or (newer) a map of key = "value".
+                tf.workspaces.extend(text.split('"').skip(1).step_by(2).map(str::to_owned));
+            }
+        }
+    }
 }
 
 fn required_providers(body: &Body, tf: &mut TfFile) {
@@ -411,6 +491,16 @@ mod tests {
         let refs = var_refs(&te("format(\"Bearer %s\", var.dbt_pat)"));
         assert_eq!(refs, vec![("dbt_pat".to_owned(), 30, 41)]);
         assert!(var_refs(&te("local.var.x")).is_empty());
+    }
+
+    #[test]
+    fn a_duplicate_object_key_does_not_lose_the_file() {
+        let text = "variable \"dbt_token\" {\n  description = \"personal access token\"\n}\n\nvariable \"envs\" {\n  type = list(object({\n    a = optional(string)\n    b = string\n    a = optional(string)\n  }))\n}\n";
+        assert!(hcl_edit::parser::parse_body(text).is_err(), "hcl-edit rejects duplicate keys");
+        let body = parse_body(text).unwrap();
+        let descs: Vec<_> = body.blocks().filter_map(|b| string_attr(&b.body, "description")).collect();
+        assert_eq!(descs, ["personal access token"]);
+        assert!(parse_body("variable \"x\" {\n  default = {\n").is_err(), "real errors stand");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! who runs the thing configured, shared by the config extractors.
 
 use super::Ctx;
-use super::github_actions::literal_evidence;
+use super::literal_evidence;
 use crate::classify::names::{is_dbt_token_name, type_from_name, words};
 use crate::literal;
 use crate::model::{Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow, WorkflowHint};
@@ -105,6 +105,13 @@ pub fn token_use(ctx: &Ctx, r: &ValueRef, key: &str, sink: impl Into<String>) ->
         u.token_type(t, TypeSource::Literal, literal_evidence(t, u.at));
     } else {
         name_type(&mut u, &[r.name.as_deref().unwrap_or(""), key], &ctx.policy.signals);
+    }
+    let prefix = &ctx.policy.signals.ecosystems.airflow_conn_prefix;
+    if !prefix.is_empty()
+        && key.len() > prefix.len()
+        && key.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    {
+        u.airflow_conn = key.get(prefix.len()..).map(|id| crate::model::AirflowConn::Defines(id.to_ascii_lowercase()));
     }
     u
 }

@@ -193,7 +193,10 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            // A line break in a name is shown as the character reference: the page's own lines
+            // never start with text from the repository (a log that prints the file stays inert).
+            '\n' => out.push_str("&#10;"),
+            c if c.is_control() && c != '\t' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }

@@ -87,7 +87,7 @@ fn mark(severity: Severity) -> &'static str {
 /// `s` as one code span inside a table cell: a fence longer than any backtick run in it, pipes
 /// escaped (GFM splits cells on `|` even inside code spans), line breaks flattened.
 fn code(s: &str) -> String {
-    let flat = s.replace(['\r', '\n'], " ").replace('|', "\\|");
+    let flat = crate::escape::text(&s.replace(['\r', '\n'], " ")).replace('|', "\\|");
     let longest = flat.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if flat.starts_with('`') || flat.ends_with('`') || flat.is_empty() { " " } else { "" };
@@ -98,6 +98,16 @@ fn code(s: &str) -> String {
 /// spans; everything else is escaped so no name can turn into markup, a link or raw HTML.
 fn text(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
+    // Text glued to a quoted name on both sides (`` `a`x`b` ``) means a name holding backticks:
+    // which parts are code is then anyone's guess, so the whole text becomes one code span.
+    let word = |c: Option<char>| c.is_none_or(|c| c.is_alphanumeric() || c == '`');
+    let glued = parts
+        .iter()
+        .enumerate()
+        .any(|(i, p)| i % 2 == 0 && i > 0 && i + 1 < parts.len() && (word(p.chars().next()) || word(p.chars().last())));
+    if glued {
+        return code(s);
+    }
     let balanced = parts.len() % 2 == 1;
     let mut out = String::new();
     for (i, part) in parts.iter().enumerate() {
@@ -115,16 +125,25 @@ fn text(s: &str) -> String {
     out
 }
 
+/// Plain text with markup escaped. A word that GitHub would turn into a link by itself (a URL,
+/// `www.…`, an e-mail address) becomes a code span: escaping does not stop autolinks.
 fn plain(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\r' | '\n' => out.push(' '),
-            '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '!' | '#' => {
+    let flat = crate::escape::text(&s.replace(['\r', '\n'], " ")).into_owned();
+    let mut out = String::with_capacity(flat.len());
+    for (i, word) in flat.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let lower = word.to_ascii_lowercase();
+        if lower.contains("://") || lower.contains("www.") || word.contains('@') {
+            out.push_str(&code(word));
+            continue;
+        }
+        for c in word.chars() {
+            if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '!' | '#' | '(' | ')') {
                 out.push('\\');
-                out.push(c);
             }
-            _ => out.push(c),
+            out.push(c);
         }
     }
     out
@@ -145,8 +164,20 @@ mod tests {
     #[test]
     fn prose_keeps_quoted_names_as_code_and_escapes_the_rest() {
         assert_eq!(text("name `DBT_PAT` says personal"), "name `DBT_PAT` says personal");
-        assert_eq!(text("<img src=x> [a](b) | *c*"), "\\<img src=x\\> \\[a\\](b) \\| \\*c\\*");
+        assert_eq!(text("<img src=x> [a](b) | *c*"), "\\<img src=x\\> \\[a\\]\\(b\\) \\| \\*c\\*");
         assert_eq!(text("odd ` tick"), "odd \\` tick");
         assert_eq!(text("a\nb"), "a b");
+    }
+
+    #[test]
+    fn a_name_with_backticks_never_makes_a_link() {
+        // A job named ``a`https://evil.example`b`` balances the backticks around the URL.
+        let t = text("job `a`https://evil.example/x`b` runs on push");
+        assert!(t.contains("`https://evil.example/x`"), "{t}");
+        let t = text("of job `a`https://evil.example/x`b` deploys");
+        assert_eq!(t, "``of job `a`https://evil.example/x`b` deploys``");
+        assert_eq!(text("mail me@evil.example now"), "mail `me@evil.example` now");
+        assert_eq!(text("see www.evil.example"), "see `www.evil.example`");
+        assert_eq!(text("bell \u{7}"), "bell \\\\u{7}", "escaped, and the escape's backslash shown");
     }
 }

@@ -6,6 +6,7 @@ mod markdown;
 pub use html::html;
 pub use markdown::markdown;
 
+use crate::escape;
 use crate::literal::mask;
 use crate::model::{ClassifiedUse, TokenType, Workflow};
 use crate::policy::RuleMeta;
@@ -81,16 +82,22 @@ pub fn json(scan: &Scan) -> String {
 pub fn table(scan: &Scan) -> String {
     let rows = entries(scan);
     let mut out = String::new();
-    let loc: Vec<String> = rows.iter().map(|e| format!("{}:{}:{}", e.path, e.line, e.column)).collect();
+    let loc: Vec<String> =
+        rows.iter().map(|e| escape::text(&format!("{}:{}:{}", e.path, e.line, e.column)).into_owned()).collect();
     let w = loc.iter().map(String::len).max().unwrap_or(8).max(8);
     out.push_str(&format!("{:<w$}  {:<21}  {:<8}  {:<6}  {}\n", "LOCATION", "WORKFLOW", "TYPE", "CONF", "REFERENCE"));
     for (e, l) in rows.iter().zip(&loc) {
         out.push_str(&format!(
             "{:<w$}  {:<21}  {:<8}  {:<6}  {} → {}\n",
-            l, e.workflow, e.token_type, e.confidence, e.reference, e.sink
+            l,
+            e.workflow,
+            e.token_type,
+            e.confidence,
+            escape::text(&e.reference),
+            escape::text(&e.sink)
         ));
         for ev in &e.evidence {
-            out.push_str(&format!("{:<w$}    {}\n", "", ev));
+            out.push_str(&format!("{:<w$}    {}\n", "", escape::text(ev)));
         }
     }
     out.push_str(&format!("{} token uses in {} files scanned.\n", rows.len(), scan.files_scanned));

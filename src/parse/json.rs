@@ -91,11 +91,10 @@ impl JsonParser<'_> {
                 match frame {
                     Frame::Array { start, items } => {
                         items.push(node);
+                        if self.peek() == Some(b',') && !self.comma(b']')? {
+                            continue 'value;
+                        }
                         match self.peek() {
-                            Some(b',') => {
-                                self.comma(b']')?;
-                                continue 'value;
-                            }
                             Some(b']') => {
                                 self.pos += 1;
                                 let span = Span::new(*start, self.pos);
@@ -110,12 +109,11 @@ impl JsonParser<'_> {
                         if let Some(k) = key.take() {
                             entries.push((k, node));
                         }
+                        if self.peek() == Some(b',') && !self.comma(b'}')? {
+                            *key = Some(self.key()?);
+                            continue 'value;
+                        }
                         match self.peek() {
-                            Some(b',') => {
-                                self.comma(b'}')?;
-                                *key = Some(self.key()?);
-                                continue 'value;
-                            }
                             Some(b'}') => {
                                 self.pos += 1;
                                 let span = Span::new(*start, self.pos);
@@ -131,15 +129,13 @@ impl JsonParser<'_> {
         }
     }
 
-    /// Consumes a `,` and rejects it when the container closes right after it.
-    fn comma(&mut self, close: u8) -> Result<(), ParseError> {
-        let at = self.pos;
+    /// Consumes a `,` and the space after it; true when the container closes right after it:
+    /// a trailing comma, which JSON-with-comments files (`devcontainer.json`,
+    /// `.vscode/settings.json`, `tsconfig.json`) allow and which costs nothing to accept.
+    fn comma(&mut self, close: u8) -> Result<bool, ParseError> {
         self.pos += 1;
         self.skip_ws()?;
-        if self.peek() == Some(close) {
-            return Err(error(at, "trailing comma"));
-        }
-        Ok(())
+        Ok(self.peek() == Some(close))
     }
 
     /// An object key and the `:` after it.
@@ -383,11 +379,15 @@ mod tests {
     }
 
     #[test]
-    fn trailing_comma_is_an_error() {
-        let err = parse("[1, 2, ]").unwrap_err();
-        assert_eq!((err.offset, err.message.as_str()), (5, "trailing comma"));
-        let err = parse("{\"a\": 1,\n}").unwrap_err();
-        assert_eq!((err.offset, err.message.as_str()), (7, "trailing comma"));
+    fn a_trailing_comma_is_accepted_as_jsonc_consumers_do() {
+        let Ok(Node { kind: NodeKind::Seq(items), .. }) = parse("[1, 2, ]") else { panic!("parses") };
+        assert_eq!(items.len(), 2);
+        let Ok(doc) = parse("{\"a\": {\"b\": 1,},\n // x\n}") else { panic!("parses") };
+        assert_eq!(doc.get("a").and_then(|a| a.get("b")).map(|b| b.span), Some(Span::new(12, 13)));
+        // Only one comma, and only before a closing bracket.
+        assert!(parse("[1,,]").is_err());
+        assert!(parse("[,]").is_err());
+        assert!(parse("{\"a\": 1,,}").is_err());
     }
 
     #[test]

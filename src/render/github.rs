@@ -4,9 +4,11 @@ use super::Report;
 use crate::literal::mask;
 use crate::model::Severity;
 
-/// Escape a workflow command's message.
+/// Escape a workflow command's message: the runner's own escapes for `%` and line breaks, and
+/// every other control character written out, so nothing reaches the log viewer raw.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let s = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    crate::escape::text(&s).into_owned()
 }
 
 /// Escape a workflow command property (file names, titles).

@@ -71,15 +71,11 @@ impl<'a> Report<'a> {
                 parts.push(format!("{c} {}{}", sev.as_str(), if c == 1 { "" } else { "s" }));
             }
         }
+        let files = plural(self.scan.files_scanned, "file");
         let mut s = if n == 0 {
-            format!("No findings in {} files ({} token uses).", self.scan.files_scanned, self.token_uses())
+            format!("No findings in {files} ({}).", plural(self.token_uses(), "token use"))
         } else {
-            format!(
-                "Found {n} finding{} ({}) in {} files.",
-                if n == 1 { "" } else { "s" },
-                parts.join(", "),
-                self.scan.files_scanned
-            )
+            format!("Found {} ({}) in {files}.", plural(n, "finding"), parts.join(", "))
         };
         if self.suppressed > 0 {
             s.push_str(&format!(" {} suppressed.", self.suppressed));
@@ -89,6 +85,11 @@ impl<'a> Report<'a> {
         }
         s
     }
+}
+
+/// "1 file", "2 files".
+pub fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// A finding's stable fingerprint: a hash of its path and content key (rule, reference or

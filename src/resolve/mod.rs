@@ -1,6 +1,7 @@
 //! Cross-file resolution: follows token values from one file into another (CI → Terraform
 //! variable → provider → resources) and turns Terraform declarations into token uses.
 
+pub mod airflow;
 pub mod terraform;
 
 use crate::extract::FileFacts;
@@ -19,5 +20,6 @@ pub fn resolve(files: &[SourceFile], facts: &mut [FileFacts], policy: &Policy) -
         }
     }
     uses.extend(tf.uses());
+    airflow::follow(&mut uses, files);
     uses
 }

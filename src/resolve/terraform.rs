@@ -301,10 +301,26 @@ impl<'a> Index<'a> {
         if let Some(h) = configured_path(path, &self.policy.signals) {
             return h;
         }
-        infrastructure_workflow(
-            "Terraform",
-            dev_segment(path, &self.policy.signals).map(|seg| format!("under `{seg}`")),
-        )
+        let signals = &self.policy.signals;
+        let dev = dev_segment(path, signals).map(|seg| format!("under `{seg}`")).or_else(|| {
+            // A Terraform Cloud workspace named or tagged for staging marks the configuration
+            // as a staging path would (SPEC §3: staging Terraform is developmental).
+            // Tags that also name production (`tags = ["dbt", "staging", "prod"]`) select
+            // workspaces of both: nothing is said then.
+            let dir = parent(path);
+            let names: Vec<&String> = self.decls(&dir).flat_map(|(_, tf)| tf.workspaces.iter()).collect();
+            let words = |w: &str| crate::classify::names::words(w);
+            if names.iter().any(|w| words(w).iter().any(|x| x == "prod" || x == "production")) {
+                return None;
+            }
+            names.into_iter().find_map(|w| {
+                crate::classify::names::words(w)
+                    .into_iter()
+                    .find(|word| signals.dev_segments.contains(word))
+                    .map(|word| format!("in workspace `{w}` (`{word}`)"))
+            })
+        });
+        infrastructure_workflow("Terraform", dev)
     }
 
     /// The type hints of variable `name` in `dir`: its description, its name, literal values
@@ -650,11 +666,7 @@ impl<'a> Index<'a> {
             let mut u =
                 TokenUse::new(at, literal::mask_token(token), format!("`{}` of `{}` ({})", a.key, a.holder, a.partner));
             u.literal = true;
-            u.token_type(
-                lit.token_type,
-                TypeSource::Literal,
-                crate::extract::github_actions::literal_evidence(lit.token_type, at),
-            );
+            u.token_type(lit.token_type, TypeSource::Literal, crate::extract::literal_evidence(lit.token_type, at));
             u.workflow_hints.push(partner_attr_hint(a));
             out.push(u);
         }
@@ -681,11 +693,7 @@ impl<'a> Index<'a> {
         for lit in literal::find(&e.text, s) {
             u.literal = true;
             let at = Self::loc(file, crate::tree::Span::new(e.span.start + lit.start, e.span.start + lit.end));
-            u.token_type(
-                lit.token_type,
-                TypeSource::Literal,
-                crate::extract::github_actions::literal_evidence(lit.token_type, at),
-            );
+            u.token_type(lit.token_type, TypeSource::Literal, crate::extract::literal_evidence(lit.token_type, at));
         }
         for (name, _, _) in service_token_refs(e) {
             u.token_type(

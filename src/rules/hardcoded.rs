@@ -10,7 +10,7 @@ pub fn check(input: &Input, out: &mut Vec<Finding>) {
     for (file, facts) in input.facts.iter().enumerate() {
         let Some(src) = input.files.get(file) else { continue };
         for lit in &facts.literals {
-            let token = src.text.get(lit.start..lit.end).unwrap_or("");
+            let token = lit.token(&src.text);
             // The baseline keys on a hash of the token, never the token itself.
             let digest = Sha256::digest(token.as_bytes());
             let hash: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();

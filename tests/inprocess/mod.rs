@@ -7,15 +7,10 @@
 mod cost;
 
 pub use cost::{costs, ratio};
-use std::path::PathBuf;
-use tokenwise::classify::classify;
 use tokenwise::cli::build_report;
-use tokenwise::extract::{Ctx, FileFacts, extract};
-use tokenwise::model::ClassifiedUse;
 use tokenwise::policy::builtin;
+use tokenwise::render;
 use tokenwise::scan::Scan;
-use tokenwise::source::SourceFile;
-use tokenwise::{kind, render, resolve, rules};
 
 /// Largest cost ratio accepted for 4× the input. Linear work costs about 4×, quadratic 16×:
 /// the bound leaves room for noise on a loaded machine and still catches quadratic paths.
@@ -24,29 +19,7 @@ pub const MAX_RATIO: f64 = 8.0;
 /// One file through the pipeline as `scan::run` takes it (read, extract, resolve, classify,
 /// rules), on this thread so that its CPU time is the cost.
 pub fn scan(path: &str, bytes: Vec<u8>) -> Scan {
-    let policy = builtin();
-    let max = tokenwise::read::DEFAULT_MAX_FILE_SIZE;
-    let read = tokenwise::read::content(PathBuf::from(path), path.to_owned(), bytes, max, &policy.signals);
-    let files: Vec<SourceFile> = read.file.into_iter().collect();
-    let mut facts: Vec<FileFacts> = files
-        .iter()
-        .enumerate()
-        .map(|(file, src)| {
-            // As `scan::run`: excerpts (files too large or binary) are never parsed.
-            let k = if src.is_excerpt() { kind::FileKind::Other } else { kind::of_path(&src.display) };
-            extract(&Ctx { file, src, policy }, k)
-        })
-        .collect();
-    let uses: Vec<ClassifiedUse> = resolve::resolve(&files, &mut facts, policy)
-        .into_iter()
-        .map(|usage| {
-            let class = classify(&usage);
-            ClassifiedUse { usage, class }
-        })
-        .collect();
-    let findings = rules::run(&rules::Input { files: &files, facts: &facts, uses: &uses, policy });
-    let warnings = read.warning.into_iter().collect();
-    Scan { files, facts, uses, findings, files_scanned: 1, warnings }
+    tokenwise::scan::run_here(path, bytes, tokenwise::read::DEFAULT_MAX_FILE_SIZE, builtin())
 }
 
 /// [`scan`], then the report (every rule on) and a renderer: (token uses, findings, bytes

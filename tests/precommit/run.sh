@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 VENV="$ROOT/target/precommit-venv"
-BIN="$ROOT/target/debug/tokenwise"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/tokenwise"
 passed=0
 failed=0
 
@@ -17,6 +17,10 @@ bad() { say "  FAILED: $1"; failed=$((failed + 1)); }
 
 say "== building tokenwise"
 cargo build --quiet --bin tokenwise
+if [ ! -x "$BIN" ]; then
+    say "FAILED: no binary at $BIN after the build"
+    exit 1
+fi
 
 if [ ! -x "$VENV/bin/pre-commit" ]; then
     say "== installing pre-commit into $VENV"
@@ -108,8 +112,10 @@ if run_hook; then ok "the excluded PAT workflow was skipped"; else bad "the hook
 rm "$REPO/.tokenwise.yml"
 if run_hook; then
     bad "without the exclude the vendored PAT workflow should fail"
+elif grep -q "vendor/examples/.github/workflows/deploy.yml.*TW101" "$WORK/out.txt"; then
+    ok "without the exclude the vendored PAT workflow fails with TW101"
 else
-    ok "without the exclude the vendored PAT workflow fails"
+    bad "the hook failed, but not with TW101 on the vendored workflow"
 fi
 
 say "precommit: $passed passed, $failed failed"
