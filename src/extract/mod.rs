@@ -19,9 +19,11 @@ pub mod kubernetes;
 pub mod mcp;
 pub mod notebook;
 pub mod orchestrator;
+pub mod overlap;
 pub mod partner;
 pub mod postman;
 pub mod pulumi;
+pub mod scope_tree;
 pub mod script;
 pub mod semantic_layer;
 pub mod terraform;
@@ -34,6 +36,7 @@ use crate::parse::{json, yaml};
 use crate::policy::Policy;
 use crate::source::SourceFile;
 use crate::tree::{Node, ParseError};
+use std::collections::HashSet;
 
 /// Everything one file contributes to the scan.
 #[derive(Debug, Default)]
@@ -159,8 +162,8 @@ fn script_uses(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     }
     let mut uses = deploy::command_uses(ctx);
     uses.extend(orchestrator::extract(ctx));
-    let lines: Vec<usize> = uses.iter().map(|u| ctx.src.line_col(u.at.span.start).0).collect();
-    let refs: Vec<String> = uses.iter().map(|u| u.reference.clone()).collect();
+    let lines: HashSet<usize> = uses.iter().map(|u| ctx.src.line_col(u.at.span.start).0).collect();
+    let refs: HashSet<String> = uses.iter().map(|u| u.reference.clone()).collect();
     for u in script::extract(ctx, literals) {
         if !lines.contains(&ctx.src.line_col(u.at.span.start).0) && !refs.contains(&u.reference) {
             uses.push(u);
