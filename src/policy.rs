@@ -65,6 +65,14 @@ pub struct Signals {
     pub write_permissions: Vec<String>,
     pub narrow_permissions: Vec<String>,
     pub partners: Vec<Partner>,
+    /// Names that hold a legacy user API key only in a dbt Cloud client's config or call
+    /// (`api-key`, `api_key`); a dbt token name (`DBT_CLOUD_API_KEY`) holds one anywhere.
+    pub legacy_key_names: Vec<String>,
+    /// Words whose presence in a file marks a dbt Cloud client there (`dbt_cloud`, `getdbt`).
+    pub legacy_key_clients: Vec<String>,
+    /// File names of dbt credential caches, and those that are caches only when they hold tokens.
+    pub cache_files: Vec<String>,
+    pub cache_files_with_tokens: Vec<String>,
     /// Orchestrators, deployed apps, developer files, Semantic Layer and Pulumi signals.
     pub ecosystems: Ecosystems,
 }
@@ -202,6 +210,10 @@ fn load(text: &str) -> Result<Policy, String> {
                     .collect()
             })
             .unwrap_or_default(),
+        legacy_key_names: s.get("legacy_keys").map(|n| list(n, "names")).unwrap_or_default(),
+        legacy_key_clients: s.get("legacy_keys").map(|n| list(n, "client_words")).unwrap_or_default(),
+        cache_files: s.get("credential_caches").map(|n| list(n, "files")).unwrap_or_default(),
+        cache_files_with_tokens: s.get("credential_caches").map(|n| list(n, "only_with_tokens")).unwrap_or_default(),
         ecosystems: ecosystems(s),
     };
     Ok(Policy { rules, signals, examples: s.clone() })

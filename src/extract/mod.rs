@@ -22,6 +22,7 @@ pub mod partner;
 pub mod postman;
 pub mod pulumi;
 pub mod script;
+pub mod secrets;
 pub mod semantic_layer;
 pub mod terraform;
 pub mod values;
@@ -44,12 +45,21 @@ pub struct FileFacts {
     pub parse_error: Option<ParseError>,
     /// Terraform declarations, resolved across files later.
     pub terraform: Option<terraform::TfFile>,
+    /// 40-hex values written as the value of a name (legacy user API keys among them, TW202).
+    pub hex_values: Vec<secrets::HexValue>,
+    /// The file is a dbt credential cache by name and place (TW203).
+    pub cache: Option<secrets::CacheFile>,
 }
 
 impl FileFacts {
     /// True when the file yields nothing for the later stages: it is then not kept.
     pub fn is_empty(&self) -> bool {
-        self.uses.is_empty() && self.literals.is_empty() && self.parse_error.is_none() && self.terraform.is_none()
+        self.uses.is_empty()
+            && self.literals.is_empty()
+            && self.parse_error.is_none()
+            && self.terraform.is_none()
+            && self.hex_values.is_empty()
+            && self.cache.is_none()
     }
 
     /// Point every location in the facts at `file` (see [`TokenUse::relocate`]).
@@ -146,6 +156,14 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
     }
     // Semantic Layer JDBC URLs can sit in any text file (BI datasources, app configs, docs).
     semantic_layer::extract(ctx, &mut facts.uses);
+    let s = &ctx.policy.signals;
+    facts.hex_values = secrets::hex_values(&ctx.src.text)
+        .into_iter()
+        .filter(|v| crate::classify::secrets::is_legacy_key(v, kind, &ctx.src.text, s))
+        .collect();
+    if let Some(name) = secrets::is_cache_path(&ctx.src.display, &s.cache_files) {
+        facts.cache = Some(secrets::CacheFile { name, secrets: secrets::cache_secrets(&ctx.src.text) });
+    }
     facts
 }
 

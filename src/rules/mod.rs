@@ -60,6 +60,8 @@ registry! {
     ServiceTokenOnUserEndpoint => service_token_on_user_endpoint,
     ServiceTokenInDevWorkflow => service_token_in_dev_workflow,
     HardcodedToken => hardcoded,
+    LegacyUserApiKey => legacy_key,
+    CommittedCredentialCache => credential_cache,
     OverprivilegedIntegrationToken => overprivileged,
     UnknownTokenType => unknown_type,
 }
