@@ -73,8 +73,29 @@ pub struct Signals {
     /// File names of dbt credential caches, and those that are caches only when they hold tokens.
     pub cache_files: Vec<String>,
     pub cache_files_with_tokens: Vec<String>,
+    /// Access URLs: the shared region hosts dbt retires, and how account-specific ones look.
+    pub access_urls: AccessUrls,
     /// Orchestrators, deployed apps, developer files, Semantic Layer and Pulumi signals.
     pub ecosystems: Ecosystems,
+}
+
+/// dbt Cloud access URLs (TW501).
+#[derive(Debug, Clone, Default)]
+pub struct AccessUrls {
+    /// Shared region hosts of the old scheme, lowercase (`cloud.getdbt.com`).
+    pub retiring: Vec<String>,
+    /// The date dbt stops serving them to API integrations.
+    pub retire_date: String,
+    /// An account-specific host (`ab123.us1.dbt.com`).
+    pub account: Option<Regex>,
+    /// Environment variables that set the Terraform provider's host.
+    pub host_env: Vec<String>,
+    /// The Terraform provider's `host_url` when none is set.
+    pub provider_default: String,
+    /// Words of a key whose value is a host (`host_url`, `DBT_HOST`, `base_url`).
+    pub host_key_words: Vec<String>,
+    /// Words of a key whose value is prose (`description`): a mention there is not a use.
+    pub prose_key_words: Vec<String>,
 }
 
 /// An orchestrator: the words that name it and the dbt Cloud APIs of its Python package.
@@ -214,9 +235,29 @@ fn load(text: &str) -> Result<Policy, String> {
         legacy_key_clients: s.get("legacy_keys").map(|n| list(n, "client_words")).unwrap_or_default(),
         cache_files: s.get("credential_caches").map(|n| list(n, "files")).unwrap_or_default(),
         cache_files_with_tokens: s.get("credential_caches").map(|n| list(n, "only_with_tokens")).unwrap_or_default(),
+        access_urls: access_urls(s.get("access_urls"))?,
         ecosystems: ecosystems(s),
     };
     Ok(Policy { rules, signals, examples: s.clone() })
+}
+
+fn access_urls(n: Option<&Node>) -> Result<AccessUrls, String> {
+    let Some(n) = n else { return Ok(AccessUrls::default()) };
+    let text = |key: &str| n.get(key).and_then(Node::as_str).unwrap_or("").to_owned();
+    let pattern = text("account_pattern");
+    let account = match pattern.is_empty() {
+        true => None,
+        false => Some(Regex::new(&pattern).map_err(|e| format!("access_urls.account_pattern: {e}"))?),
+    };
+    Ok(AccessUrls {
+        retiring: list(n, "retiring"),
+        retire_date: text("retire_date"),
+        account,
+        host_env: raw_list(n, "host_env"),
+        provider_default: text("provider_default"),
+        host_key_words: list(n, "host_key_words"),
+        prose_key_words: list(n, "prose_key_words"),
+    })
 }
 
 fn ecosystems(s: &Node) -> Ecosystems {

@@ -91,6 +91,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "circleci-two-steps-service",
         "legacy-user-api-key-sha",
         "credential-cache-settings",
+        "retiring-access-url-account",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -162,6 +163,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("circleci-two-steps-pat", "TW101"),
         ("legacy-user-api-key", "TW202"),
         ("credential-cache", "TW203"),
+        ("retiring-access-url", "TW501"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

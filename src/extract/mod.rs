@@ -1,5 +1,6 @@
 //! Extraction: from one parsed file to the token uses it contains, one extractor per ecosystem.
 
+pub mod access_url;
 pub mod airflow_settings;
 pub mod azure_pipelines;
 pub mod bitbucket_pipelines;
@@ -49,6 +50,10 @@ pub struct FileFacts {
     pub hex_values: Vec<secrets::HexValue>,
     /// The file is a dbt credential cache by name and place (TW203).
     pub cache: Option<secrets::CacheFile>,
+    /// dbt Cloud hosts written in a configuration or code file (not prose) (TW501).
+    pub hosts: Vec<access_url::HostMention>,
+    /// The file sets the environment variable that gives the Terraform provider its host.
+    pub sets_host_env: bool,
 }
 
 impl FileFacts {
@@ -60,6 +65,8 @@ impl FileFacts {
             && self.terraform.is_none()
             && self.hex_values.is_empty()
             && self.cache.is_none()
+            && !self.hosts.iter().any(|h| h.retiring)
+            && !self.sets_host_env
     }
 
     /// Point every location in the facts at `file` (see [`TokenUse::relocate`]).
@@ -161,6 +168,11 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         .into_iter()
         .filter(|v| crate::classify::secrets::is_legacy_key(v, kind, &ctx.src.text, s))
         .collect();
+    if !matches!(kind, FileKind::Other | FileKind::Data) {
+        let urls = &s.access_urls;
+        facts.hosts = access_url::mentions(&ctx.src.text, &urls.retiring, urls.account.as_ref());
+        facts.sets_host_env = urls.host_env.iter().any(|e| ctx.src.text.contains(e.as_str()));
+    }
     if let Some(name) = secrets::is_cache_path(&ctx.src.display, &s.cache_files) {
         facts.cache = Some(secrets::CacheFile { name, secrets: secrets::cache_secrets(&ctx.src.text) });
     }

@@ -24,6 +24,10 @@ pub struct TfProvider {
     pub local: String,
     pub alias: Option<String>,
     pub token: Option<TfExpr>,
+    /// `host_url`, when the block sets it.
+    pub host_url: Option<TfExpr>,
+    /// The block's label.
+    pub at: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -150,6 +154,8 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
                 local: first,
                 alias: string_attr(&block.body, "alias"),
                 token: block.body.get_attribute("token").map(|a| expr(ctx, &a.value)),
+                host_url: block.body.get_attribute("host_url").map(|a| expr(ctx, &a.value)),
+                at: label_span(block).unwrap_or_default(),
             }),
             "locals" => {
                 for attr in block.body.attributes() {

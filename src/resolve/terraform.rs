@@ -56,7 +56,8 @@ impl<'a> Index<'a> {
     pub fn build(files: &'a [SourceFile], facts: &mut [FileFacts], policy: &'a Policy) -> Self {
         let mut dirs: BTreeMap<String, Vec<(usize, TfFile)>> = BTreeMap::new();
         for (i, f) in facts.iter_mut().enumerate() {
-            if let (Some(tf), Some(src)) = (f.terraform.take(), files.get(i)) {
+            // Cloned, not taken: the rules read the declarations too (providers' hosts, outputs).
+            if let (Some(tf), Some(src)) = (f.terraform.clone(), files.get(i)) {
                 dirs.entry(parent(&src.display)).or_default().push((i, tf));
             }
         }

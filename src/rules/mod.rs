@@ -7,7 +7,7 @@ mod finding;
 pub mod fingerprint;
 mod mismatch;
 
-pub use finding::{Draft, Finding, finding};
+pub use finding::{Draft, Finding, Remedy, finding};
 
 use crate::extract::FileFacts;
 use crate::model::{ClassifiedUse, TokenType, Workflow};
@@ -64,6 +64,7 @@ registry! {
     CommittedCredentialCache => credential_cache,
     OverprivilegedIntegrationToken => overprivileged,
     UnknownTokenType => unknown_type,
+    RetiringAccessUrl => retiring_url,
 }
 
 impl Rule {
