@@ -92,6 +92,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "legacy-user-api-key-sha",
         "credential-cache-settings",
         "retiring-access-url-account",
+        "pat-creates-service-token-service",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -164,6 +165,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("legacy-user-api-key", "TW202"),
         ("credential-cache", "TW203"),
         ("retiring-access-url", "TW501"),
+        ("pat-creates-service-token", "TW106"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

@@ -30,12 +30,12 @@ pub struct Index<'a> {
     ci_hints: BTreeMap<(String, String), Vec<TypeHint>>,
 }
 
-fn parent(path: &str) -> String {
+pub fn parent(path: &str) -> String {
     path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default()
 }
 
 /// `dir` joined with a relative module source (`./modules/x`, `../shared`).
-fn join(dir: &str, source: &str) -> Option<String> {
+pub fn join(dir: &str, source: &str) -> Option<String> {
     if !(source.starts_with("./") || source.starts_with("../")) {
         return None;
     }

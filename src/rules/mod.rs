@@ -59,6 +59,7 @@ registry! {
     ServiceTokenInCloudCli => service_token_in_cloud_cli,
     ServiceTokenOnUserEndpoint => service_token_on_user_endpoint,
     ServiceTokenInDevWorkflow => service_token_in_dev_workflow,
+    PatCreatesServiceToken => pat_creates_service_token,
     HardcodedToken => hardcoded,
     LegacyUserApiKey => legacy_key,
     CommittedCredentialCache => credential_cache,
