@@ -64,6 +64,11 @@ pub struct Signals {
     pub broad_permissions: Vec<String>,
     pub write_permissions: Vec<String>,
     pub narrow_permissions: Vec<String>,
+    /// Every permission set dbt knows (TW303), and those it will not assign to service tokens.
+    pub known_permissions: Vec<String>,
+    pub unassignable_permissions: Vec<String>,
+    /// `writable_environment_categories` values that make a write set broad (TW301).
+    pub broad_environment_categories: Vec<String>,
     pub partners: Vec<Partner>,
     /// Names that hold a legacy user API key only in a dbt Cloud client's config or call
     /// (`api-key`, `api_key`); a dbt token name (`DBT_CLOUD_API_KEY`) holds one anywhere.
@@ -218,6 +223,9 @@ fn load(text: &str) -> Result<Policy, String> {
         broad_permissions: list(perms, "broad"),
         write_permissions: list(perms, "write_capable"),
         narrow_permissions: list(perms, "narrow"),
+        known_permissions: list(perms, "known"),
+        unassignable_permissions: list(perms, "unassignable"),
+        broad_environment_categories: list(perms, "broad_environment_categories"),
         partners: s
             .get("partners")
             .map(|n| {

@@ -93,6 +93,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "credential-cache-settings",
         "retiring-access-url-account",
         "pat-creates-service-token-service",
+        "unassignable-permission-set-valid",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -166,6 +167,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("credential-cache", "TW203"),
         ("retiring-access-url", "TW501"),
         ("pat-creates-service-token", "TW106"),
+        ("unassignable-permission-set", "TW303"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

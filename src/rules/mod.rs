@@ -64,6 +64,7 @@ registry! {
     LegacyUserApiKey => legacy_key,
     CommittedCredentialCache => credential_cache,
     OverprivilegedIntegrationToken => overprivileged,
+    UnassignablePermissionSet => unassignable_set,
     UnknownTokenType => unknown_type,
     RetiringAccessUrl => retiring_url,
 }
