@@ -377,6 +377,58 @@ fn alternation(n: Option<&Node>) -> Result<Regex, String> {
 mod tests {
     use super::*;
 
+    /// The signal groups that state facts about dbt or a vendor: each names its source and the
+    /// date it was checked, because dbt's guidance changes.
+    const FACT_GROUPS: [&str; 4] = ["legacy_keys", "credential_caches", "access_urls", "permissions"];
+
+    fn is_date(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+    }
+
+    fn fact_errors(signals: &Node) -> Vec<String> {
+        let mut errors = Vec::new();
+        for group in FACT_GROUPS {
+            let Some(g) = signals.get(group) else {
+                errors.push(format!("{group}: missing"));
+                continue;
+            };
+            let source = g.get("source").and_then(Node::as_str).unwrap_or("");
+            let checked = g.get("checked").and_then(Node::as_str).unwrap_or("");
+            if source.trim().is_empty() {
+                errors.push(format!("{group}: no source"));
+            }
+            if !is_date(checked) {
+                errors.push(format!("{group}: no check date (`checked: YYYY-MM-DD`)"));
+            }
+        }
+        errors
+    }
+
+    #[test]
+    fn every_fact_carries_its_source_and_check_date() {
+        let p = builtin();
+        assert_eq!(fact_errors(&p.examples), Vec::<String>::new());
+        // The check can fail: a group without them is reported.
+        let bare =
+            load(&BUILTIN.replace(
+                "    source: https://docs.getdbt.com/docs/dbt-apis/user-tokens\n    checked: 2026-12-01\n",
+                "",
+            ))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            fact_errors(&bare.examples),
+            ["legacy_keys: no source", "legacy_keys: no check date (`checked: YYYY-MM-DD`)"]
+        );
+        // Rule texts that cite a source say when it was checked.
+        for r in &p.rules {
+            if r.explanation.contains("Source") {
+                assert!(r.explanation.contains("(checked 20"), "{}: a cited source without its check date", r.code);
+            }
+        }
+    }
+
     #[test]
     fn every_explanation_has_the_fixed_sections() {
         for r in &builtin().rules {
