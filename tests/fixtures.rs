@@ -94,6 +94,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "retiring-access-url-account",
         "pat-creates-service-token-service",
         "unassignable-permission-set-valid",
+        "exposed-token-output-sensitive",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -168,6 +169,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("retiring-access-url", "TW501"),
         ("pat-creates-service-token", "TW106"),
         ("unassignable-permission-set", "TW303"),
+        ("exposed-token-output", "TW204"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

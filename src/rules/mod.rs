@@ -64,6 +64,7 @@ registry! {
     HardcodedToken => hardcoded,
     LegacyUserApiKey => legacy_key,
     CommittedCredentialCache => credential_cache,
+    ExposedTokenOutput => exposed_output,
     OverprivilegedIntegrationToken => overprivileged,
     UnassignablePermissionSet => unassignable_set,
     UnknownTokenType => unknown_type,
