@@ -3,6 +3,7 @@
 
 pub mod deployed;
 pub mod names;
+pub mod secrets;
 pub mod workflow;
 
 use crate::model::{Classification, Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow, WorkflowHint};

@@ -1,5 +1,6 @@
 //! Extraction: from one parsed file to the token uses it contains, one extractor per ecosystem.
 
+pub mod access_url;
 pub mod airflow_conn;
 pub mod airflow_settings;
 pub mod azure_pipelines;
@@ -25,6 +26,7 @@ pub mod postman;
 pub mod pulumi;
 pub mod scope_tree;
 pub mod script;
+pub mod secrets;
 pub mod semantic_layer;
 pub mod terraform;
 pub mod values;
@@ -48,12 +50,27 @@ pub struct FileFacts {
     pub parse_error: Option<ParseError>,
     /// Terraform declarations, resolved across files later.
     pub terraform: Option<terraform::TfFile>,
+    /// 40-hex values written as the value of a name (legacy user API keys among them, TW202).
+    pub hex_values: Vec<secrets::HexValue>,
+    /// The file is a dbt credential cache by name and place (TW203).
+    pub cache: Option<secrets::CacheFile>,
+    /// dbt Cloud hosts written in a configuration or code file (not prose) (TW501).
+    pub hosts: Vec<access_url::HostMention>,
+    /// The file sets the environment variable that gives the Terraform provider its host.
+    pub sets_host_env: bool,
 }
 
 impl FileFacts {
     /// True when the file yields nothing for the later stages: it is then not kept.
     pub fn is_empty(&self) -> bool {
-        self.uses.is_empty() && self.literals.is_empty() && self.parse_error.is_none() && self.terraform.is_none()
+        self.uses.is_empty()
+            && self.literals.is_empty()
+            && self.parse_error.is_none()
+            && self.terraform.is_none()
+            && self.hex_values.is_empty()
+            && self.cache.is_none()
+            && !self.hosts.iter().any(|h| h.retiring)
+            && !self.sets_host_env
     }
 
     /// Point every location in the facts at `file` (see [`TokenUse::relocate`]).
@@ -150,6 +167,19 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
     }
     // Semantic Layer JDBC URLs can sit in any text file (BI datasources, app configs, docs).
     semantic_layer::extract(ctx, &mut facts.uses);
+    let s = &ctx.policy.signals;
+    facts.hex_values = secrets::hex_values(&ctx.src.text)
+        .into_iter()
+        .filter(|v| crate::classify::secrets::is_legacy_key(v, kind, &ctx.src.text, s))
+        .collect();
+    if !matches!(kind, FileKind::Other | FileKind::Data) {
+        let urls = &s.access_urls;
+        facts.hosts = access_url::mentions(&ctx.src.text, &urls.retiring, urls.account.as_ref());
+        facts.sets_host_env = urls.host_env.iter().any(|e| ctx.src.text.contains(e.as_str()));
+    }
+    if let Some(name) = secrets::is_cache_path(&ctx.src.display, &s.cache_files) {
+        facts.cache = Some(secrets::CacheFile { name, secrets: secrets::cache_secrets(&ctx.src.text) });
+    }
     facts
 }
 

@@ -86,12 +86,12 @@ struct Folder {
     user_context: bool,
 }
 
-fn parent(path: &str) -> String {
+pub fn parent(path: &str) -> String {
     path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default()
 }
 
 /// `dir` joined with a relative module source (`./modules/x`, `../shared`).
-fn join(dir: &str, source: &str) -> Option<String> {
+pub fn join(dir: &str, source: &str) -> Option<String> {
     if !(source.starts_with("./") || source.starts_with("../")) {
         return None;
     }
@@ -112,7 +112,8 @@ impl<'a> Index<'a> {
     pub fn build(files: &'a [SourceFile], facts: &mut [FileFacts], policy: &'a Policy) -> Self {
         let mut dirs: BTreeMap<String, Vec<(usize, TfFile)>> = BTreeMap::new();
         for (i, f) in facts.iter_mut().enumerate() {
-            if let (Some(tf), Some(src)) = (f.terraform.take(), files.get(i)) {
+            // Cloned, not taken: the rules read the declarations too (providers' hosts, outputs).
+            if let (Some(tf), Some(src)) = (f.terraform.clone(), files.get(i)) {
                 dirs.entry(parent(&src.display)).or_default().push((i, tf));
             }
         }
