@@ -105,6 +105,7 @@ mod tests {
                 help: String::new(),
                 key: Vec::new(),
                 fingerprint: String::new(),
+                remedy: None,
             }
         };
         let mut s = Suppressions::new(&files);
