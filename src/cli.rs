@@ -105,6 +105,8 @@ struct CheckArgs {
     /// Record the current findings' fingerprints in FILE and exit 0 (prints no report).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "output"])]
     write_baseline: Option<PathBuf>,
+    #[command(flatten)]
+    fixes: crate::fix::command::Args,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -130,8 +132,11 @@ struct InventoryArgs {
 #[derive(clap::Args, Debug)]
 struct AdviseArgs {
     /// The workflow: production, partner-integration, cloud-cli, dev-script, user-context-endpoint.
-    #[arg(long)]
-    workflow: String,
+    #[arg(long, required_unless_present = "at")]
+    workflow: Option<String>,
+    /// Instead: the least-privilege service token (Terraform) for the finding at PATH:LINE.
+    #[arg(long = "for", id = "at", value_name = "PATH:LINE", conflicts_with_all = ["workflow", "integration", "format"])]
+    at: Option<String>,
     /// A partner integration (Hightouch, Tableau, …) or, for production, the tool (GitHub
     /// Actions, Airflow, Terraform, …): the narrowest permission sets for it.
     #[arg(long)]
@@ -220,8 +225,11 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
         Command::Inventory(args) => inventory(args, policy),
         Command::Advise(args) => {
             let json = args.format == AdviseFormat::Json;
-            let text =
-                crate::advise::run(&args.workflow, args.integration.as_deref(), json, policy).map_err(UsageError)?;
+            let text = match (&args.at, &args.workflow) {
+                (Some(at), _) => crate::fix::command::advise_for(at, policy),
+                (None, w) => crate::advise::run(w.as_deref().unwrap_or(""), args.integration.as_deref(), json, policy),
+            }
+            .map_err(UsageError)?;
             write_output(None, &text)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -322,11 +330,12 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         _ => None,
     };
     let extended = run_policy(&opts, policy)?;
-    let scan = scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock());
+    let policy = extended.as_ref().unwrap_or(policy);
+    let scan = scan::run_reading(&opts, policy, std::io::stdin().lock());
     for w in &scan.warnings {
         warn(w);
     }
-    let report = report::build(&scan, |f, path| selection.level(f, path, &opts.config), baseline);
+    let mut report = report::build(&scan, |f, path| selection.level(f, path, &opts.config), baseline);
     if let Some(file) = &args.write_baseline {
         let entries: Vec<Entry> = report.findings.iter().map(|f| report::entry(f, &scan)).collect();
         let n = entries.len();
@@ -335,14 +344,36 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         let _ = writeln!(std::io::stderr(), "tokenwise: {}", printable(&msg));
         return Ok(ExitCode::SUCCESS);
     }
+    match crate::fix::command::act(&args.fixes, &mut report, opts.stdin.is_some()).map_err(UsageError)? {
+        crate::fix::command::Next::Report => finish(&args, &report, format, to_terminal),
+        crate::fix::command::Next::Exit(code) => Ok(code),
+        crate::fix::command::Next::Rescan(files) => {
+            opts.paths.extend(files);
+            let scan = scan::run(&opts, policy);
+            let baseline = args.baseline.as_deref().map(Baseline::read).transpose().map_err(UsageError)?;
+            let mut report = report::build(&scan, |f, path| selection.level(f, path, &opts.config), baseline);
+            let mut fixes: Vec<_> = report.findings.iter_mut().flat_map(|f| f.fixes.iter_mut()).collect();
+            crate::fix::resolve(&mut fixes);
+            finish(&args, &report, format, to_terminal)
+        }
+    }
+}
+
+/// Print the report and exit by `--fail-on`.
+fn finish(
+    args: &CheckArgs,
+    report: &render::Report,
+    format: Format,
+    to_terminal: bool,
+) -> Result<ExitCode, UsageError> {
     let text = match format {
-        Format::Pretty => render::pretty::render(&report, to_terminal && std::env::var_os("NO_COLOR").is_none()),
-        Format::Concise => render::concise::render(&report),
-        Format::Json => render::json::render(&report),
-        Format::Sarif => render::sarif::render(&report),
-        Format::Github => render::github::render(&report),
-        Format::Gitlab => render::gitlab::render(&report),
-        Format::Junit => render::junit::render(&report),
+        Format::Pretty => render::pretty::render(report, to_terminal && std::env::var_os("NO_COLOR").is_none()),
+        Format::Concise => render::concise::render(report),
+        Format::Json => render::json::render(report),
+        Format::Sarif => render::sarif::render(report),
+        Format::Github => render::github::render(report),
+        Format::Gitlab => render::gitlab::render(report),
+        Format::Junit => render::junit::render(report),
     };
     write_output(args.output.as_deref(), &text)?;
     let threshold = match args.fail_on {
@@ -353,6 +384,11 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     };
     let fail = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Write to stdout (a closed pipe is quiet).
+pub fn write_stdout(text: &str) -> Result<(), UsageError> {
+    write_output(None, text)
 }
 
 fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), UsageError> {

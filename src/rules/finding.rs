@@ -24,6 +24,8 @@ pub struct Finding {
     pub key: Vec<String>,
     /// Unique in its scan, stable across runs; set when every rule has run.
     pub fingerprint: String,
+    /// Ways to fix it, best first; a rule attaches them with `f.fixes.push(Fix::safe(…))`.
+    pub fixes: Vec<crate::fix::Fix>,
 }
 
 impl Finding {
@@ -78,5 +80,6 @@ pub fn finding(rule: Rule, d: Draft) -> Finding {
         help: d.help.unwrap_or_else(|| texts.help.clone()),
         key: d.key,
         fingerprint: String::new(),
+        fixes: Vec::new(),
     }
 }
