@@ -100,7 +100,19 @@ fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize, rest: impl 
 
     // Every report masks pieces of these tokens too, wherever they show up without a prefix.
     crate::literal::learn(files.iter().zip(&facts).flat_map(|(src, f)| f.literals.iter().map(|l| l.token(&src.text))));
-    let uses = resolve::resolve(&files, &mut facts, policy);
+    let mut uses = resolve::resolve(&files, &mut facts, policy);
+    // A value written where a token goes that is a secret without a prefix (a legacy key, an
+    // old token) is masked in every report as a prefixed one is.
+    let values: Vec<&str> = uses
+        .iter()
+        .filter_map(|u| files.get(u.at.file).and_then(|f| f.text.get(u.at.span.start..u.at.span.end)))
+        .collect();
+    crate::literal::learn_values(values);
+    for u in &mut uses {
+        if let std::borrow::Cow::Owned(m) = crate::literal::mask(&u.reference) {
+            u.reference = m;
+        }
+    }
     let mut uses: Vec<ClassifiedUse> = uses
         .into_iter()
         .map(|mut u| {
