@@ -327,6 +327,11 @@ fn with_a_dbt_cloud_terraform_root_the_service_token_is_an_unsafe_new_file_with_
     assert!(tf.contains("resource \"github_actions_secret\""), "{tf}");
     assert!(tf.contains("plaintext_value = dbtcloud_service_token.deploy.token_string"), "{tf}");
     assert_eq!(read(d, ".github/workflows/deploy.yml"), DEPLOY);
+    // The next run offers no second token, but the switch to the secret the new one fills.
+    let patch = stdout(&run_in(d, &["check", "--diff", "--unsafe-fixes"]));
+    assert!(!patch.contains("dbtcloud_service_token"), "{patch}");
+    assert!(patch.contains("+      DBT_CLOUD_TOKEN: ${{ secrets.DBT_CLOUD_SERVICE_TOKEN }}"), "{patch}");
+    assert!(applies(d, &patch), "{patch}");
 }
 
 #[test]

@@ -100,6 +100,10 @@ pub fn act(args: &Args, report: &mut Report, from_stdin: bool) -> Result<Next, S
         ));
         return Ok(Next::Exit(if p.changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }));
     }
+    if p.changes.is_empty() {
+        note(&format!("no fixes to apply{hint}"));
+        return Ok(Next::Report);
+    }
     plan::write(&p)?;
     note(&format!("applied {} to {}{skipped}{hint}", plural(p.applied, "fix"), plural(p.changes.len(), "file")));
     // The files whose findings had a `.gitignore` line written: read them again explicitly.

@@ -4,6 +4,14 @@
 //! [`command`] is what `check --fix`, `--diff`, `--unsafe-fixes` and `--add-ignore` do.
 //! An edit splices text into a range and leaves every other byte as it was: a document is
 //! never parsed and written back.
+//!
+//! A rule attaches a fix to the finding it made, with the spans its extractor recorded:
+//!
+//! ```ignore
+//! let mut f = finding(rule, draft);
+//! f.fixes.push(Fix::safe("mark the output sensitive", vec![add_line_in_block(src, file, open, "sensitive = true")?]));
+//! f.fixes.push(Fix::safe(format!("use `{url}`"), vec![replace_value(src, at, &url)]));
+//! ```
 
 pub mod add_ignore;
 pub mod command;
@@ -83,6 +91,53 @@ impl Edit {
     pub fn append_line(path: impl Into<String>, line: impl Into<String>) -> Edit {
         Edit { target: Target::Path(path.into()), start: END, end: END, text: line.into() }
     }
+}
+
+/// Replace the value at `at` by `value`, quoted as the old one was (`"x"`, `'x'` or bare).
+pub fn replace_value(src: &crate::source::SourceFile, at: Loc, value: &str) -> Edit {
+    let old = src.text.get(at.span.start..at.span.end).unwrap_or("");
+    let quote = match old.chars().next() {
+        Some(q @ ('"' | '\'')) if old.len() > 1 && old.ends_with(q) => q.to_string(),
+        _ => String::new(),
+    };
+    Edit::replace(at, format!("{quote}{value}{quote}"))
+}
+
+/// Add `line` as the first line inside the block whose `{` is at `open`, indented as the
+/// block's next line is (or two spaces more than the block's own line). `None` when no line
+/// break follows the brace (a one-line block is left to a person).
+pub fn add_line_in_block(src: &crate::source::SourceFile, file: usize, open: usize, line: &str) -> Option<Edit> {
+    let text = &src.text;
+    let after = open + text.get(open..)?.find('\n')? + 1;
+    let own_start = text.get(..open)?.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let own: String = text.get(own_start..open)?.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let next: String = text.get(after..)?.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let indent = if next.len() > own.len() { next } else { format!("{own}  ") };
+    Some(Edit::insert(file, after, format!("{indent}{line}\n")))
+}
+
+/// For a file of the Cloud CLI (`dbt_cloud.yml`, anything under `.dbt/`): the line that keeps it
+/// out of future commits, in the `.gitignore` beside it (or beside `.dbt/`). What was committed
+/// stays committed, so the title says to revoke and untrack.
+pub fn ignore_cloud_cli_config(path: &str) -> Option<Fix> {
+    let (dir, entry) = if let Some(i) = path.find(".dbt/").filter(|i| *i == 0 || path[..*i].ends_with('/')) {
+        (&path[..i], ".dbt/")
+    } else if crate::kind::of_path(path) == crate::kind::FileKind::CloudCli {
+        match path.rsplit_once('/') {
+            Some((d, name)) => (&path[..d.len() + 1], name),
+            None => ("", path),
+        }
+    } else {
+        return None;
+    };
+    let gitignore = format!("{dir}.gitignore");
+    let untrack = format!("{dir}{entry}");
+    Some(Fix::safe(
+        format!(
+            "add `{entry}` to `{gitignore}` so the Cloud CLI config is not committed again (the token in it must still be revoked, and the file untracked: `git rm --cached -r {untrack}`)"
+        ),
+        vec![Edit::append_line(gitignore, entry)],
+    ))
 }
 
 /// One way to fix a finding.
@@ -180,6 +235,44 @@ pub fn resolve(fixes: &mut [&mut Fix]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::SourceFile;
+    use crate::tree::Span;
+
+    fn src(text: &str) -> SourceFile {
+        SourceFile::new("x.tf".into(), "x.tf".into(), text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn a_line_goes_first_in_its_block_at_the_block_indentation() {
+        let s = src("output \"t\" {\n    value = x\n}\n");
+        let open = s.text.find('{').unwrap_or(0);
+        let e = add_line_in_block(&s, 0, open, "sensitive = true");
+        assert_eq!(e, Some(Edit::insert(0, 13, "    sensitive = true\n")));
+        let one_line = src("output \"t\" { value = x }");
+        assert_eq!(add_line_in_block(&one_line, 0, 11, "sensitive = true"), None);
+        let empty = src("  output \"t\" {\n  }\n");
+        let open = empty.text.find('{').unwrap_or(0);
+        assert_eq!(add_line_in_block(&empty, 0, open, "a = 1").map(|e| e.text), Some("    a = 1\n".into()));
+    }
+
+    #[test]
+    fn a_value_keeps_its_quotes() {
+        let s = src("a = \"x\"\nb = 'y'\nc: z\n");
+        let at = |start, end| Loc { file: 0, span: Span::new(start, end) };
+        assert_eq!(replace_value(&s, at(4, 7), "new").text, "\"new\"");
+        assert_eq!(replace_value(&s, at(12, 15), "new").text, "'new'");
+        assert_eq!(replace_value(&s, at(19, 20), "new").text, "new");
+    }
+
+    #[test]
+    fn cloud_cli_configs_are_ignored_beside_them() {
+        let entry = |p: &str| ignore_cloud_cli_config(p).map(|f| (f.edits[0].target.clone(), f.edits[0].text.clone()));
+        assert_eq!(entry("dbt_cloud.yml"), Some((Target::Path(".gitignore".into()), "dbt_cloud.yml".into())));
+        assert_eq!(entry("a/b/dbt_cloud.yml"), Some((Target::Path("a/b/.gitignore".into()), "dbt_cloud.yml".into())));
+        assert_eq!(entry("x/.dbt/mcp.yml"), Some((Target::Path("x/.gitignore".into()), ".dbt/".into())));
+        assert_eq!(entry("a.dbt/dbt.yml"), None);
+        assert_eq!(entry("deploy.yml"), None);
+    }
 
     #[test]
     fn a_fix_that_would_write_a_token_is_cut_to_display_only() {

@@ -141,8 +141,8 @@ pub struct Repo<'a> {
     dbt_local: String,
     github: bool,
     gitlab: bool,
-    /// Every `dbtcloud_service_token` label.
-    labels: Vec<String>,
+    /// Every `dbtcloud_service_token` label, with the file that declares it.
+    labels: Vec<(String, String)>,
     /// CI secrets that hold a service token, with the file that shows it: read as a service
     /// token by a workflow, or written from a `token_string` by Terraform. Sorted, by name.
     pub service_secrets: Vec<(String, usize)>,
@@ -199,7 +199,7 @@ impl<'a> Repo<'a> {
             }
             github |= has("github");
             gitlab |= has("gitlab");
-            labels.extend(tf.service_tokens.iter().map(|t| t.label.clone()));
+            labels.extend(tf.service_tokens.iter().map(|t| (t.label.clone(), src.display.clone())));
             for s in &tf.ci_secrets {
                 if s.value.text.contains("dbtcloud_service_token.") && s.value.text.contains(".token_string") {
                     service_secrets.push((s.name.trim_matches('"').to_owned(), file));
@@ -243,7 +243,11 @@ pub fn resource(cu: &ClassifiedUse, repo: &Repo) -> Option<Resource> {
     let partner =
         (cu.class.workflow == Workflow::PartnerIntegration && purpose != "the integration").then_some(purpose.as_str());
     let mut label = workflow_name(cu, &src.display, partner);
-    if repo.labels.contains(&label) {
+    // Written by an earlier run: not offered again (the workflow still has to switch to it).
+    if repo.labels.iter().any(|(l, file)| *l == label && file.ends_with(&file_name(&label))) {
+        return None;
+    }
+    if repo.labels.iter().any(|(l, _)| *l == label) {
         label = format!("{label}_least_privilege");
     }
     let kind = crate::kind::of_path(&src.display);
@@ -287,6 +291,11 @@ pub fn resource(cu: &ClassifiedUse, repo: &Repo) -> Option<Resource> {
     Some(Resource { label, sets, hcl, root: repo.dbt_root.clone() })
 }
 
+/// The file the resource is written to, in the Terraform configuration's folder.
+fn file_name(label: &str) -> String {
+    format!("dbt_cloud_token_{label}.tf")
+}
+
 /// The fix that writes the resource: unsafe where a Terraform configuration with the dbt Cloud
 /// provider exists (a new file there), display-only otherwise. `None` when the workflow wants
 /// a personal token, or the HCL would not parse (never offered broken).
@@ -298,11 +307,7 @@ pub fn fix(cu: &ClassifiedUse, repo: &Repo) -> Option<Fix> {
     let sets = r.sets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" + ");
     Some(match &r.root {
         Some(root) => {
-            let file = if root.is_empty() {
-                format!("dbt_cloud_token_{}.tf", r.label)
-            } else {
-                format!("{root}/dbt_cloud_token_{}.tf", r.label)
-            };
+            let file = if root.is_empty() { file_name(&r.label) } else { format!("{root}/{}", file_name(&r.label)) };
             let mut f = Fix::unsafe_(
                 format!(
                     "create the least-privilege service token `dbtcloud_service_token.{}` ({sets}) in `{file}`; apply it, then switch the workflow to it",

@@ -1,7 +1,6 @@
 //! TW201: a literal dbt Cloud token committed in a file.
 
 use super::{Draft, Finding, Input, Rule, Spec, finding, fingerprint};
-use crate::fix::{Edit, Fix};
 use crate::model::{Confidence, Evidence, Loc, TokenType};
 use crate::tree::Span;
 
@@ -30,32 +29,8 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
                 key: vec![fingerprint::literal_hash(token)],
             };
             let mut f = finding(rule, draft);
-            f.fixes.extend(ignore_cloud_cli_config(&src.display));
+            f.fixes.extend(crate::fix::ignore_cloud_cli_config(&src.display));
             out.push(f);
         }
     }
-}
-
-/// For a literal in a Cloud CLI config (`dbt_cloud.yml`, anything under `.dbt/`): the line that
-/// keeps it out of future commits, in the `.gitignore` beside it. The token stays committed, so
-/// the finding stays: the fix says to revoke it and untrack the file.
-fn ignore_cloud_cli_config(path: &str) -> Option<Fix> {
-    let (dir, entry) = if let Some(i) = path.find(".dbt/").filter(|i| *i == 0 || path[..*i].ends_with('/')) {
-        (&path[..i], ".dbt/")
-    } else if crate::kind::of_path(path) == crate::kind::FileKind::CloudCli {
-        match path.rsplit_once('/') {
-            Some((d, name)) => (&path[..d.len() + 1], name),
-            None => ("", path),
-        }
-    } else {
-        return None;
-    };
-    let gitignore = format!("{dir}.gitignore");
-    let untrack = format!("{dir}{entry}");
-    Some(Fix::safe(
-        format!(
-            "add `{entry}` to `{gitignore}` so the Cloud CLI config is not committed again (the token in it must still be revoked, and the file untracked: `git rm --cached -r {untrack}`)"
-        ),
-        vec![Edit::append_line(gitignore, entry)],
-    ))
 }

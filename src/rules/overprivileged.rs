@@ -73,13 +73,8 @@ fn narrow(input: &Input, grant: &Grant, all_projects: bool, integration: &str, n
     let src = input.files.get(grant.at.file)?;
     let text = &src.text;
     let old = text.get(grant.at.span.start..grant.at.span.end)?;
-    let quote = match old.chars().next() {
-        Some(q @ ('"' | '\'')) => q.to_string(),
-        _ => String::new(),
-    };
-    let value = |set: &str| format!("{quote}{set}{quote}");
     let (first, rest) = needs.split_first()?;
-    let mut edits = vec![Edit::replace(grant.at, value(first))];
+    let mut edits = vec![crate::fix::replace_value(src, grant.at, first)];
     if !rest.is_empty() {
         // The block around the grant: from its keyword's line to the line of its closing brace.
         let head = text.get(..grant.at.span.start)?.rfind("service_token_permissions")?;
@@ -107,7 +102,7 @@ fn narrow(input: &Input, grant: &Grant, all_projects: bool, integration: &str, n
         for set in rest {
             let mut copy = String::new();
             copy.push_str(block.get(..offset)?);
-            copy.push_str(&value(set));
+            copy.push_str(&crate::fix::replace_value(src, grant.at, set).text);
             copy.push_str(block.get(offset + old.len()..)?);
             if !copy.ends_with('\n') {
                 copy.insert(0, '\n');
