@@ -376,3 +376,56 @@ fn add_ignore_uses_slashes_in_javascript_and_one_comment_per_line() {
     assert_eq!(codes(&run_in(xml.path(), &["check"])), Vec::<String>::new());
     assert_eq!(codes(&run_in(d, &["check"])), Vec::<String>::new());
 }
+
+/// Every fixture: the diff of all fixes applies and writes nothing, and `--fix --unsafe-fixes`
+/// never fails and writes no token (no added line holds a `dbtu_`/`dbtc_` literal).
+#[test]
+fn every_fixture_fixes_cleanly_and_no_fix_writes_a_token() {
+    let token = regex::Regex::new(r"dbt[uc]_[A-Za-z0-9_-]{20,}").unwrap_or_else(|e| panic!("{e}"));
+    let mut fixed = 0;
+    for fixture in common::fixtures() {
+        let name = fixture.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = repo(Some(&name), &[]);
+        let d = dir.path();
+        let diff = run_in(d, &["check", "--diff", "--unsafe-fixes"]);
+        assert_ne!(diff.status.code(), Some(2), "{name}: {}", stderr(&diff));
+        let patch = stdout(&diff);
+        if patch.is_empty() {
+            continue;
+        }
+        assert!(applies(d, &patch), "{name}:\n{patch}");
+        assert_eq!(changes(d), "", "{name}: --diff wrote");
+        let out = run_in(d, &["check", "--fix", "--unsafe-fixes"]);
+        assert_ne!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        let status = stdout(&git(d, &["status", "--porcelain"]));
+        assert!(!status.is_empty(), "{name}: --fix wrote nothing");
+        git(d, &["add", "-A"]);
+        let written = stdout(&git(d, &["diff", "--cached", "--no-color"]));
+        for line in changed_lines(&written).iter().filter(|l| l.starts_with('+')) {
+            assert!(!token.is_match(line), "{name}: a fix wrote a token: {line}");
+        }
+        fixed += 1;
+    }
+    assert!(fixed >= 5, "only {fixed} fixtures had fixes");
+}
+
+#[test]
+fn a_gitlab_pipeline_gets_its_token_as_a_project_variable() {
+    let tf = MAIN_TF.replace(
+        "github = {\n      source = \"integrations/github\"",
+        "gitlab = {\n      source = \"gitlabhq/gitlab\"",
+    );
+    let dir = repo(Some("gitlab-ci-pat"), &[("infra/main.tf", &tf)]);
+    let v = json(dir.path(), &["check", "--format", "json"]);
+    let f = v["findings"].as_array().into_iter().flatten().find(|f| f["code"] == "TW101");
+    let content = f
+        .and_then(|f| f["fixes"].as_array())
+        .into_iter()
+        .flatten()
+        .find_map(|x| x["content"].as_str())
+        .unwrap_or_else(|| panic!("no service token fix: {v}"));
+    assert_eq!(sets_of(content), ["job_runner"]);
+    assert!(content.contains("resource \"gitlab_project_variable\""), "{content}");
+    assert!(content.contains("key       = \"DBT_CLOUD_SERVICE_TOKEN\""), "{content}");
+    assert!(!content.contains("github_actions_secret"), "{content}");
+}
