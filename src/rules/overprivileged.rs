@@ -59,8 +59,8 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
             key: vec![fingerprint::of_use(u, input.files.get(u.at.file)), broad_sets.join(",")],
         };
         let mut f = finding(rule, draft);
-        if let [(grant, _, all)] = too_broad.as_slice() {
-            f.fixes.extend(narrow(input, grant, *all, integration, &need_sets));
+        if let [(grant, _, _)] = too_broad.as_slice() {
+            f.fixes.extend(narrow(input, grant, grant.all_projects, integration, &need_sets));
         }
         out.push(f);
     }
@@ -113,7 +113,10 @@ fn narrow(input: &Input, grant: &Grant, all_projects: bool, integration: &str, n
     let sets = needs.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" + ");
     let scope = if all_projects { "; it stays on all projects: limit it to the projects the integration reads" } else { "" };
     Some(Fix::unsafe_(
-        format!("grant {sets} instead of {old}, what {integration} documents{scope}; unsafe: check that the integration needs nothing more"),
+        format!(
+            "grant {sets} instead of `{}`, what {integration} documents{scope}; unsafe: check that the integration needs nothing more",
+            grant.permission_set
+        ),
         edits,
     ))
 }
