@@ -17,6 +17,7 @@ pub mod encoded;
 pub mod escape;
 pub mod extract;
 pub mod fix;
+pub mod git;
 pub mod ignore_rules;
 pub mod inventory;
 pub mod kind;
