@@ -443,11 +443,6 @@ fn finish(
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Write to stdout (a closed pipe is quiet).
-pub fn write_stdout(text: &str) -> Result<(), UsageError> {
-    write_output(None, text)
-}
-
 fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), UsageError> {
     match path {
         Some(p) => std::fs::write(p, text).map_err(|e| UsageError(format!("cannot write `{}`: {e}", p.display()))),

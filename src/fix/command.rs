@@ -35,8 +35,18 @@ pub enum Next {
     Rescan(Vec<PathBuf>),
 }
 
+/// A line on stderr: tokens masked, control characters escaped (as the command line prints).
 fn note(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "tokenwise: {}", crate::cli::printable(msg));
+    let _ = writeln!(std::io::stderr(), "tokenwise: {}", crate::escape::lines(&crate::literal::mask(msg)));
+}
+
+/// The diff on stdout; a closed pipe (`| head`) is quiet, any other failure is an error.
+fn print(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the diff to stdout: {e}")),
+        _ => Ok(()),
+    }
 }
 
 fn plural(n: usize, one: &str) -> String {
@@ -92,7 +102,7 @@ pub fn act(args: &Args, report: &mut Report, from_stdin: bool) -> Result<Next, S
                 plural(masked, "file")
             ));
         }
-        crate::cli::write_stdout(&text).map_err(|e| e.0)?;
+        print(&text)?;
         note(&format!(
             "would apply {} to {}{skipped}{hint}",
             plural(p.applied, "fix"),
