@@ -106,6 +106,7 @@ mod tests {
                 key: Vec::new(),
                 fingerprint: String::new(),
                 remedy: None,
+                fixes: Vec::new(),
             }
         };
         let mut s = Suppressions::new(&files);
