@@ -144,11 +144,11 @@ fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings:
         .into_iter()
         .map(|mut u| {
             configured_path_hint(&mut u, &files, policy);
-            let class = classify(&u);
+            let class = classify(&u, &policy.signals);
             ClassifiedUse { usage: u, class }
         })
         .collect();
-    let unclaimed = unclaimed_literals(&files, &facts, &uses);
+    let unclaimed = unclaimed_literals(&files, &facts, &uses, &policy.signals);
     uses.extend(unclaimed);
     let findings = rules::run(&rules::Input { files: &files, facts: &facts, uses: &uses, policy });
     Scan { files, facts, uses, findings, files_scanned, warnings }
@@ -170,7 +170,12 @@ fn configured_path_hint(u: &mut crate::model::TokenUse, files: &[SourceFile], po
 /// a `.tfvars` value no module reads), as uses of their own: a committed token is a token in the
 /// repository, so `inventory` lists it where `check` reports its TW201. Nothing says how such a
 /// token is used, so its workflow is unknown and only TW201 judges it.
-fn unclaimed_literals(files: &[SourceFile], facts: &[FileFacts], uses: &[ClassifiedUse]) -> Vec<ClassifiedUse> {
+fn unclaimed_literals(
+    files: &[SourceFile],
+    facts: &[FileFacts],
+    uses: &[ClassifiedUse],
+    signals: &crate::policy::Signals,
+) -> Vec<ClassifiedUse> {
     // Per file, the uses' spans by start: a literal is claimed when a use that starts at or before
     // it ends at or after it, so one sweep with the furthest end so far answers every literal.
     let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files.len()];
@@ -197,12 +202,8 @@ fn unclaimed_literals(files: &[SourceFile], facts: &[FileFacts], uses: &[Classif
             let token = lit.token(&src.text);
             let mut u = crate::model::TokenUse::new(at, crate::literal::mask_token(token), "literal in the file");
             u.literal = true;
-            u.token_type(
-                lit.token_type,
-                crate::model::TypeSource::Literal,
-                crate::extract::literal_evidence(lit.token_type, at),
-            );
-            let class = classify(&u);
+            u.saw_type_at(crate::model::fact::TypeFact::Literal { prefix: lit.prefix().to_owned() }, at);
+            let class = classify(&u, signals);
             out.push(ClassifiedUse { usage: u, class });
         }
     }

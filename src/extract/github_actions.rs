@@ -3,9 +3,10 @@
 
 use super::ci::{self, Dialect, Item, Pipeline};
 use super::{Ctx, find_expr_refs};
-use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
+use crate::classify::names::is_dbt_token_name;
+use crate::model::TokenUse;
 use crate::model::fact::Fact;
-use crate::model::{Evidence, TokenUse, TypeSource};
+use crate::model::fact::TypeFact;
 use crate::tree::{Node, NodeKind};
 
 /// Read a workflow or a composite action into the CI engine's model: the workflow, its jobs and
@@ -71,13 +72,7 @@ pub fn code_inputs(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
             format!("INPUT_{}", n.to_ascii_uppercase().replace(' ', "_")),
             format!("input `{n}` of the action, read by its code"),
         );
-        if let Some((t, h)) = type_from_name(n, s) {
-            u.token_type(
-                t,
-                TypeSource::Name,
-                Evidence::at(format!("input name `{n}` says {} (`{h}`)", t.as_str()), at),
-            );
-        }
+        u.saw_type_at(TypeFact::Name { called: "input name".to_owned(), name: n.to_owned() }, at);
         u.saw(Fact::ActionCodeReadsInput);
         uses.push(u);
     }
@@ -113,19 +108,12 @@ fn action_inputs(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         }
         let at = ctx.loc(k.span.start, k.span.end);
         let mut u = TokenUse::new(at, format!("inputs.{name}"), format!("input `{name}` of the action"));
-        if let Some((t, phrase)) = type_from_description(description, s) {
-            u.token_type(
-                t,
-                TypeSource::Definition,
-                Evidence::at(format!("the description of input `{name}` says {} (`{phrase}`)", t.as_str()), at),
-            );
-        } else if let Some((t, hint)) = type_from_name(name, s) {
-            u.token_type(
-                t,
-                TypeSource::Name,
-                Evidence::at(format!("input name `{name}` says {} (`{hint}`)", t.as_str()), at),
-            );
-        }
+        // The definition's own description speaks first (SPEC §4), else its name.
+        let description_then_name = TypeFact::FirstOf(vec![
+            TypeFact::Description { called: "input".to_owned(), name: name.to_owned(), text: description.to_owned() },
+            TypeFact::Name { called: "input name".to_owned(), name: name.to_owned() },
+        ]);
+        u.saw_type_at(description_then_name, at);
         if let Some(p) = CLOUD_CLI_PHRASES.iter().find(|p| lower.contains(*p)) {
             u.saw(Fact::ActionInputForCloudCli { input: name.to_owned(), phrase: (*p).to_owned() });
         } else {

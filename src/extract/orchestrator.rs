@@ -457,7 +457,7 @@ fn token_expr(ctx: &Ctx, py: &Py, start: usize, end: usize, hops: usize) -> Opti
             start: s + l.start,
             end: s + l.end,
             reference: literal::mask_token(text.get(l.start..l.end).unwrap_or("")),
-            literal: Some(l.token_type),
+            literal: Some(l.prefix()),
             name: None,
         };
         return Some((r, "a literal in the code".to_owned()));
@@ -647,7 +647,10 @@ mod tests {
         assert_eq!(u.len(), 1);
         assert_eq!(u[0].reference, "DBT_CLOUD_PAT");
         assert_eq!(&text[u[0].at.span.start..u[0].at.span.end], "DBT_CLOUD_PAT");
-        assert_eq!(u[0].type_hints[0].token_type, TokenType::Personal);
+        assert_eq!(
+            crate::classify::token_type::hints(&u[0].type_facts, &crate::policy::builtin().signals)[0].token_type,
+            TokenType::Personal
+        );
         assert!(u[0].sink.contains("Dagster"), "{}", u[0].sink);
     }
 
@@ -664,7 +667,10 @@ mod tests {
         let var = "from airflow.models import Variable\nkey = Variable.get(\"dbt_cloud_pat\")\nother = Variable.get(\"slack_channel\")\n";
         let u = uses("dags/x.py", var);
         assert_eq!(u.len(), 1);
-        assert_eq!(u[0].type_hints[0].token_type, TokenType::Personal);
+        assert_eq!(
+            crate::classify::token_type::hints(&u[0].type_facts, &crate::policy::builtin().signals)[0].token_type,
+            TokenType::Personal
+        );
         // Another system's connection sent as a Bearer header is not a dbt Cloud token.
         let other = "from airflow.hooks.base import BaseHook\npw = BaseHook.get_connection(\"slack\").password\nh = {\"Authorization\": \"Bearer \" + pw}\nt = \"Bearer {{ conn.github.password }}\"\n";
         assert!(uses("dags/x.py", other).is_empty());
@@ -684,6 +690,9 @@ mod tests {
         assert_eq!(&t[a..b], "${DBT_SVC_TOKEN}");
         let u = uses("Dockerfile", &format!("ENV {t}\n"));
         assert_eq!(u.len(), 1);
-        assert_eq!(u[0].type_hints[0].token_type, TokenType::Service);
+        assert_eq!(
+            crate::classify::token_type::hints(&u[0].type_facts, &crate::policy::builtin().signals)[0].token_type,
+            TokenType::Service
+        );
     }
 }

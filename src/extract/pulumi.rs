@@ -5,8 +5,9 @@
 use super::Ctx;
 use super::values;
 use crate::classify::names::{partner_in, words};
+use crate::model::fact::TypeFact;
 use crate::model::fact::{DevMark, Fact};
-use crate::model::{Evidence, Grant, TokenType, TokenUse, TypeSource};
+use crate::model::{Grant, TokenUse};
 use crate::policy::Signals;
 use crate::tree::{Node, NodeKind};
 
@@ -53,11 +54,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             "service token declared in Pulumi",
         );
         u.declaration = true;
-        u.token_type(
-            TokenType::Service,
-            TypeSource::Definition,
-            Evidence::new(format!("declared by a `{rtype}` resource")),
-        );
+        u.saw_type(TypeFact::DeclaredBy { resource: rtype.to_string() });
         u.grants = grants(ctx, props);
         match integration(ctx, logical, display, resources) {
             Some((name, why)) => {

@@ -173,3 +173,72 @@ pub enum FunctionCode {
     Folder(String),
     Marker(String),
 }
+
+/// Something seen that may say which type a token is, and where: `classify::token_type` alone
+/// says what type it means, how strong that evidence is, and writes its prose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeSeen {
+    pub fact: TypeFact,
+    pub at: Option<Loc>,
+    /// True when the fact was seen at another use upstream or downstream of this one (a CI
+    /// secret feeding a Terraform variable): such a use is shown in the inventory but the
+    /// finding belongs to the reference that shows the type itself.
+    pub inherited: bool,
+}
+
+impl TypeSeen {
+    pub fn new(fact: TypeFact) -> Self {
+        TypeSeen { fact, at: None, inherited: false }
+    }
+
+    pub fn at(fact: TypeFact, at: Loc) -> Self {
+        TypeSeen { fact, at: Some(at), inherited: false }
+    }
+
+    /// Point every location of the fact, its nested sources' included, at `file`.
+    pub fn relocate(&mut self, file: usize) {
+        if let Some(at) = &mut self.at {
+            at.file = file;
+        }
+        if let TypeFact::Agreeing(sources) = &mut self.fact {
+            for s in sources {
+                s.relocate(file);
+            }
+        }
+    }
+}
+
+/// One thing seen that may say a token's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeFact {
+    /// A literal token with this prefix (`dbtu_`, `dbtc_`).
+    Literal { prefix: String },
+    /// A Terraform variable assigned a literal token with this prefix (in `.tfvars`).
+    VariableSetToLiteral { variable: String, prefix: String },
+    /// A name whose words may say a type; `called` is what its system calls it ("secret",
+    /// "variable name", "name"), empty for a bare expression.
+    Name { called: String, name: String },
+    /// A secret source of a CI scope (`kind`: "context"), named by the scope's label.
+    ScopeSource { kind: String, name: String, scope: String },
+    /// The description of a key or input (`called`: "input", or empty for a key).
+    Description { called: String, name: String, text: String },
+    /// The description of a Terraform variable.
+    VariableDescription { variable: String, text: String },
+    /// The value is a Terraform service token resource's `token_string`.
+    ServiceTokenString { label: String },
+    /// A resource that creates a service token (`dbtcloud_service_token`, a Pulumi resource).
+    DeclaredBy { resource: String },
+    /// A Terraform resource sets CI secret `secret` from a service token resource's `token_string`.
+    CiSecretFromServiceToken { resource: String, secret: String, label: String },
+    /// A Terraform resource sets CI secret `secret` from `var.<variable>`, where `then` is seen.
+    CiSecretFromVariable { resource: String, secret: String, variable: String, then: Box<TypeFact> },
+    /// The value is set from CI reference `reference`, where `then` is seen.
+    SetFromCi { reference: String, then: Box<TypeFact> },
+    /// The Airflow connection `id` is defined at `place` (`file:line`), where `then` is seen.
+    ConnectionDefinedAt { id: String, place: String, then: Box<TypeFact> },
+    /// Of these, the first that says a type speaks (a value's own name, then its key's).
+    FirstOf(Vec<TypeFact>),
+    /// Sources seen elsewhere (the secret sources of a CI scope): the first that says a type
+    /// speaks when every one that says a type says the same.
+    Agreeing(Vec<TypeSeen>),
+}
