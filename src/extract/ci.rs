@@ -830,7 +830,11 @@ mod tests {
 
     fn yaml_uses(path: &str, text: &str, f: fn(&Ctx, &Node) -> Vec<TokenUse>) -> Vec<TokenUse> {
         ctx_uses(path, text, |ctx| {
-            crate::parse::yaml::parse(text).unwrap_or_default().iter().flat_map(|d| f(ctx, d)).collect()
+            crate::parse::yaml::parse(text)
+                .unwrap_or_else(|e| panic!("the test input must parse: {e:?}"))
+                .iter()
+                .flat_map(|d| f(ctx, d))
+                .collect()
         })
     }
 

@@ -259,7 +259,11 @@ mod tests {
     fn uses_of(text: &str) -> Vec<TokenUse> {
         let src = SourceFile::new(".gitlab-ci.yml".into(), ".gitlab-ci.yml".into(), text.into());
         let ctx = Ctx { file: 0, src: &src, policy: builtin() };
-        yaml::parse(text).unwrap_or_default().iter().flat_map(|d| extract(&ctx, d)).collect()
+        yaml::parse(text)
+            .unwrap_or_else(|e| panic!("the test input must parse: {e:?}"))
+            .iter()
+            .flat_map(|d| extract(&ctx, d))
+            .collect()
     }
 
     #[test]

@@ -330,7 +330,7 @@ mod tests {
     fn uses(path: &str, text: &str) -> Vec<TokenUse> {
         let src = SourceFile::new(PathBuf::from(path), path.to_owned(), text.as_bytes().to_vec());
         let ctx = Ctx { file: 0, src: &src, policy: builtin() };
-        let docs = crate::parse::yaml::parse(text).unwrap_or_default();
+        let docs = crate::parse::yaml::parse(text).unwrap_or_else(|e| panic!("the test input must parse: {e:?}"));
         if docs.iter().any(is_manifest) { extract(&ctx, &docs) } else { extract_helm_values(&ctx, &docs[0]) }
     }
 

@@ -77,7 +77,7 @@ mod tests {
     fn refs(path: &str, text: &str) -> Vec<String> {
         let src = SourceFile::new(PathBuf::from(path), path.to_owned(), text.as_bytes().to_vec());
         let ctx = Ctx { file: 0, src: &src, policy: builtin() };
-        let docs = crate::parse::yaml::parse(text).unwrap_or_default();
+        let docs = crate::parse::yaml::parse(text).unwrap_or_else(|e| panic!("the test input must parse: {e:?}"));
         docs.iter().flat_map(|d| extract(&ctx, d)).map(|u| u.reference).collect()
     }
 
