@@ -45,7 +45,10 @@ fn is_pipeline(fact: &Fact) -> bool {
 fn trigger_text(t: &Trigger) -> String {
     let what = &t.what;
     let mut text = match &t.runs {
-        Runs::On(parts) if !parts.is_empty() => format!("{what} runs on {} (CI/CD automation)", parts.join(", ")),
+        Runs::On(events) if !events.is_empty() => {
+            let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+            format!("{what} runs on {} (CI/CD automation)", names.join(", "))
+        }
         Runs::On(_) | Runs::WithoutPerson => format!("{what} runs without a person (CI/CD automation)"),
         Runs::WhenUsed { by } => format!("{what} runs in {by} (CI/CD automation)"),
         Runs::ByHandOrSchedule => format!("{what} runs by hand or on a schedule (CI/CD automation)"),
@@ -240,7 +243,7 @@ mod tests {
     fn trigger() -> Fact {
         Fact::CiTrigger(Trigger {
             what: "GitLab CI job `deploy`".to_owned(),
-            runs: Runs::On(vec!["a schedule".to_owned()]),
+            runs: Runs::On(vec![crate::model::fact::Event::new(crate::model::fact::EventKind::Schedule, "a schedule")]),
             environment: Some(("it".to_owned(), "production".to_owned())),
         })
     }

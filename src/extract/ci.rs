@@ -13,7 +13,7 @@ use super::literal_fact;
 use crate::classify::names::{is_dbt_token_name, is_other_credential};
 use crate::classify::token_type;
 use crate::literal;
-use crate::model::fact::{Fact, Runs, Trigger};
+use crate::model::fact::{Event, Fact, Runs, Trigger};
 use crate::model::fact::{TypeFact, TypeSeen};
 use crate::model::{Flow, TokenUse};
 use crate::tree::{Node, NodeKind, Span};
@@ -759,8 +759,7 @@ pub fn ticked(names: &[String]) -> String {
 }
 
 /// Push `part` unless already there.
-pub fn add(parts: &mut Vec<String>, part: impl Into<String>) {
-    let part = part.into();
+pub fn add<T: PartialEq>(parts: &mut Vec<T>, part: T) {
     if !parts.contains(&part) {
         parts.push(part);
     }
@@ -768,7 +767,7 @@ pub fn add(parts: &mut Vec<String>, part: impl Into<String>) {
 
 /// What starts `what`: the events in `parts`, or nothing declared (it runs without a person);
 /// `environment` is who deploys to which environment.
-pub fn declared_trigger(what: &str, parts: &[String], environment: Option<(&str, &str)>) -> Trigger {
+pub fn declared_trigger(what: &str, parts: &[Event], environment: Option<(&str, &str)>) -> Trigger {
     let runs = if parts.is_empty() { Runs::WithoutPerson } else { Runs::On(parts.to_vec()) };
     Trigger { what: what.to_owned(), runs, environment: environment.map(|(who, env)| (who.to_owned(), env.to_owned())) }
 }

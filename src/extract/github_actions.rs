@@ -7,6 +7,7 @@ use crate::classify::names::is_dbt_token_name;
 use crate::model::TokenUse;
 use crate::model::fact::Fact;
 use crate::model::fact::TypeFact;
+use crate::model::fact::{Event, EventKind};
 use crate::tree::{Node, NodeKind};
 
 /// Read a workflow or a composite action into the CI engine's model: the workflow, its jobs and
@@ -219,7 +220,7 @@ pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
 
 /// What runs the workflow and its triggers, for the trigger evidence ("GitHub Actions workflow
 /// runs on push to `main`, a schedule (CI/CD automation)").
-fn describe_triggers(on: Option<&Node>) -> (&'static str, Vec<String>) {
+fn describe_triggers(on: Option<&Node>) -> (&'static str, Vec<Event>) {
     let Some(on) = on else { return ("GitHub Actions", Vec::new()) };
     let mut parts = Vec::new();
     match &on.kind {
@@ -234,7 +235,8 @@ fn describe_triggers(on: Option<&Node>) -> (&'static str, Vec<String>) {
                     parts.push(trigger_name(name));
                 } else {
                     let list = branches.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ");
-                    parts.push(format!("{} to {list}", trigger_name(name)));
+                    let event = trigger_name(name);
+                    parts.push(Event::new(event.kind, format!("{} to {list}", event.name)));
                 }
             }
         }
@@ -243,13 +245,13 @@ fn describe_triggers(on: Option<&Node>) -> (&'static str, Vec<String>) {
     ("GitHub Actions workflow", parts)
 }
 
-fn trigger_name(t: &str) -> String {
+fn trigger_name(t: &str) -> Event {
     match t {
-        "push" => "push".to_owned(),
-        "pull_request" | "pull_request_target" => "pull request".to_owned(),
-        "schedule" => "a schedule".to_owned(),
-        "workflow_dispatch" => "manual dispatch".to_owned(),
-        "workflow_call" => "a call from another workflow".to_owned(),
-        other => format!("`{other}`"),
+        "push" => Event::new(EventKind::Push, "push"),
+        "pull_request" | "pull_request_target" => Event::new(EventKind::PullRequest, "pull request"),
+        "schedule" => Event::new(EventKind::Schedule, "a schedule"),
+        "workflow_dispatch" => Event::new(EventKind::Manual, "manual dispatch"),
+        "workflow_call" => Event::new(EventKind::Upstream, "a call from another workflow"),
+        other => Event::new(EventKind::Other, format!("`{other}`")),
     }
 }

@@ -104,8 +104,8 @@ pub struct Trigger {
 /// When a CI scope runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Runs {
-    /// On these events (`a schedule`, `push to `main``, `pull requests`), as the system names them.
-    On(Vec<String>),
+    /// On these events.
+    On(Vec<Event>),
     /// No trigger is declared: it runs without a person.
     #[default]
     WithoutPerson,
@@ -114,6 +114,45 @@ pub enum Runs {
     WhenUsed { by: String },
     /// A pipeline started by hand or on a schedule (a Bitbucket custom pipeline).
     ByHandOrSchedule,
+}
+
+/// An event that starts a CI scope: what kind it is, for the table, and the system's own words
+/// for it (`push to `main``, `merge requests`, `a schedule`), for evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub kind: EventKind,
+    pub name: String,
+}
+
+impl Event {
+    pub fn new(kind: EventKind, name: impl Into<String>) -> Self {
+        Event { kind, name: name.into() }
+    }
+}
+
+/// The system's words for each event, for tests that read them.
+#[cfg(test)]
+pub fn names(events: &[Event]) -> Vec<String> {
+    events.iter().map(|e| e.name.clone()).collect()
+}
+
+/// The kinds of event that start CI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// A push to a branch (any, named ones, the default branch).
+    Push,
+    /// A pull or merge request.
+    PullRequest,
+    /// A tag.
+    Tag,
+    /// A schedule.
+    Schedule,
+    /// A person starts it by hand (a dispatch, a run started in the UI).
+    Manual,
+    /// Another pipeline, job or workflow, or an API call.
+    Upstream,
+    /// An event the system names that none of these is.
+    Other,
 }
 
 /// Who runs what a config configures: that decides the workflow of the tokens in it. The text
