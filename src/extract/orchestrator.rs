@@ -6,7 +6,7 @@ use super::values::{self, ValueRef};
 use crate::classify::names::dev_segment;
 use crate::literal;
 use crate::model::TokenUse;
-use crate::model::fact::{Fact, Seen};
+use crate::model::fact::{Fact, OrchestratorPart, Seen};
 use crate::policy::{Orchestrator, Signals};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -46,8 +46,8 @@ fn imported_modules(text: &str) -> Vec<String> {
 
 /// What is seen about orchestrator code at `path`: the orchestrator, and a path segment that
 /// marks it developmental (a staging deployment, tests).
-pub(crate) fn orchestrator_facts(ctx: &Ctx, what: &str) -> Vec<Seen> {
-    let mut facts = vec![Seen::new(Fact::Orchestrator { what: what.to_owned() })];
+pub(crate) fn orchestrator_facts(ctx: &Ctx, name: &str, part: OrchestratorPart) -> Vec<Seen> {
+    let mut facts = vec![Seen::new(Fact::Orchestrator { name: name.to_owned(), part })];
     if let Some(seg) = dev_segment(&ctx.src.display, &ctx.policy.signals) {
         facts.push(Seen::new(Fact::DevPathSegment { segment: seg }));
     }
@@ -276,7 +276,7 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
                     ValueRef { start: cs, end: ce, reference: name.clone(), literal: None, name: Some(name.clone()) };
                 let sink = format!("{} `{}` block `{name}` loaded by the code", o.name, callee_name(callee.as_str()));
                 let mut u = values::token_use(ctx, &r, "", sink);
-                u.facts = orchestrator_facts(ctx, &format!("{} code", o.name));
+                u.facts = orchestrator_facts(ctx, &o.name, OrchestratorPart::Code);
                 uses.push(u);
             }
             continue;
@@ -334,7 +334,7 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
         let Some((r, source)) = token_expr(ctx, &py, t.start, t.end, 0) else { continue };
         let sink = format!("`{}` of `{}` ({}), from {source}", t.arg, t.call, t.orchestrator);
         let mut u = values::token_use(ctx, &r, t.label.as_deref().unwrap_or(""), sink);
-        u.facts = orchestrator_facts(ctx, &format!("{} code", t.orchestrator));
+        u.facts = orchestrator_facts(ctx, &t.orchestrator, OrchestratorPart::Code);
         // `Connection(conn_id="x", password=…)` defines the connection other code reads by id.
         if let Some(id) = t.label.as_deref().filter(|_| t.call.eq_ignore_ascii_case("connection")) {
             u.airflow_conn = Some(crate::model::AirflowConn::Defines(id.to_ascii_lowercase()));
@@ -370,7 +370,7 @@ fn airflow_http_uses(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
         let r = ValueRef { start, end, reference, literal: None, name };
         let mut u = values::token_use(ctx, &r, "", sink);
         u.airflow_conn = conn.map(|c| crate::model::AirflowConn::Reads(c.to_ascii_lowercase()));
-        u.facts = orchestrator_facts(ctx, "Airflow code");
+        u.facts = orchestrator_facts(ctx, "Airflow", OrchestratorPart::Code);
         uses.push(u);
     };
     for m in conn_template_pattern().captures_iter(text) {
@@ -571,7 +571,7 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
                     ValueRef { start: cs, end: ce, reference: id.to_owned(), literal: None, name: Some(id.to_owned()) };
                 let mut u = values::token_use(ctx, &r, "", format!("{} connection `{id}` (`{arg}`)", o.name));
                 u.airflow_conn = Some(crate::model::AirflowConn::Reads(id.to_ascii_lowercase()));
-                u.facts = orchestrator_facts(ctx, &format!("{} code", o.name));
+                u.facts = orchestrator_facts(ctx, &o.name, OrchestratorPart::Code);
                 uses.push(u);
             }
         }
@@ -595,7 +595,7 @@ fn airflow_conn_text(ctx: &Ctx) -> Vec<TokenUse> {
         let Some(refs) = values::airflow_conn_refs(ctx, m.as_str(), m.end(), line_end) else { continue };
         for r in refs {
             let mut u = values::token_use(ctx, &r, m.as_str(), format!("Airflow connection `{}`", m.as_str()));
-            u.facts = orchestrator_facts(ctx, &format!("Airflow connection `{}`", m.as_str()));
+            u.facts = orchestrator_facts(ctx, "Airflow", OrchestratorPart::Connection(m.as_str().to_owned()));
             uses.push(u);
         }
     }

@@ -47,8 +47,8 @@ pub enum Fact {
     ActionInputForCloudCli { input: String, phrase: String },
     /// A workflow found by its shape under an example, template or docs folder.
     ExampleWorkflow { folder: String },
-    /// Orchestrator code or configuration (`what`: "Airflow code", "Dagster component", …).
-    Orchestrator { what: String },
+    /// Orchestrator code or configuration: the orchestrator (`name`) and what of it was seen.
+    Orchestrator { name: String, part: OrchestratorPart },
     /// A script that is an orchestrator's code (`name`: the orchestrator).
     OrchestratorCode { name: String },
     /// A folder of the path names developmental work (`staging`, `tests`).
@@ -59,8 +59,8 @@ pub enum Fact {
     RequestCollection { what: String },
     /// A Semantic Layer JDBC URL, with the BI tool or partner that holds it when known.
     SemanticLayerJdbc { partner: Option<String> },
-    /// Configuration read by a partner (`why`: what says so).
-    PartnerConfig { partner: String, why: String },
+    /// Configuration read by a partner, and what names the partner.
+    PartnerConfig { partner: String, named_by: PartnerNamedBy },
     /// A key of `dbt_cloud.yml`, the Cloud CLI's configuration.
     CloudCliConfig { key: String },
     /// A CI step that runs a deploy command.
@@ -73,8 +73,8 @@ pub enum Fact {
     FunctionCode { why: FunctionCode },
     /// Infrastructure code (`tool`: "Terraform", "Pulumi"), marked developmental or not.
     Infrastructure { tool: String, dev: Option<DevMark> },
-    /// A declared service token for an integration (`why`: what says so).
-    ServiceTokenFor { integration: String, why: String },
+    /// A declared service token for an integration, and what shows it.
+    ServiceTokenFor { integration: String, shown_by: IntegrationShownBy },
     /// A Terraform provider alias used only by resources or modules that need a user token.
     ProviderOnlyFor { provider: String, consumers: Vec<Consumer> },
     /// A Terraform variable described as needed for user-context work.
@@ -89,6 +89,36 @@ pub enum Fact {
     Runs { role: Role, basis: Basis },
     /// The project's `classify:` globs name the path (chosen by `classify::names::configured_path`).
     ConfiguredPath { workflow: Workflow, pattern: String, origin: String },
+}
+
+/// What of an orchestrator holds a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrchestratorPart {
+    /// Its code (a DAG, Dagster definitions, a Prefect flow).
+    Code,
+    /// A component of its configuration (a Dagster component).
+    Component,
+    /// A connection it defines, by id.
+    Connection(String),
+}
+
+/// What names the partner that reads a configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PartnerNamedBy {
+    /// The file's path.
+    Path(String),
+    /// A key the value is under.
+    Key(String),
+}
+
+/// What shows that a declared service token is for an integration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IntegrationShownBy {
+    /// The token's name or display name mentions the integration.
+    NameMentions,
+    /// The token is passed to a partner's resource (`holder`), of type `rtype` when the tool
+    /// names one apart from the holder (Pulumi).
+    PassedTo { holder: String, rtype: Option<String> },
 }
 
 /// What starts a CI scope (a pipeline, a job, a step), as its CI system declares it.

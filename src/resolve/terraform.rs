@@ -7,7 +7,7 @@ use crate::classify::workflow::least_forgiving;
 use crate::extract::FileFacts;
 use crate::extract::terraform::{TfExpr, TfFile, TfVariable, local_refs, service_token_refs, var_refs};
 use crate::literal;
-use crate::model::fact::{Consumer, DevMark, Fact, Seen};
+use crate::model::fact::{Consumer, DevMark, Fact, IntegrationShownBy, Seen};
 use crate::model::fact::{TypeFact, TypeSeen};
 use crate::model::{Loc, TokenUse};
 use crate::policy::Policy;
@@ -514,19 +514,20 @@ impl<'a> Index<'a> {
         u.saw_type(TypeFact::DeclaredBy { resource: "dbtcloud_service_token".to_owned() });
         let mut integration = partner_in(&st.label, s)
             .or_else(|| st.display_name.as_deref().and_then(|n| partner_in(n, s)))
-            .map(|p| (p.name.clone(), format!("its name mentions {}", p.name)));
+            .map(|p| (p.name.clone(), IntegrationShownBy::NameMentions));
         if integration.is_none() {
             for (_, tf) in self.decls(dir) {
                 for r in tf.token_string_refs.iter().filter(|r| r.token_label == st.label) {
                     if let Some(p) = partner_in(&r.holder, s) {
-                        integration = Some((p.name.clone(), format!("its token is passed to `{}`", r.holder)));
+                        let shown_by = IntegrationShownBy::PassedTo { holder: r.holder.clone(), rtype: None };
+                        integration = Some((p.name.clone(), shown_by));
                     }
                 }
             }
         }
         match integration {
-            Some((name, why)) => {
-                u.saw(Fact::ServiceTokenFor { integration: name.clone(), why });
+            Some((name, shown_by)) => {
+                u.saw(Fact::ServiceTokenFor { integration: name.clone(), shown_by });
                 u.integration = Some(name);
             }
             None => u.saw(self.base_workflow(self.path(file))),
