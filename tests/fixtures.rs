@@ -89,6 +89,12 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "py-kwarg-mock-service",
         "go-read-dev-pat",
         "circleci-two-steps-service",
+        "legacy-user-api-key-sha",
+        "credential-cache-settings",
+        "retiring-access-url-account",
+        "pat-creates-service-token-service",
+        "unassignable-permission-set-valid",
+        "exposed-token-output-sensitive",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -158,6 +164,12 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("py-env-read-test-service", "TW105"),
         ("go-read-dev-service", "TW105"),
         ("circleci-two-steps-pat", "TW101"),
+        ("legacy-user-api-key", "TW202"),
+        ("credential-cache", "TW203"),
+        ("retiring-access-url", "TW501"),
+        ("pat-creates-service-token", "TW106"),
+        ("unassignable-permission-set", "TW303"),
+        ("exposed-token-output", "TW204"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

@@ -90,6 +90,14 @@ fn says(fact: &TypeFact, s: &Signals) -> Option<(TokenType, TypeSource, String)>
             let (t, source, text) = says(then, s)?;
             (t, source, format!("connection `{id}` is defined at {place}: {text}"))
         }
+        TypeFact::LegacyUserKey { name } => (
+            TokenType::Personal,
+            TypeSource::Literal,
+            format!("token: 40 hex characters as the value of `{name}` are a legacy user API key, a user's"),
+        ),
+        TypeFact::CredentialCache { name } => {
+            (TokenType::Personal, TypeSource::Literal, format!("token: `{name}` caches a user's signed-in session"))
+        }
         TypeFact::FirstOf(facts) => return facts.iter().find_map(|f| says(f, s)),
         // Each source has its own place: `hint` reads them.
         TypeFact::Agreeing(_) => return None,

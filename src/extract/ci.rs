@@ -10,6 +10,7 @@
 
 use super::Ctx;
 use super::literal_fact;
+use super::scope_tree::{FirstBy, ScopeTree};
 use crate::classify::names::{is_dbt_token_name, is_other_credential};
 use crate::classify::token_type;
 use crate::literal;
@@ -18,7 +19,7 @@ use crate::model::fact::{TypeFact, TypeSeen};
 use crate::model::{Flow, TokenUse};
 use crate::tree::{Node, NodeKind, Span};
 use regex::Regex;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// How a CI system writes a reference to a variable.
@@ -338,6 +339,7 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
     p.items.extend(assigned);
     p.items.sort_by_key(Item::order);
 
+    let parents: Vec<Option<usize>> = p.scopes.iter().map(|s| s.parent).collect();
     let mut run = Run {
         ctx,
         p: &p,
@@ -347,9 +349,14 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
         literals: HashSet::new(),
         stored: HashSet::new(),
         senders: Vec::new(),
+        tree: ScopeTree::new(&parents),
+        sending: None,
+        by_span: HashMap::new(),
+        said: Vec::new(),
     };
     run.collect_defined();
     run.collect_senders();
+    run.index();
     let mut out = Vec::new();
     for item in &p.items {
         match item {
@@ -384,6 +391,40 @@ struct Run<'a, 'c> {
     /// The scripts that call a user-context endpoint, read once: every use is checked against
     /// them, and reading every script again for each use made big files quadratic.
     senders: Vec<Sender>,
+    /// The scopes as a tree; `None` only if their parents loop (then scopes are compared by
+    /// walking up, one sender at a time).
+    tree: Option<ScopeTree>,
+    /// Senders by the variable they read (`None`: a dbt token the file does not define), so
+    /// the first one related to a use is a lookup, not a pass over every sender.
+    sending: Option<FirstBy<Option<String>>>,
+    /// Senders by their script's span.
+    by_span: HashMap<(usize, usize), Vec<usize>>,
+    /// Per scope: what the secret sources of it and its ancestors say about the type.
+    said: Vec<Option<Said>>,
+}
+
+/// The type the secret sources reaching a scope say: the first of them (in item order), and
+/// whether they all say the same.
+#[derive(Clone)]
+struct Said {
+    item: usize,
+    /// The first source, and the type `classify` reads from it.
+    seen: TypeSeen,
+    token_type: crate::model::TokenType,
+    same: bool,
+}
+
+/// What the sources of `a` and of `b` say together.
+fn merge(a: Option<Said>, b: Option<Said>) -> Option<Said> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(a), Some(b)) => {
+            let same = a.same && b.same && a.token_type == b.token_type;
+            let mut first = if a.item <= b.item { a } else { b };
+            first.same = same;
+            Some(first)
+        }
+    }
 }
 
 /// A script that calls a user-context endpoint.
@@ -433,6 +474,54 @@ impl Run<'_, '_> {
                 reads_undefined_token,
                 endpoint: (span.start + m.start(), span.start + m.end(), m.as_str().to_owned()),
             });
+        }
+    }
+
+    /// Index the senders and the sources by scope, once.
+    fn index(&mut self) {
+        let Some(tree) = &self.tree else { return };
+        let entries = self.senders.iter().enumerate().flat_map(|(i, s)| {
+            let undefined = s.reads_undefined_token.then_some((None, s.scope, i));
+            s.reads.iter().map(move |n| (Some(n.clone()), s.scope, i)).chain(undefined)
+        });
+        self.sending = Some(FirstBy::new(tree, entries));
+        for (i, s) in self.senders.iter().enumerate() {
+            self.by_span.entry((s.span.start, s.span.end)).or_default().push(i);
+        }
+        let signals = &self.ctx.policy.signals;
+        let mut own: Vec<Option<Said>> = vec![None; self.p.scopes.len()];
+        for (item, it) in self.p.items.iter().enumerate() {
+            if let Item::Source { scope: s, name, at, kind, .. } = it
+                && let Some(slot) = own.get_mut(*s)
+            {
+                let fact = TypeFact::ScopeSource {
+                    kind: (*kind).to_owned(),
+                    name: name.clone(),
+                    scope: self.p.label(*s).to_owned(),
+                };
+                let seen = TypeSeen::at(fact, self.ctx.loc(at.start, at.end));
+                if let Some(h) = token_type::hint(&seen, signals) {
+                    let said = Said { item, seen, token_type: h.token_type, same: true };
+                    *slot = merge(slot.take(), Some(said));
+                }
+            }
+        }
+        let mut said: Vec<Option<Said>> = vec![None; self.p.scopes.len()];
+        for &s in tree.order() {
+            let up = tree.parent(s).and_then(|p| said.get(p).cloned().flatten());
+            let mine = own.get_mut(s).and_then(Option::take);
+            if let Some(slot) = said.get_mut(s) {
+                *slot = merge(up, mine);
+            }
+        }
+        self.said = said;
+    }
+
+    /// Whether one of two scopes is the other or inside it.
+    fn related(&self, a: usize, b: usize) -> bool {
+        match &self.tree {
+            Some(t) => t.within(a, b) || t.within(b, a),
+            None => self.p.within(a, b) || self.p.within(b, a),
         }
     }
 
@@ -574,6 +663,14 @@ impl Run<'_, '_> {
         if token_type::says_a_type(&u.type_facts, signals) {
             return;
         }
+        if self.tree.is_some() {
+            if let Some(Some(said)) = self.said.get(scope)
+                && said.same
+            {
+                u.type_facts.push(TypeSeen { inherited: true, ..said.seen.clone() });
+            }
+            return;
+        }
         let mut sources = Vec::new();
         for item in &self.p.items {
             if let Item::Source { scope: s, name, at, kind, .. } = item
@@ -598,17 +695,25 @@ impl Run<'_, '_> {
         let wanted: Vec<String> = names.iter().map(|n| norm(n)).collect();
         // A secret source bound to no variable name is sent wherever a script reads a dbt token.
         let any_dbt = names.is_empty() && here.is_none();
-        for s in &self.senders {
-            if !self.p.within(s.scope, scope) && !self.p.within(scope, s.scope) {
-                continue;
+        let sends = |s: &Sender| {
+            here == Some(s.span)
+                || if any_dbt { s.reads_undefined_token } else { wanted.iter().any(|n| s.reads.contains(n)) }
+        };
+        // The first sender (in order) of a related scope that sends one of the names.
+        let first = match (&self.tree, &self.sending) {
+            (Some(tree), Some(sending)) => {
+                let keys: Vec<Option<String>> =
+                    if any_dbt { vec![None] } else { wanted.iter().cloned().map(Some).collect() };
+                let by_name = keys.iter().filter_map(|k| sending.first(tree, k, scope));
+                let here = here.and_then(|h| self.by_span.get(&(h.start, h.end))).into_iter().flatten().copied();
+                let here = here.filter(|&i| self.senders.get(i).is_some_and(|s| self.related(s.scope, scope)));
+                by_name.chain(here).min()
             }
-            let sends = here == Some(s.span)
-                || if any_dbt { s.reads_undefined_token } else { wanted.iter().any(|n| s.reads.contains(n)) };
-            if sends {
-                let (start, end, endpoint) = &s.endpoint;
-                u.saw_at(Fact::SentToUserEndpoint { endpoint: endpoint.clone() }, self.ctx.loc(*start, *end));
-                return;
-            }
+            _ => self.senders.iter().position(|s| self.related(s.scope, scope) && sends(s)),
+        };
+        if let Some(s) = first.and_then(|i| self.senders.get(i)) {
+            let (start, end, endpoint) = &s.endpoint;
+            u.saw_at(Fact::SentToUserEndpoint { endpoint: endpoint.clone() }, self.ctx.loc(*start, *end));
         }
     }
 }

@@ -305,6 +305,10 @@ pub enum TypeFact {
     SetFromCi { reference: String, then: Box<TypeFact> },
     /// The Airflow connection `id` is defined at `place` (`file:line`), where `then` is seen.
     ConnectionDefinedAt { id: String, place: String, then: Box<TypeFact> },
+    /// 40 hex characters as the value of `name`: a legacy user API key.
+    LegacyUserKey { name: String },
+    /// A dbt credential cache (`name`) holding a user's signed-in session.
+    CredentialCache { name: String },
     /// Of these, the first that says a type speaks (a value's own name, then its key's).
     FirstOf(Vec<TypeFact>),
     /// Sources seen elsewhere (the secret sources of a CI scope): the first that says a type
