@@ -20,6 +20,6 @@ pub fn resolve(files: &[SourceFile], facts: &mut [FileFacts], policy: &Policy) -
         }
     }
     uses.extend(tf.uses());
-    airflow::follow(&mut uses, files);
+    airflow::follow(&mut uses, files, &policy.signals);
     uses
 }
