@@ -105,6 +105,8 @@ struct CheckArgs {
     /// Record the current findings' fingerprints in FILE and exit 0 (prints no report).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "output"])]
     write_baseline: Option<PathBuf>,
+    #[command(flatten)]
+    report: crate::cli_options::ReportArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -220,8 +222,10 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
         Command::Inventory(args) => inventory(args, policy),
         Command::Advise(args) => {
             let json = args.format == AdviseFormat::Json;
-            let text =
-                crate::advise::run(&args.workflow, args.integration.as_deref(), json, policy).map_err(UsageError)?;
+            use crate::cli_options::{env_var, terminal_width, width};
+            let width = width(env_var, terminal_width().filter(|_| std::io::stdout().is_terminal()));
+            let text = crate::advise::run(&args.workflow, args.integration.as_deref(), json, width, policy)
+                .map_err(UsageError)?;
             write_output(None, &text)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -230,8 +234,11 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule } => {
-            let rule = Rule::parse(&rule)
-                .ok_or_else(|| UsageError(format!("unknown rule `{rule}`; `tokenwise rules` lists them")))?;
+            let rule = Rule::parse(&rule).ok_or_else(|| {
+                let known = Rule::ALL.iter().flat_map(|r| [r.code(), r.name()]);
+                let hint = crate::suggest::hint(&rule, known);
+                UsageError(format!("unknown rule `{rule}`{hint}; `tokenwise rules` lists them"))
+            })?;
             let r = rule.texts();
             let text = format!(
                 "# {} {} ({})\n\n{}\n\nDefault severity: {}{}\nReference: {}\n",
@@ -312,21 +319,36 @@ fn run_policy(opts: &scan::Options, builtin: &Policy) -> Result<Option<Policy>, 
 }
 
 fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
-    let selection = Selection::parse(&args.select, &args.ignore).map_err(UsageError)?;
+    use crate::cli_options::{self as o, env_var};
+    let extra = &args.report;
+    let selection = Selection::from_args(&report::RuleArgs {
+        select: &args.select,
+        extend_select: &extra.extend_select,
+        ignore: &args.ignore,
+        extend_ignore: &extra.extend_ignore,
+    })
+    .map_err(UsageError)?;
     let mut opts = scan_options(&args.scan)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal { Format::Pretty } else { Format::Concise });
-    opts.progress = show_progress(format == Format::Pretty);
+    opts.progress = !extra.quiet && show_progress(format == Format::Pretty);
     let baseline = match &args.baseline {
         Some(p) if args.write_baseline.is_none() => Some(Baseline::read(p).map_err(UsageError)?),
         _ => None,
     };
     let extended = run_policy(&opts, policy)?;
     let scan = scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock());
-    for w in &scan.warnings {
+    for w in scan.warnings.iter().filter(|_| !extra.quiet) {
         warn(w);
     }
-    let report = report::build(&scan, |f, path| selection.level(f, path, &opts.config), baseline);
+    let min = extra.min_confidence.map(o::MinConfidence::confidence);
+    let level = |f: &crate::rules::Finding, path: &str| {
+        min.is_none_or(|m| f.confidence >= m).then(|| selection.level(f, path, &opts.config)).flatten()
+    };
+    let mut report = report::build(&scan, level, baseline);
+    let cwd = std::env::current_dir().map_err(|e| UsageError(format!("cannot read the working directory: {e}")))?;
+    let root = crate::project_root::find(extra.project_root.as_deref(), opts.paths.first().map(PathBuf::as_path), &cwd);
+    report.project = Some((root, cwd));
     if let Some(file) = &args.write_baseline {
         let entries: Vec<Entry> = report.findings.iter().map(|f| report::entry(f, &scan)).collect();
         let n = entries.len();
@@ -335,8 +357,11 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         let _ = writeln!(std::io::stderr(), "tokenwise: {}", printable(&msg));
         return Ok(ExitCode::SUCCESS);
     }
+    let color = o::use_color(extra.color, to_terminal, env_var);
+    let width = o::width(env_var, o::terminal_width().filter(|_| to_terminal));
     let text = match format {
-        Format::Pretty => render::pretty::render(&report, to_terminal && std::env::var_os("NO_COLOR").is_none()),
+        _ if extra.statistics => o::statistics(&report, format == Format::Json),
+        Format::Pretty => render::pretty::render(&report, color, width),
         Format::Concise => render::concise::render(&report),
         Format::Json => render::json::render(&report),
         Format::Sarif => render::sarif::render(&report),
@@ -344,6 +369,8 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         Format::Gitlab => render::gitlab::render(&report),
         Format::Junit => render::junit::render(&report),
     };
+    let human = matches!(format, Format::Pretty | Format::Concise) && !extra.statistics;
+    let text = if extra.quiet && human { o::without_summary(&text) } else { text };
     write_output(args.output.as_deref(), &text)?;
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -351,7 +378,7 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
-    let fail = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    let fail = !extra.exit_zero && threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 /// share a name (`back\slash.env` on Unix is not `back/slash.env`) and no name can rewrite a
 /// terminal or a CI log.
 pub fn display_path(path: &Path, cwd: Option<&Path>) -> String {
-    let rel = cwd.and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
+    // An absolute path outside the working directory is shown from it too (`../other/x`).
+    let up = cwd.filter(|c| !path.starts_with(c)).and_then(|c| crate::project_root::relative_up(path, c));
+    let rel = cwd.and_then(|c| path.strip_prefix(c).ok()).or(up.as_deref()).unwrap_or(path);
     let s = name_of(rel);
     let mut s = s.as_str();
     while let Some(rest) = s.strip_prefix("./") {
