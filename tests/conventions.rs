@@ -273,3 +273,13 @@ fn a_literal_has_one_span_across_rules_without_its_quotes() {
     let at: String = text.lines().nth(line - 1).unwrap_or("").chars().skip(col - 1).take(5).collect();
     assert_eq!(at, "dbtc_", "the span starts at the token, not its quote");
 }
+
+#[test]
+fn tokenwise_is_clean_on_its_own_repository() {
+    let out = run_in(&root(), &["check", "--config", ".tokenwise-self.yml", "--format", "concise", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).starts_with("No findings in "), "{}", stdout(&out));
+    // The fixtures are still checked when named on their own.
+    let demo = run_in(&root(), &["check", "--format", "concise", "fixtures/demo"]);
+    assert_eq!(demo.status.code(), Some(1), "{}", stdout(&demo));
+}
