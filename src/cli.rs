@@ -38,6 +38,28 @@ enum Command {
         /// A rule code (TW101) or name (pat-in-production).
         rule: String,
     },
+    /// Show what the config says about a path, or print the config's JSON Schema.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// The config that governs PATH (default `.`), its rule levels there and the `classify`
+    /// globs that match it.
+    Show {
+        path: Option<PathBuf>,
+        /// Use this config file instead of discovering `.tokenwise.yml`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of `.tokenwise.yml`.
+    Schema,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -227,6 +249,21 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             let text = crate::advise::run(&args.workflow, args.integration.as_deref(), json, width, policy)
                 .map_err(UsageError)?;
             write_output(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCommand::Show { path, config }) => {
+            let path = path.unwrap_or_else(|| PathBuf::from("."));
+            write_output(None, &crate::config_cmd::show(&path, config.as_deref()).map_err(UsageError)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCommand::Schema) => {
+            write_output(None, crate::config_cmd::SCHEMA)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "tokenwise", &mut buf);
+            write_output(None, &String::from_utf8_lossy(&buf))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules => {

@@ -13,6 +13,7 @@ pub mod classify;
 pub mod cli;
 pub mod cli_options;
 pub mod config;
+pub mod config_cmd;
 pub mod discover;
 pub mod encoded;
 pub mod escape;
