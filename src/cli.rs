@@ -9,7 +9,7 @@ use crate::rules::Rule;
 use crate::scan;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -461,10 +461,33 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
         InventoryFormat::Table => crate::inventory::table(&report),
         InventoryFormat::Json => crate::inventory::json(&report),
         InventoryFormat::Markdown => crate::inventory::markdown(&report),
-        InventoryFormat::Html => crate::inventory::html(&report),
+        InventoryFormat::Html => crate::inventory::html_of(&report, &origin(&opts)),
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The scanned paths as shown (`.` as the absolute working directory, which names the
+/// repository) and the commit checked out there, for the HTML inventory's footer.
+fn origin(opts: &scan::Options) -> crate::inventory::Origin {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let scanned = match &opts.stdin {
+        Some((name, _)) => vec![name.clone()],
+        None => opts
+            .paths
+            .iter()
+            .map(|p| {
+                let abs = crate::project_root::absolute(&cwd, p);
+                let shown = crate::discover::display_path(&abs, Some(&cwd));
+                if shown.is_empty() { crate::discover::display_path(&abs, None) } else { shown }
+            })
+            .collect(),
+    };
+    let root = crate::project_root::git_root(&crate::project_root::absolute(
+        &cwd,
+        opts.paths.first().map_or(Path::new("."), PathBuf::as_path),
+    ));
+    crate::inventory::Origin { scanned, commit: root.and_then(|r| crate::project_root::head_commit(&r)) }
 }
 
 #[cfg(test)]

@@ -283,3 +283,27 @@ fn tokenwise_is_clean_on_its_own_repository() {
     let demo = run_in(&root(), &["check", "--format", "concise", "fixtures/demo"]);
     assert_eq!(demo.status.code(), Some(1), "{}", stdout(&demo));
 }
+
+#[test]
+fn the_html_footer_names_the_root_the_commit_and_the_version() {
+    let repo = demo_repo();
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    std::fs::write(repo.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(repo.path().join(".git/packed-refs"), format!("{sha} refs/heads/main\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let page = stdout(&run_in(repo.path(), &["inventory", "--format", "html"]));
+    let footer = page.split("<footer>").nth(1).unwrap_or("");
+    let shown = repo.path().display().to_string().replace('/', "/<wbr>").replace('.', ".<wbr>");
+    assert!(footer.contains(&format!("<code>{shown}</code>")), "{footer}");
+    assert!(footer.contains(&format!("<code id=\"commit\">{sha}</code>")), "{footer}");
+    assert!(footer.contains(&format!("<span id=\"version\">{}</span>", env!("CARGO_PKG_VERSION"))), "{footer}");
+    let sub = stdout(&run_in(repo.path(), &["inventory", "--format", "html", "infra"]));
+    assert!(sub.contains("<span id=\"scanned\"><code>infra</code></span>"), "{sub}");
+    // Outside a git work tree: no commit.
+    let plain = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    copy(&root().join("fixtures/demo"), plain.path());
+    let page = stdout(&run_in(plain.path(), &["inventory", "--format", "html"]));
+    assert!(page.contains("<footer>Inventory of ") && !page.contains("id=\"commit\""), "{page}");
+    // Paths break at their seams only.
+    assert!(page.contains(".loc code, .ref code, footer code { overflow-wrap: normal;"));
+}
