@@ -246,6 +246,40 @@ pub fn learn<'a>(tokens: impl IntoIterator<Item = &'a str>) {
     known::learn(tokens.into_iter().filter_map(|t| t.get(5..)));
 }
 
+/// Whether a value read where a token goes (`token-value:`, a provider's `token`, `api-key:`) is
+/// itself a secret without a `dbtc_`/`dbtu_` prefix: a legacy 40-hex user key, a token from before
+/// the prefixes, a JWT. Names (`DBT_CLOUD_PAT`), references (`${{ … }}`, `var.x`), hosts and
+/// placeholders are not: a value is a secret only when it is one run of token characters that
+/// looks random, so that showing it masked never hides what a reader needs.
+pub fn unprefixed_secret(value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    if !(20..=512).contains(&v.len()) || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-.".contains(&b)) {
+        return false;
+    }
+    if v.starts_with("eyJ") && v.matches('.').count() == 2 {
+        return true;
+    }
+    if v.len() >= 32 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return true;
+    }
+    // Words joined by separators are names, hosts and paths, not random bodies.
+    if v.bytes().any(|b| b"_-.".contains(&b)) {
+        return false;
+    }
+    let digits = v.bytes().filter(u8::is_ascii_digit).count();
+    let upper = v.bytes().any(|b| b.is_ascii_uppercase());
+    let lower = v.bytes().any(|b| b.is_ascii_lowercase());
+    digits >= 2 && upper && lower
+}
+
+/// Remember unprefixed secret values (see [`unprefixed_secret`]) so that every output masks
+/// them as it masks tokens: `…` and their last four characters.
+pub fn learn_values<'a>(values: impl IntoIterator<Item = &'a str>) {
+    known::learn(
+        values.into_iter().map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'')).filter(|v| unprefixed_secret(v)),
+    );
+}
+
 /// Shortest body that is masked in output. Shorter runs (`dbtc_flag`) are names, not secrets.
 const MASK_MIN_BODY: usize = 8;
 
@@ -661,5 +695,27 @@ mod tests {
         let (masked, shifts) = mask_with_offsets(&text);
         let x = text.len() - 1;
         assert_eq!(&masked[shift_offset(x, &shifts)..], "x");
+    }
+    #[test]
+    fn unprefixed_secrets_are_told_from_names_and_references() {
+        for secret in [
+            "e5c023a03c87ce31e6380d13d3c0f144931688b0",
+            "\"amDTMmj2AkWQr0vlyQ7cIwAD9KBfdIoeyvbivvDKo10q6jSH\"",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        ] {
+            assert!(unprefixed_secret(secret), "{secret}");
+        }
+        for not in [
+            "DBT_CLOUD_SERVICE_TOKEN",
+            "${{ secrets.DBT_CLOUD_PAT }}",
+            "var.dbt_cloud_token",
+            "cloud.getdbt.com",
+            "dbtCloudServiceToken",
+            "abc123",
+            "https://ab123.us1.dbt.com/api",
+            "YOUR_DBT_CLOUD_TOKEN_HERE_2024",
+        ] {
+            assert!(!unprefixed_secret(not), "{not}");
+        }
     }
 }

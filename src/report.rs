@@ -100,7 +100,7 @@ pub fn build<'a>(
             !known
         });
     }
-    Report { scan, findings, suppressed, baselined, project: None }
+    Report { scan, findings, suppressed, baselined, in_base: 0, project: None }
 }
 
 /// A finding as a baseline records it.

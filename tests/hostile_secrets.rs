@@ -182,6 +182,20 @@ fn forms() -> (Vec<Planted>, Vec<String>) {
         "stages: [deploy]\ndeploy:\n  stage: deploy\n  script:\n    - export TF_VAR_x_{head}-{tail}=$DBT_CLOUD_PAT\n\t- terraform apply\n"
     );
     out.push(reported(".gitlab-ci.yml", text, head));
+    // Secrets without a prefix where a token goes: a legacy 40-hex key in a Cloud CLI config and
+    // a token from before the prefixes in a provider block. Not literals (TW201 needs a prefix),
+    // still never printed. Their "prefix" here is a filler that `leaks` skips.
+    let hex: String =
+        body(7_001, 80).bytes().map(|b| b"0123456789abcdef"[(b % 16) as usize] as char).take(40).collect();
+    let text = format!("version: \"1\"\nprojects:\n  - project-id: \"5001\"\n    api-key: \"{hex}\"\n");
+    out.push(Planted { path: "cli/dbt_cloud.yml", bytes: text.into_bytes(), tw201: None });
+    tokens.push(format!("-----{hex}"));
+    let old = body(7_002, 48);
+    let text = format!(
+        "terraform {{\n  required_providers {{\n    dbtcloud = {{ source = \"dbt-labs/dbtcloud\" }}\n  }}\n}}\nprovider \"dbtcloud\" {{\n  token = \"{old}\"\n}}\n"
+    );
+    out.push(Planted { path: "infra/main.tf", bytes: text.into_bytes(), tw201: None });
+    tokens.push(format!("-----{old}"));
     (out, tokens)
 }
 

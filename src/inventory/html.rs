@@ -276,7 +276,8 @@ mod tests {
     #[test]
     fn the_page_needs_nothing_from_outside() {
         let scan = crate::scan::Scan::default();
-        let page = html(&Report { scan: &scan, findings: Vec::new(), suppressed: 0, baselined: 0, project: None });
+        let page =
+            html(&Report { scan: &scan, findings: Vec::new(), suppressed: 0, baselined: 0, in_base: 0, project: None });
         assert!(page.starts_with("<!DOCTYPE html>"));
         for forbidden in ["<script", "<link", "src=", "url(", "@import", "http://", "https://"] {
             assert!(!page.contains(forbidden), "page contains {forbidden}");

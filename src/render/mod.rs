@@ -24,6 +24,8 @@ pub struct Report<'a> {
     pub suppressed: usize,
     /// Findings recorded in the `--baseline` file.
     pub baselined: usize,
+    /// Findings the `--diff-base` commit already has.
+    pub in_base: usize,
     /// The project root and the working directory, when paths for code scanning (SARIF,
     /// GitLab) are to be given from the root rather than from the working directory.
     pub project: Option<(PathBuf, PathBuf)>,
@@ -117,6 +119,9 @@ impl<'a> Report<'a> {
         }
         if self.baselined > 0 {
             s.push_str(&format!(" {} in the baseline.", self.baselined));
+        }
+        if self.in_base > 0 {
+            s.push_str(&format!(" {} already in the diff base.", self.in_base));
         }
         s
     }
