@@ -307,3 +307,20 @@ fn the_html_footer_names_the_root_the_commit_and_the_version() {
     // Paths break at their seams only.
     assert!(page.contains(".loc code, .ref code, footer code { overflow-wrap: normal;"));
 }
+
+#[test]
+fn every_format_counts_columns_in_characters() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join("deploy")).unwrap_or_else(|e| panic!("{e}"));
+    // The literal is built here so that no fixture holds a token: 26 characters, 33 bytes before it.
+    let pat = format!("dbtu_{}", "Zx8Qm3TtA1fK9wVb2LpR7sYc4NdE6gHj0uWoIk5yBvXa_Q-3f9a");
+    std::fs::write(dir.path().join("deploy/.env"), format!("# é😀\nNOTE=ééé DBT_CLOUD_TOKEN={pat}\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = |format: &str| stdout(&run_in(dir.path(), &["check", "--format", format, "."]));
+    assert!(out("concise").contains("deploy/.env:2:26:"), "{}", out("concise"));
+    assert!(out("pretty").contains("[deploy/.env:2:26]"), "{}", out("pretty"));
+    assert!(out("json").contains("\"column\": 26"), "{}", out("json"));
+    assert!(out("sarif").contains("\"startColumn\": 26"), "{}", out("sarif"));
+    assert!(out("github").contains("line=2,col=26"), "{}", out("github"));
+}
