@@ -1,6 +1,9 @@
 //! The data that flows through the pipeline: token uses and their classification.
 
+pub mod fact;
+
 use crate::tree::Span;
+use fact::{Fact, Seen};
 use serde::Serialize;
 
 /// The two kinds of dbt Cloud token, or `Unknown` when nothing says which.
@@ -111,8 +114,8 @@ impl Evidence {
     }
 }
 
-/// A candidate workflow for a use, as seen by an extractor; classification picks the
-/// most specific one.
+/// A candidate workflow for a use, as `classify::workflow` reads one fact; classification
+/// picks the most specific one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkflowHint {
     pub workflow: Workflow,
@@ -170,7 +173,8 @@ pub struct TokenUse {
     /// True where a token is created (`dbtcloud_service_token`), not used: judged for its
     /// permissions (TW301), not for its workflow.
     pub declaration: bool,
-    pub workflow_hints: Vec<WorkflowHint>,
+    /// What was seen about the use's context; `classify` decides what it means.
+    pub facts: Vec<Seen>,
     pub type_hints: Vec<TypeHint>,
     pub flow: Option<Flow>,
     /// For declared service tokens: the integration they are for and their grants.
@@ -198,7 +202,7 @@ impl TokenUse {
             sink: sink.into(),
             literal: false,
             declaration: false,
-            workflow_hints: Vec::new(),
+            facts: Vec::new(),
             type_hints: Vec::new(),
             flow: None,
             integration: None,
@@ -207,8 +211,14 @@ impl TokenUse {
         }
     }
 
-    pub fn workflow(&mut self, workflow: Workflow, confidence: Confidence, evidence: Evidence) {
-        self.workflow_hints.push(WorkflowHint { workflow, confidence, evidence });
+    /// Record a fact about the use's context.
+    pub fn saw(&mut self, fact: Fact) {
+        self.facts.push(Seen::new(fact));
+    }
+
+    /// Record a fact and the source that shows it.
+    pub fn saw_at(&mut self, fact: Fact, at: Loc) {
+        self.facts.push(Seen::at(fact, at));
     }
 
     pub fn token_type(&mut self, token_type: TokenType, source: TypeSource, evidence: Evidence) {
@@ -219,11 +229,9 @@ impl TokenUse {
     /// place in the scan is known, and an extractor sees only its own file.
     pub fn relocate(&mut self, file: usize) {
         self.at.file = file;
-        let evidence = self.workflow_hints.iter_mut().map(|h| &mut h.evidence);
-        for e in evidence.chain(self.type_hints.iter_mut().map(|h| &mut h.evidence)) {
-            if let Some(at) = e.at.as_mut() {
-                at.file = file;
-            }
+        let facts = self.facts.iter_mut().map(|s| &mut s.at);
+        for at in facts.chain(self.type_hints.iter_mut().map(|h| &mut h.evidence.at)).flatten() {
+            at.file = file;
         }
         for g in &mut self.grants {
             g.at.file = file;

@@ -81,28 +81,7 @@ pub fn relative(path: &Path, root: &Path, cwd: &Path) -> Option<PathBuf> {
     absolute(cwd, path).strip_prefix(root).ok().map(Path::to_path_buf)
 }
 
-/// `path` from `base`, both absolute, up with `..` to the folder they share, when they share
-/// one below the filesystem root (`/tmp/x` seen from `/home/me` stays absolute).
-pub fn relative_up(path: &Path, base: &Path) -> Option<PathBuf> {
-    if !path.is_absolute() || !base.is_absolute() {
-        return None;
-    }
-    let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
-    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    // The root (and, on Windows, the drive) is no shared folder.
-    let root = p.iter().take_while(|c| matches!(c, Component::Prefix(_) | Component::RootDir)).count();
-    if common <= root {
-        return None;
-    }
-    let mut out = PathBuf::new();
-    for _ in common..b.len() {
-        out.push("..");
-    }
-    for c in &p[common..] {
-        out.push(c);
-    }
-    Some(out)
-}
+pub use crate::path_name::relative_up;
 
 #[cfg(test)]
 mod tests {

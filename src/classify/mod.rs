@@ -1,17 +1,22 @@
-//! Classification: one workflow and one token type per use, from its hints, in the SPEC's
-//! order of precedence.
+//! Classification: one workflow and one token type per use, from the facts seen about it, in
+//! the SPEC's order of precedence. `workflow` is the table of what each fact means.
 
 pub mod deployed;
 pub mod names;
+pub mod workflow;
 
-use crate::model::{Classification, Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow};
+use crate::model::{Classification, Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow, WorkflowHint};
 
 /// Decide a use's workflow and token type.
 pub fn classify(u: &TokenUse) -> Classification {
+    decide(u, &workflow::hints(&u.facts))
+}
+
+/// Decide from the workflow hints the use's facts give.
+fn decide(u: &TokenUse, hints: &[WorkflowHint]) -> Classification {
     // The most specific workflow wins (Workflow's order is the SPEC's precedence); among hints
     // for the same workflow, the most confident one speaks.
-    let workflow_hint =
-        u.workflow_hints.iter().min_by(|a, b| a.workflow.cmp(&b.workflow).then(b.confidence.cmp(&a.confidence)));
+    let workflow_hint = hints.iter().min_by(|a, b| a.workflow.cmp(&b.workflow).then(b.confidence.cmp(&a.confidence)));
     let (workflow, wconf) =
         workflow_hint.map(|h| (h.workflow, h.confidence)).unwrap_or((Workflow::Unknown, Confidence::Low));
 
@@ -37,7 +42,7 @@ pub fn classify(u: &TokenUse) -> Classification {
     if let Some(h) = workflow_hint {
         evidence.push(prefixed("workflow", &h.evidence));
         // Where a value flows on to (a Terraform variable, a provider) is part of the story.
-        for other in u.workflow_hints.iter().filter(|o| o.workflow == h.workflow && o.evidence != h.evidence).take(1) {
+        for other in hints.iter().filter(|o| o.workflow == h.workflow && o.evidence != h.evidence).take(1) {
             evidence.push(prefixed("workflow", &other.evidence));
         }
     }
@@ -72,11 +77,12 @@ mod tests {
     use crate::model::{Loc, TypeHint};
     use crate::tree::Span;
 
-    fn use_with(workflows: &[(Workflow, Confidence)], types: &[(TokenType, TypeSource, bool)]) -> TokenUse {
+    fn classify_with(workflows: &[(Workflow, Confidence)], types: &[(TokenType, TypeSource, bool)]) -> Classification {
         let mut u = TokenUse::new(Loc { file: 0, span: Span::new(0, 1) }, "x", "sink");
-        for (w, c) in workflows {
-            u.workflow(*w, *c, Evidence::new(w.as_str()));
-        }
+        let hints: Vec<WorkflowHint> = workflows
+            .iter()
+            .map(|(w, c)| WorkflowHint { workflow: *w, confidence: *c, evidence: Evidence::new(w.as_str()) })
+            .collect();
         for (t, s, inherited) in types {
             u.type_hints.push(TypeHint {
                 token_type: *t,
@@ -85,7 +91,7 @@ mod tests {
                 inherited: *inherited,
             });
         }
-        u
+        decide(&u, &hints)
     }
 
     #[test]
@@ -99,13 +105,13 @@ mod tests {
         ];
         for (hints, want) in table {
             let hs: Vec<_> = hints.iter().map(|w| (*w, Confidence::Medium)).collect();
-            assert_eq!(classify(&use_with(&hs, &[])).workflow, want, "{hints:?}");
+            assert_eq!(classify_with(&hs, &[]).workflow, want, "{hints:?}");
         }
     }
 
     #[test]
     fn literal_beats_definition_beats_name() {
-        let u = use_with(
+        let u = classify_with(
             &[],
             &[
                 (TokenType::Service, TypeSource::Name, false),
@@ -113,33 +119,36 @@ mod tests {
                 (TokenType::Service, TypeSource::Definition, false),
             ],
         );
-        let c = classify(&u);
-        assert_eq!(c.token_type, TokenType::Personal);
-        let u = use_with(
+        assert_eq!(u.token_type, TokenType::Personal);
+        let u = classify_with(
             &[],
             &[(TokenType::Service, TypeSource::Name, false), (TokenType::Personal, TypeSource::Definition, false)],
         );
-        assert_eq!(classify(&u).token_type, TokenType::Personal);
+        assert_eq!(u.token_type, TokenType::Personal);
     }
 
     #[test]
     fn no_evidence_is_unknown_and_inherited_is_not_shown_here() {
-        assert_eq!(classify(&use_with(&[], &[])).token_type, TokenType::Unknown);
-        let c = classify(&use_with(&[], &[(TokenType::Personal, TypeSource::Name, true)]));
+        assert_eq!(classify_with(&[], &[]).token_type, TokenType::Unknown);
+        let c = classify_with(&[], &[(TokenType::Personal, TypeSource::Name, true)]);
         assert_eq!(c.token_type, TokenType::Personal);
         assert!(!c.type_shown_here);
     }
 
     #[test]
     fn confidence_follows_the_evidence() {
-        let lit =
-            use_with(&[(Workflow::Production, Confidence::High)], &[(TokenType::Personal, TypeSource::Literal, false)]);
-        assert_eq!(classify(&lit).confidence, Confidence::High);
-        let name =
-            use_with(&[(Workflow::Production, Confidence::High)], &[(TokenType::Personal, TypeSource::Name, false)]);
-        assert_eq!(classify(&name).confidence, Confidence::Medium);
+        let lit = classify_with(
+            &[(Workflow::Production, Confidence::High)],
+            &[(TokenType::Personal, TypeSource::Literal, false)],
+        );
+        assert_eq!(lit.confidence, Confidence::High);
+        let name = classify_with(
+            &[(Workflow::Production, Confidence::High)],
+            &[(TokenType::Personal, TypeSource::Name, false)],
+        );
+        assert_eq!(name.confidence, Confidence::Medium);
         let path =
-            use_with(&[(Workflow::DevScript, Confidence::Low)], &[(TokenType::Service, TypeSource::Name, false)]);
-        assert_eq!(classify(&path).confidence, Confidence::Low);
+            classify_with(&[(Workflow::DevScript, Confidence::Low)], &[(TokenType::Service, TypeSource::Name, false)]);
+        assert_eq!(path.confidence, Confidence::Low);
     }
 }
