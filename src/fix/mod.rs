@@ -17,6 +17,7 @@ pub mod add_ignore;
 pub mod command;
 pub mod diff;
 pub mod plan;
+pub mod remedy;
 pub mod service_token;
 
 use crate::model::Loc;
