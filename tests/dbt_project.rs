@@ -40,7 +40,8 @@ fn findings(dir: &Path, scan: &Scan) -> Vec<(String, usize, usize, String)> {
         .map(|f| {
             let src = &scan.files[f.at.file];
             let (line, col) = src.line_col(f.at.span.start);
-            let name = src.display.strip_prefix(&format!("{}/", dir.display())).unwrap_or(&src.display).to_owned();
+            // By the file's own path: its display name depends on the working directory.
+            let name = src.path.strip_prefix(dir).map_or_else(|_| src.display.clone(), |p| p.display().to_string());
             (name, line, col, f.code().to_owned())
         })
         .collect();
