@@ -146,6 +146,30 @@ pub struct TypeHint {
 pub enum Flow {
     /// `TF_VAR_<name>` set from CI: the Terraform variable `name` somewhere in the repository.
     TerraformVariable { name: String },
+    /// A CI variable in the environment of steps that run files of the repository: those
+    /// files' reads of `var` are this value.
+    StepEnv { var: String, runs: Vec<StepRun>, trigger: Evidence },
+}
+
+/// What a CI step runs: a file, every file under a folder, or a Makefile target, by path
+/// relative to the repository root (the CI file's own root).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RunTarget {
+    File(String),
+    Dir(String),
+    /// `make target` run in `dir` (an empty target is the Makefile's first).
+    Make {
+        dir: String,
+        target: String,
+    },
+}
+
+/// One command of a CI step that runs repository code, and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRun {
+    pub target: RunTarget,
+    pub command: String,
+    pub at: Loc,
 }
 
 /// Service token permissions declared in infrastructure code, for TW301.
@@ -179,6 +203,12 @@ pub struct TokenUse {
     /// The Airflow connection this use defines or reads, when it is one: the connection id
     /// links a DAG's `dbt_cloud_conn_id` to the file that defines the connection.
     pub airflow_conn: Option<AirflowConn>,
+    /// CI steps that run this use's file with its variable in their environment: each says
+    /// where and why it runs (its triggers).
+    pub run_by_ci: Vec<Evidence>,
+    /// For a CI variable: what the files its steps run say the value is for (a user-context
+    /// endpoint they call). The problem that shows there is reported there.
+    pub downstream: Vec<WorkflowHint>,
 }
 
 /// An Airflow connection, by id (lowercase, as `AIRFLOW_CONN_<ID>` names it).
@@ -204,6 +234,8 @@ impl TokenUse {
             integration: None,
             grants: Vec::new(),
             airflow_conn: None,
+            run_by_ci: Vec::new(),
+            downstream: Vec::new(),
         }
     }
 
@@ -227,6 +259,14 @@ impl TokenUse {
         }
         for g in &mut self.grants {
             g.at.file = file;
+        }
+        if let Some(Flow::StepEnv { runs, trigger, .. }) = self.flow.as_mut() {
+            for r in runs {
+                r.at.file = file;
+            }
+            if let Some(at) = trigger.at.as_mut() {
+                at.file = file;
+            }
         }
     }
 }

@@ -4,14 +4,15 @@
 pub mod deployed;
 pub mod names;
 
-use crate::model::{Classification, Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow};
+use crate::model::{Classification, Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow, WorkflowHint};
 
 /// Decide a use's workflow and token type.
 pub fn classify(u: &TokenUse) -> Classification {
     // The most specific workflow wins (Workflow's order is the SPEC's precedence); among hints
     // for the same workflow, the most confident one speaks.
+    let candidates = candidates(u);
     let workflow_hint =
-        u.workflow_hints.iter().min_by(|a, b| a.workflow.cmp(&b.workflow).then(b.confidence.cmp(&a.confidence)));
+        candidates.iter().min_by(|a, b| a.workflow.cmp(&b.workflow).then(b.confidence.cmp(&a.confidence)));
     let (workflow, wconf) =
         workflow_hint.map(|h| (h.workflow, h.confidence)).unwrap_or((Workflow::Unknown, Confidence::Low));
 
@@ -37,7 +38,7 @@ pub fn classify(u: &TokenUse) -> Classification {
     if let Some(h) = workflow_hint {
         evidence.push(prefixed("workflow", &h.evidence));
         // Where a value flows on to (a Terraform variable, a provider) is part of the story.
-        for other in u.workflow_hints.iter().filter(|o| o.workflow == h.workflow && o.evidence != h.evidence).take(1) {
+        for other in candidates.iter().filter(|o| o.workflow == h.workflow && o.evidence != h.evidence).take(1) {
             evidence.push(prefixed("workflow", &other.evidence));
         }
     }
@@ -52,6 +53,7 @@ pub fn classify(u: &TokenUse) -> Classification {
     } else if !u.declaration {
         evidence.push(Evidence::new("token: nothing says whether this is a personal or a service token"));
     }
+    let shown_here = shown_at_ci_link(u, workflow_hint).unwrap_or(shown_here);
     let mut seen = std::collections::HashSet::new();
     evidence.retain(|e| seen.insert(e.text.clone()));
     let confidence = if token_type == TokenType::Unknown { wconf } else { wconf.min(tconf).max(Confidence::Low) };
@@ -60,6 +62,38 @@ pub fn classify(u: &TokenUse) -> Classification {
     let confidence =
         if tconf == Confidence::High && wconf >= Confidence::Medium { Confidence::High } else { confidence };
     Classification { workflow, token_type, confidence, evidence, type_shown_here: shown_here }
+}
+
+/// The workflow hints a use is judged by: its own, what a CI step that runs its file says, and
+/// what the code a CI variable reaches says it is for.
+fn candidates(u: &TokenUse) -> Vec<WorkflowHint> {
+    let linked = !u.run_by_ci.is_empty();
+    // A CI step that runs the file is the file's workflow evidence (production, as its
+    // triggers say): it beats a guess from the path (`tests/`, `dev/`), never the project's own
+    // globs or what the code itself does (a user-context endpoint it calls).
+    let own = u
+        .workflow_hints
+        .iter()
+        .filter(|h| !(linked && h.workflow == Workflow::DevScript && h.confidence == Confidence::Low));
+    let ci = u.run_by_ci.iter().map(|e| WorkflowHint {
+        workflow: Workflow::Production,
+        confidence: Confidence::High,
+        evidence: e.clone(),
+    });
+    own.cloned().chain(ci).chain(u.downstream.iter().cloned()).collect()
+}
+
+/// Whether a problem of a use linked to a CI step is shown here: a file a CI step runs, judged
+/// as production like the step, leaves the problem to the CI reference; one whose own code says
+/// more (a user-context endpoint) shows it here. A CI variable whose workflow comes from the code
+/// it reaches leaves the problem to that code.
+/// `None` when no CI link is involved.
+fn shown_at_ci_link(u: &TokenUse, winner: Option<&WorkflowHint>) -> Option<bool> {
+    let w = winner?;
+    if u.downstream.contains(w) {
+        return Some(false);
+    }
+    (!u.run_by_ci.is_empty()).then_some(w.workflow != Workflow::Production)
 }
 
 fn prefixed(kind: &str, e: &Evidence) -> Evidence {

@@ -21,6 +21,7 @@ pub mod orchestrator;
 pub mod partner;
 pub mod postman;
 pub mod pulumi;
+pub mod runs;
 pub mod script;
 pub mod semantic_layer;
 pub mod terraform;
@@ -44,12 +45,18 @@ pub struct FileFacts {
     pub parse_error: Option<ParseError>,
     /// Terraform declarations, resolved across files later.
     pub terraform: Option<terraform::TfFile>,
+    /// A Makefile: kept so that a CI step's `make target` can be followed into its recipe.
+    pub makefile: bool,
 }
 
 impl FileFacts {
     /// True when the file yields nothing for the later stages: it is then not kept.
     pub fn is_empty(&self) -> bool {
-        self.uses.is_empty() && self.literals.is_empty() && self.parse_error.is_none() && self.terraform.is_none()
+        self.uses.is_empty()
+            && self.literals.is_empty()
+            && self.parse_error.is_none()
+            && self.terraform.is_none()
+            && !self.makefile
     }
 
     /// Point every location in the facts at `file` (see [`TokenUse::relocate`]).
@@ -144,6 +151,7 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
         FileKind::Other | FileKind::Data => {}
     }
+    facts.makefile = runs::is_makefile(&ctx.src.display);
     // Semantic Layer JDBC URLs can sit in any text file (BI datasources, app configs, docs).
     semantic_layer::extract(ctx, &mut facts.uses);
     facts
