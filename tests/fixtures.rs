@@ -91,6 +91,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "circleci-two-steps-service",
         "ci-run-script-user-endpoint-pat",
         "ci-make-tests-service",
+        "gitlab-tfvar-user-api-token-service",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -162,6 +163,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("circleci-two-steps-pat", "TW101"),
         ("ci-run-script-user-endpoint-service", "TW104"),
         ("ci-make-tests-pat", "TW101"),
+        ("gitlab-tfvar-user-api-token-pat", "TW101"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {
