@@ -92,6 +92,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "ci-run-script-user-endpoint-pat",
         "ci-make-tests-service",
         "gitlab-tfvar-user-api-token-service",
+        "py-framework-env-dev-pat",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -164,6 +165,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("ci-run-script-user-endpoint-service", "TW104"),
         ("ci-make-tests-pat", "TW101"),
         ("gitlab-tfvar-user-api-token-pat", "TW101"),
+        ("py-framework-env-dev-service", "TW105"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

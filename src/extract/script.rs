@@ -4,7 +4,7 @@
 use super::Ctx;
 use super::code;
 use super::literal_evidence;
-use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, type_from_name};
+use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, type_from_description, type_from_name};
 use crate::literal::Literal;
 use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow, WorkflowHint};
 use regex::Regex;
@@ -36,8 +36,17 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         None => text_reads(ctx),
     };
     let mut uses = Vec::new();
-    for (name, start, end) in reads {
+    for (name, start, end, description) in reads {
         let mut u = TokenUse::new(ctx.loc(start, end), name.as_str(), "environment variable read by the code");
+        // A read the code declares with a description (a CLI option's help, a settings field's
+        // description) is typed by it, as a definition's description is.
+        if let Some((t, phrase)) = description.as_deref().and_then(|d| type_from_description(d, signals)) {
+            u.token_type(
+                t,
+                TypeSource::Definition,
+                Evidence::at(format!("the description of `{name}` says {} (`{phrase}`)", t.as_str()), u.at),
+            );
+        }
         if let Some((t, hint)) = type_from_name(&name, signals) {
             u.token_type(
                 t,
@@ -66,7 +75,7 @@ fn is_token_read(name: &str, signals: &crate::policy::Signals) -> bool {
 
 /// The token reads a parser found, each its own use. A shell assignment is the use only when
 /// its value reads no other token (`DBT_TOKEN="$DBT_CLOUD_PAT"`: the read is).
-fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<(String, usize, usize)> {
+fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<(String, usize, usize, Option<String>)> {
     let signals = &ctx.policy.signals;
     let token_reads: Vec<&code::Read> = facts.reads.iter().filter(|r| is_token_read(&r.name, signals)).collect();
     let mut out = Vec::new();
@@ -79,21 +88,21 @@ fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<(String, usize, usize
                 continue;
             }
         }
-        out.push((r.name.clone(), r.start, r.end));
+        out.push((r.name.clone(), r.start, r.end, r.description.clone()));
     }
     out
 }
 
 /// Code without a parser: names read by the text patterns, the first reference to each.
-fn text_reads(ctx: &Ctx) -> Vec<(String, usize, usize)> {
-    let mut out: Vec<(String, usize, usize)> = Vec::new();
+fn text_reads(ctx: &Ctx) -> Vec<(String, usize, usize, Option<String>)> {
+    let mut out: Vec<(String, usize, usize, Option<String>)> = Vec::new();
     for caps in name_pattern().captures_iter(&ctx.src.text) {
         let Some(m) = caps.get(1).or_else(|| caps.get(2)) else { continue };
         let name = m.as_str();
-        if !is_token_read(name, &ctx.policy.signals) || out.iter().any(|(s, _, _)| s == name) {
+        if !is_token_read(name, &ctx.policy.signals) || out.iter().any(|(s, _, _, _)| s == name) {
             continue;
         }
-        out.push((name.to_owned(), m.start(), m.end()));
+        out.push((name.to_owned(), m.start(), m.end(), None));
     }
     out
 }

@@ -5,6 +5,7 @@ pub mod bash;
 pub mod go;
 pub mod javascript;
 pub mod python;
+pub mod python_frameworks;
 
 use std::collections::HashMap;
 use tree_sitter::{Language, Node, Parser, Tree};
@@ -71,6 +72,9 @@ pub struct Read {
     pub end: usize,
     /// A shell assignment (`export X=…`) rather than a read.
     pub assignment: bool,
+    /// What the code says the value is, where it declares the read (a CLI option's `help=`, a
+    /// settings field's `description=`).
+    pub description: Option<String>,
 }
 
 /// A string the code builds from parts (an f-string on a base-URL constant, `urljoin`, a

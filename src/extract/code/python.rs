@@ -52,6 +52,8 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
             _ => {}
         }
     }
+    super::python_frameworks::collect(tree, src, facts);
+    facts.reads.sort_by_key(|r| r.start);
 }
 
 /// Whether an f-string (or a run of strings holding one) interpolates anything.
@@ -88,6 +90,7 @@ fn name_read(n: Node, src: &str) -> Option<Read> {
         start: content.start_byte(),
         end: content.end_byte(),
         assignment: false,
+        description: None,
     })
 }
 
