@@ -33,6 +33,8 @@ enum Command {
     Advise(AdviseArgs),
     /// List every rule.
     Rules,
+    /// Literal tokens anywhere in the git history, each at the commit that first added it.
+    History(HistoryArgs),
     /// Explain one rule: what, why, how to fix, examples.
     Explain {
         /// A rule code (TW101) or name (pat-in-production).
@@ -105,6 +107,14 @@ struct CheckArgs {
     /// Record the current findings' fingerprints in FILE and exit 0 (prints no report).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "output"])]
     write_baseline: Option<PathBuf>,
+    /// Report only findings that are new relative to the merge base of REF and HEAD (pull
+    /// requests: `--diff-base origin/main`); the base is read from git, never checked out.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["write_baseline", "stdin_filename"])]
+    diff_base: Option<String>,
+    /// Scan the files given as the git index holds them (what a commit would record), not as
+    /// the work tree has them; files not in the index are skipped (the pre-commit hook).
+    #[arg(long, conflicts_with_all = ["stdin_filename"])]
+    staged: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -125,6 +135,35 @@ struct InventoryArgs {
     /// Write the inventory to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum HistoryFormat {
+    Pretty,
+    Concise,
+    Json,
+    Sarif,
+}
+
+#[derive(clap::Args, Debug)]
+struct HistoryArgs {
+    /// Only files under these paths (default: the whole repository).
+    paths: Vec<PathBuf>,
+    /// Only commits not reachable from REF (`git log REF..HEAD`).
+    #[arg(long, value_name = "REF")]
+    since: Option<String>,
+    /// Walk the commits of every ref (branches, tags, remotes), not only HEAD.
+    #[arg(long)]
+    all: bool,
+    /// Output format (default: pretty on a terminal, concise otherwise).
+    #[arg(long, value_enum)]
+    format: Option<HistoryFormat>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Worker threads (default: all cores; at most 256).
+    #[arg(short = 'j', long = "threads", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
+    threads: Option<u16>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -218,6 +257,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
     match cli.command {
         Command::Check(args) => check(args, policy),
         Command::Inventory(args) => inventory(args, policy),
+        Command::History(args) => history(args, policy),
         Command::Advise(args) => {
             let json = args.format == AdviseFormat::Json;
             let text =
@@ -322,11 +362,25 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         _ => None,
     };
     let extended = run_policy(&opts, policy)?;
-    let scan = scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock());
+    let scan = if args.staged {
+        crate::git::staged::scan(&opts, extended.as_ref().unwrap_or(policy)).map_err(UsageError)?
+    } else {
+        scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock())
+    };
     for w in &scan.warnings {
         warn(w);
     }
-    let report = report::build(&scan, |f, path| selection.level(f, path, &opts.config), baseline);
+    let level = |f: &crate::rules::Finding, path: &str| selection.level(f, path, &opts.config);
+    let base = match &args.diff_base {
+        Some(spec) => {
+            Some(crate::git::base::scan(&opts, extended.as_ref().unwrap_or(policy), spec).map_err(UsageError)?)
+        }
+        None => None,
+    };
+    let mut report = report::build(&scan, level, baseline);
+    if let Some(base) = &base {
+        crate::git::base::drop_known(&mut report, &report::build(base, level, None));
+    }
     if let Some(file) = &args.write_baseline {
         let entries: Vec<Entry> = report.findings.iter().map(|f| report::entry(f, &scan)).collect();
         let n = entries.len();
@@ -401,6 +455,46 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `history`: exit 1 when the history holds a secret.
+fn history(args: HistoryArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal { HistoryFormat::Pretty } else { HistoryFormat::Concise });
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            return Err(UsageError("history reads the repository, not stdin: drop `-`".into()));
+        }
+    }
+    let config_paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let config = crate::config::Settings::load(&config_paths, None).map_err(UsageError)?;
+    let extended = config.policy(policy).map_err(UsageError)?;
+    let opts = crate::git::history::Options {
+        since: args.since,
+        all: args.all,
+        paths: args.paths,
+        threads: args.threads.map(usize::from).unwrap_or_else(|| {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(usize::from(MAX_THREADS))
+        }),
+        // On stderr, so it never mixes with a report, whatever its format: a long history is
+        // worth watching whenever a person is at the terminal.
+        progress: show_progress(true),
+        config: std::sync::Arc::new(config),
+    };
+    let (history, warnings) =
+        crate::git::history::run(&opts, &extended.as_ref().unwrap_or(policy).signals).map_err(UsageError)?;
+    for w in &warnings {
+        warn(w);
+    }
+    use crate::git::history_render as out;
+    let text = match format {
+        HistoryFormat::Pretty => out::pretty(&history, to_terminal && std::env::var_os("NO_COLOR").is_none()),
+        HistoryFormat::Concise => out::concise(&history),
+        HistoryFormat::Json => out::json(&history),
+        HistoryFormat::Sarif => out::sarif(&history),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    Ok(if history.secrets.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 #[cfg(test)]

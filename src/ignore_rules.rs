@@ -4,9 +4,14 @@
 //! FIFO or read `/dev/zero`. Nothing outside the repository applies: not the user's global
 //! excludes, not `.git/info/exclude`, not a file above the repository (or, outside a
 //! repository, above the scanned folder), so every clone of a commit is scanned alike.
+//!
+//! Inside a git work tree, a path the index tracks is taken whatever the patterns say (a
+//! committed `.env` listed in `.gitignore` is committed), and a folder that is ignored but holds
+//! tracked files is entered for them alone ([`crate::git::tracked`]).
 
 use crate::bounded::{self, Refusal};
 use crate::discover::display_path;
+use crate::git::tracked::Tracked;
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::borrow::Cow;
@@ -38,6 +43,8 @@ struct Level {
     gitignore: Option<Gitignore>,
     /// The folder holds `.git`: `.gitignore` files above it do not reach into it.
     repository: bool,
+    /// For a repository's folder, the files its index tracks (read only if something is ignored).
+    tracked: Option<Tracked>,
     parent: Option<Arc<Level>>,
 }
 
@@ -57,13 +64,17 @@ fn verdict(m: Option<&Gitignore>, path: &Path, is_dir: bool) -> Option<bool> {
     }
 }
 
+/// A folder the walk has admitted: the nearest level with rules, and whether the folder is
+/// ignored (entered only for the tracked files it holds).
+type Entered = (Option<Arc<Level>>, bool);
+
 /// The ignore rules of one walk, per folder, built as the walk enters each folder.
 #[derive(Debug)]
 pub struct Rules {
     enabled: bool,
     cwd: Option<PathBuf>,
-    /// Each folder admitted so far (as the walk names it) and the nearest level with rules.
-    levels: RwLock<HashMap<PathBuf, Option<Arc<Level>>>>,
+    /// Each folder admitted so far (as the walk names it).
+    levels: RwLock<HashMap<PathBuf, Entered>>,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -95,26 +106,29 @@ impl Rules {
         }
         let own = rules.level(root, root.to_path_buf(), PathBuf::new(), chain);
         if let Ok(mut levels) = rules.levels.write() {
-            levels.insert(root.to_path_buf(), own);
+            levels.insert(root.to_path_buf(), (own, false));
         }
         rules
     }
 
     /// Whether the walk takes `path`, an entry of a folder it has admitted: false when the rules
-    /// ignore it. An admitted folder's own rules are loaded here, before its entries are seen.
+    /// ignore it and git does not track it. An admitted folder's own rules are loaded here,
+    /// before its entries are seen.
     pub fn admit(&self, path: &Path, is_dir: bool) -> bool {
         if !self.enabled {
             return true;
         }
         let Some(parent) = path.parent() else { return true };
-        let level = self.levels.read().ok().and_then(|l| l.get(parent).cloned()).flatten();
-        if ignored(level.as_ref(), path, is_dir) {
+        let (level, in_ignored) = self.levels.read().ok().and_then(|l| l.get(parent).cloned()).unwrap_or_default();
+        // As in git, nothing under an ignored folder is re-included by a pattern: only tracked.
+        let ignored = in_ignored || ignored(level.as_ref(), path, is_dir);
+        if ignored && !tracked(level.as_ref(), path, is_dir) {
             return false;
         }
         if is_dir {
             let own = self.level(path, path.to_path_buf(), PathBuf::new(), level);
             if let Ok(mut levels) = self.levels.write() {
-                levels.insert(path.to_path_buf(), own);
+                levels.insert(path.to_path_buf(), (own, ignored));
             }
         }
         true
@@ -134,7 +148,8 @@ impl Rules {
         if ignore.is_none() && gitignore.is_none() && !repository {
             return parent;
         }
-        Some(Arc::new(Level { anchor, lead, ignore, gitignore, repository, parent }))
+        let tracked = repository.then(|| Tracked::new(dir));
+        Some(Arc::new(Level { anchor, lead, ignore, gitignore, repository, tracked, parent }))
     }
 
     /// The matcher of one ignore file, if it is there and may be read.
@@ -208,6 +223,19 @@ fn ignored(level: Option<&Arc<Level>>, path: &Path, is_dir: bool) -> bool {
         at = l.parent.as_ref();
     }
     by_ignore.or(by_gitignore).unwrap_or(false)
+}
+
+/// Whether the index of the repository `path` is in tracks it (a folder: holds a tracked file).
+/// Asked only for ignored paths, so a walk that ignores nothing never reads an index.
+fn tracked(level: Option<&Arc<Level>>, path: &Path, is_dir: bool) -> bool {
+    let mut at = level;
+    while let Some(l) = at {
+        if let Some(t) = &l.tracked {
+            return l.relative(path).is_some_and(|rel| t.holds(&rel, is_dir));
+        }
+        at = l.parent.as_ref();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod discover;
 pub mod encoded;
 pub mod escape;
 pub mod extract;
+pub mod git;
 pub mod ignore_rules;
 pub mod inventory;
 pub mod kind;

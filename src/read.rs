@@ -75,6 +75,30 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, gate
     if let Err(e) = (&mut f).take(limit.saturating_add(1)).read_to_end(buf) {
         return problem(format!("cannot read: {e}"));
     }
+    let read = decide(path, cwd, buf, &mut f, limit, gate, signals);
+    buf.clear();
+    read
+}
+
+/// [`file`] for content already in memory (a blob of a git tree, whole): the same prefilter,
+/// limit and streaming, so that it yields what the same file on disk would.
+pub fn bytes(path: &Path, cwd: Option<&Path>, mut bytes: Vec<u8>, limit: u64, gate: &Gate, signals: &Signals) -> Read {
+    decide(path, cwd, &mut bytes, std::io::empty(), limit, gate, signals)
+}
+
+/// What to make of a file whose first bytes are `buf` (at most one more than `limit`, or all of
+/// it) and whose rest `rest` holds.
+fn decide(
+    path: &Path,
+    cwd: Option<&Path>,
+    buf: &mut Vec<u8>,
+    rest: impl std::io::Read,
+    limit: u64,
+    gate: &Gate,
+    signals: &Signals,
+) -> Read {
+    let display = || display_path(path, cwd);
+    let problem = |what: String| Read { warning: Some(format!("{}: {what}", display())), ..Read::default() };
     let within = buf.len() as u64 <= limit;
     let utf16 = utf16::sniff(buf);
     if let (Some(endian), true) = (utf16, within) {
@@ -93,12 +117,11 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, gate
         let file = SourceFile::new(path.to_path_buf(), name.into_owned(), buf.clone());
         return Read { file: Some(file), kind, warning: None };
     }
-    let rest = std::io::Cursor::new(buf.as_slice()).chain(&mut f);
+    let rest = std::io::Cursor::new(buf.as_slice()).chain(rest);
     let streamed = match utf16 {
         Some(endian) => stream(utf16::Reader::new(rest, endian), signals, CHUNK),
         None => stream(rest, signals, CHUNK),
     };
-    buf.clear();
     match streamed {
         Ok(s) => excerpt(path.to_path_buf(), display(), s, binary, limit),
         Err(e) => problem(format!("cannot read: {e}")),

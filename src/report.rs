@@ -78,7 +78,7 @@ pub fn build<'a>(
             !known
         });
     }
-    Report { scan, findings, suppressed, baselined }
+    Report { scan, findings, suppressed, baselined, in_base: 0 }
 }
 
 /// A finding as a baseline records it.

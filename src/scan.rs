@@ -52,6 +52,9 @@ pub struct Scan {
 /// Stack size of the worker threads: parsers recurse, and deep input is bounded by depth
 /// limits, but the default 2 MiB leaves little room on top of them.
 const WORKER_STACK: usize = 16 * 1024 * 1024;
+/// The stack of a worker when [`WORKER_STACK`] cannot be had (a capped address space, `ulimit
+/// -v`): a smaller one still scans, where no worker at all would scan nothing.
+const SMALL_WORKER_STACK: usize = 4 * 1024 * 1024;
 
 pub fn run(opts: &Options, policy: &Policy) -> Scan {
     run_reading(opts, policy, std::io::empty())
@@ -66,7 +69,7 @@ pub fn run_reading(opts: &Options, policy: &Policy, rest: impl std::io::Read) ->
 }
 
 fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize, rest: impl std::io::Read) -> Scan {
-    let (mut kept, files_scanned, warnings) = match &opts.stdin {
+    let (kept, files_scanned, warnings) = match &opts.stdin {
         Some((name, _)) if opts.config.is_excluded(Path::new(name)) => (Vec::new(), 0, Vec::new()),
         Some((name, bytes)) => {
             let display = display_path(Path::new(name), std::env::current_dir().ok().as_deref());
@@ -87,6 +90,30 @@ fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize, rest: impl 
         }
         None => read_all(opts, seen, policy),
     };
+    analyse(policy, kept, files_scanned, warnings)
+}
+
+/// Files read elsewhere (a git tree in memory), each with the kind to read it as: extracted on
+/// `opts.threads` threads, then through the rest of the pipeline as files on disk are.
+pub fn analyse_read(
+    opts: &Options,
+    policy: &Policy,
+    read: Vec<(SourceFile, FileKind)>,
+    files_scanned: usize,
+    warnings: Vec<String>,
+) -> Scan {
+    let (kept, ()) = extracting(opts.threads, policy, |send| {
+        let mut batch = Batch { send: send.clone(), files: Vec::new(), bytes: 0 };
+        for (file, kind) in read {
+            batch.push(file, kind);
+        }
+    });
+    analyse(policy, kept, files_scanned, warnings)
+}
+
+/// The pipeline after extraction: files in path order, resolved across files, classified, the
+/// rules run.
+fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings: Vec<String>) -> Scan {
     kept.sort_by(|a, b| a.0.display.cmp(&b.0.display));
     kept.dedup_by(|a, b| a.0.display == b.0.display);
     let (files, mut facts): (Vec<SourceFile>, Vec<FileFacts>) = kept
@@ -275,27 +302,26 @@ fn extracting<T>(threads: usize, policy: &Policy, feed: impl FnOnce(&SyncSender<
         let handles: Vec<_> = (0..threads)
             .filter_map(|_| {
                 let receive = &receive;
-                let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
-                worker
-                    .spawn_scoped(s, move || {
-                        let _close = CloseOnPanic(receive);
-                        let mut kept = Vec::new();
-                        loop {
-                            let job = match receive.lock() {
-                                Ok(r) => r.as_ref().and_then(|r| r.recv().ok()),
-                                Err(_) => None,
-                            };
-                            let Some(job) = job else { break };
-                            for (src, kind) in job {
-                                let facts = extract::extract(&Ctx { file: UNPLACED, src: &src, policy }, kind);
-                                if !facts.is_empty() {
-                                    kept.push((src, facts));
-                                }
+                let work = move || {
+                    let _close = CloseOnPanic(receive);
+                    let mut kept = Vec::new();
+                    loop {
+                        let job = match receive.lock() {
+                            Ok(r) => r.as_ref().and_then(|r| r.recv().ok()),
+                            Err(_) => None,
+                        };
+                        let Some(job) = job else { break };
+                        for (src, kind) in job {
+                            let facts = extract::extract(&Ctx { file: UNPLACED, src: &src, policy }, kind);
+                            if !facts.is_empty() {
+                                kept.push((src, facts));
                             }
                         }
-                        kept
-                    })
-                    .ok()
+                    }
+                    kept
+                };
+                let spawn = |stack| std::thread::Builder::new().stack_size(stack).spawn_scoped(s, work);
+                spawn(WORKER_STACK).or_else(|_| spawn(SMALL_WORKER_STACK)).ok()
             })
             .collect();
         if handles.is_empty() {

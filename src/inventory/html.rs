@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn the_page_needs_nothing_from_outside() {
         let scan = crate::scan::Scan::default();
-        let page = html(&Report { scan: &scan, findings: Vec::new(), suppressed: 0, baselined: 0 });
+        let page = html(&Report { scan: &scan, findings: Vec::new(), suppressed: 0, baselined: 0, in_base: 0 });
         assert!(page.starts_with("<!DOCTYPE html>"));
         for forbidden in ["<script", "<link", "src=", "url(", "@import", "http://", "https://"] {
             assert!(!page.contains(forbidden), "page contains {forbidden}");

@@ -39,6 +39,7 @@ pub struct Summary {
     findings: usize,
     suppressed: usize,
     baselined: usize,
+    in_base: usize,
     by_severity: BTreeMap<&'static str, usize>,
 }
 
@@ -78,6 +79,7 @@ impl Summary {
             findings: r.findings.len(),
             suppressed: r.suppressed,
             baselined: r.baselined,
+            in_base: r.in_base,
             by_severity: r.by_severity(),
         }
     }

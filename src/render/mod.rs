@@ -23,6 +23,8 @@ pub struct Report<'a> {
     pub suppressed: usize,
     /// Findings recorded in the `--baseline` file.
     pub baselined: usize,
+    /// Findings the `--diff-base` commit already has.
+    pub in_base: usize,
 }
 
 /// A finding's place in line/column terms (1-based; columns count characters).
@@ -102,6 +104,9 @@ impl<'a> Report<'a> {
         }
         if self.baselined > 0 {
             s.push_str(&format!(" {} in the baseline.", self.baselined));
+        }
+        if self.in_base > 0 {
+            s.push_str(&format!(" {} already in the diff base.", self.in_base));
         }
         s
     }

@@ -8,6 +8,7 @@ pub mod fingerprint;
 mod mismatch;
 
 pub use finding::{Draft, Finding, finding};
+pub use hardcoded::literal_finding;
 
 use crate::extract::FileFacts;
 use crate::model::{ClassifiedUse, TokenType, Workflow};

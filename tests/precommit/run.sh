@@ -79,6 +79,11 @@ YAML
 
 run_hook() {
     git -C "$REPO" add -A
+    run_staged
+}
+
+# The hook on what is staged now, without staging the work tree first.
+run_staged() {
     set +e
     (cd "$REPO" && "$PRE_COMMIT" run --all-files --color never) > "$WORK/out.txt" 2>&1
     status=$?
@@ -100,6 +105,19 @@ fi
 say "== a service token must pass"
 workflow DBT_CLOUD_SERVICE_TOKEN
 if run_hook; then ok "the hook passed"; else bad "the hook failed on a service token"; fi
+
+say "== a PAT staged and then fixed only in the work tree must fail: the commit would hold it"
+workflow DBT_CLOUD_PAT
+git -C "$REPO" add -A
+workflow DBT_CLOUD_SERVICE_TOKEN
+if run_staged; then
+    bad "the hook judged the work tree, not the staged content"
+elif grep -q "TW101" "$WORK/out.txt"; then
+    ok "the hook failed with TW101 on the staged content"
+else
+    bad "the hook failed without TW101"
+fi
+git -C "$REPO" add -A
 
 say "== a file the config excludes passes, though pre-commit names it"
 mkdir -p "$REPO/vendor/examples"
