@@ -93,6 +93,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "ci-make-tests-service",
         "gitlab-tfvar-user-api-token-service",
         "py-framework-env-dev-pat",
+        "py-writes-cloud-cli-config-pat",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -166,6 +167,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("ci-make-tests-pat", "TW101"),
         ("gitlab-tfvar-user-api-token-pat", "TW101"),
         ("py-framework-env-dev-service", "TW105"),
+        ("py-writes-cloud-cli-config-service", "TW103"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

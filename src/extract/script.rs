@@ -36,7 +36,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         None => text_reads(ctx),
     };
     let mut uses = Vec::new();
-    for (name, start, end, description) in reads {
+    for code::Read { name, start, end, description, cli_config, .. } in reads {
         let mut u = TokenUse::new(ctx.loc(start, end), name.as_str(), "environment variable read by the code");
         // A read the code declares with a description (a CLI option's help, a settings field's
         // description) is typed by it, as a definition's description is.
@@ -55,6 +55,15 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
             );
         }
         u.workflow_hints = hints.clone();
+        // Written into the Cloud CLI's config, the token is the Cloud CLI's, wherever the code
+        // runs (SPEC: a step that writes `dbt_cloud.yml` from a secret is `cloud-cli`).
+        if cli_config {
+            u.workflow(
+                Workflow::CloudCli,
+                Confidence::High,
+                Evidence::at("the code writes it as `token-value` of the Cloud CLI's `dbt_cloud.yml`", u.at),
+            );
+        }
         uses.push(u);
     }
     for lit in literals {
@@ -75,7 +84,7 @@ fn is_token_read(name: &str, signals: &crate::policy::Signals) -> bool {
 
 /// The token reads a parser found, each its own use. A shell assignment is the use only when
 /// its value reads no other token (`DBT_TOKEN="$DBT_CLOUD_PAT"`: the read is).
-fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<(String, usize, usize, Option<String>)> {
+fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<code::Read> {
     let signals = &ctx.policy.signals;
     let token_reads: Vec<&code::Read> = facts.reads.iter().filter(|r| is_token_read(&r.name, signals)).collect();
     let mut out = Vec::new();
@@ -88,21 +97,28 @@ fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<(String, usize, usize
                 continue;
             }
         }
-        out.push((r.name.clone(), r.start, r.end, r.description.clone()));
+        out.push((*r).clone());
     }
     out
 }
 
 /// Code without a parser: names read by the text patterns, the first reference to each.
-fn text_reads(ctx: &Ctx) -> Vec<(String, usize, usize, Option<String>)> {
-    let mut out: Vec<(String, usize, usize, Option<String>)> = Vec::new();
+fn text_reads(ctx: &Ctx) -> Vec<code::Read> {
+    let mut out: Vec<code::Read> = Vec::new();
     for caps in name_pattern().captures_iter(&ctx.src.text) {
         let Some(m) = caps.get(1).or_else(|| caps.get(2)) else { continue };
         let name = m.as_str();
-        if !is_token_read(name, &ctx.policy.signals) || out.iter().any(|(s, _, _, _)| s == name) {
+        if !is_token_read(name, &ctx.policy.signals) || out.iter().any(|r| r.name == name) {
             continue;
         }
-        out.push((name.to_owned(), m.start(), m.end(), None));
+        out.push(code::Read {
+            name: name.to_owned(),
+            start: m.start(),
+            end: m.end(),
+            assignment: false,
+            description: None,
+            cli_config: false,
+        });
     }
     out
 }

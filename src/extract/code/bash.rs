@@ -20,6 +20,7 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                         end: name.end_byte(),
                         assignment: true,
                         description: None,
+                        cli_config: false,
                     });
                 }
             }
@@ -31,6 +32,7 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                         end: v.end_byte(),
                         assignment: false,
                         description: None,
+                        cli_config: false,
                     });
                 }
             }

@@ -39,6 +39,7 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                             end: c.end_byte(),
                             assignment: false,
                             description: None,
+                            cli_config: false,
                         });
                     }
                 }

@@ -100,6 +100,7 @@ fn push_read(facts: &mut CodeFacts, n: Node, src: &str) {
             end: n.end_byte(),
             assignment: false,
             description: None,
+            cli_config: false,
         });
     }
 }

@@ -54,6 +54,7 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
     }
     super::python_frameworks::collect(tree, src, facts);
     facts.reads.sort_by_key(|r| r.start);
+    super::python_cloud_cli::mark(tree, src, facts);
 }
 
 /// Whether an f-string (or a run of strings holding one) interpolates anything.
@@ -91,6 +92,7 @@ fn name_read(n: Node, src: &str) -> Option<Read> {
         end: content.end_byte(),
         assignment: false,
         description: None,
+        cli_config: false,
     })
 }
 

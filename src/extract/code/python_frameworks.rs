@@ -70,7 +70,14 @@ fn names_of_args(args: Node, src: &str) -> Vec<(String, usize, usize)> {
 
 fn push(facts: &mut CodeFacts, found: Vec<(String, usize, usize)>, description: &Option<String>) {
     for (name, start, end) in found {
-        facts.reads.push(Read { name, start, end, assignment: false, description: description.clone() });
+        facts.reads.push(Read {
+            name,
+            start,
+            end,
+            assignment: false,
+            description: description.clone(),
+            cli_config: false,
+        });
     }
 }
 
