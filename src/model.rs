@@ -148,7 +148,8 @@ pub enum Flow {
     TerraformVariable { name: String },
     /// A CI variable in the environment of steps that run files of the repository: those
     /// files' reads of `var` are this value.
-    StepEnv { var: String, runs: Vec<StepRun>, trigger: Evidence },
+    /// `developer`: what runs them is a person's own environment (a dev container), not CI.
+    StepEnv { var: String, runs: Vec<StepRun>, trigger: Evidence, developer: bool },
 }
 
 /// What a CI step runs: a file, every file under a folder, or a Makefile target, by path

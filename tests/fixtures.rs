@@ -94,6 +94,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "gitlab-tfvar-user-api-token-service",
         "py-framework-env-dev-pat",
         "py-writes-cloud-cli-config-pat",
+        "devcontainer-secret-pat",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -168,6 +169,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("gitlab-tfvar-user-api-token-pat", "TW101"),
         ("py-framework-env-dev-service", "TW105"),
         ("py-writes-cloud-cli-config-service", "TW103"),
+        ("devcontainer-secret-service", "TW105"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {
@@ -220,14 +222,14 @@ fn a_ci_step_is_followed_into_the_code_it_runs() {
             "ops/tools/rotate_creds.py",
             "user-context-endpoint",
             "service",
-            "set by CI",
+            "set from `secrets.",
         ),
         (
             "ci-run-script-user-endpoint-pat",
             "ops/tools/rotate_creds.py",
             "user-context-endpoint",
             "personal",
-            "set by CI",
+            "set from `secrets.",
         ),
     ];
     for (name, path, workflow, token_type, evidence) in cases {

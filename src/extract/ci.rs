@@ -464,7 +464,7 @@ impl Run<'_, '_> {
             return None;
         }
         let trigger = self.p.scopes.get(scope).map(|s| s.trigger.clone()).unwrap_or_else(|| Evidence::new(""));
-        Some(Flow::StepEnv { var: key.to_owned(), runs, trigger })
+        Some(Flow::StepEnv { var: key.to_owned(), runs, trigger, developer: false })
     }
 
     fn collect_senders(&mut self) {

@@ -10,6 +10,7 @@ pub mod code;
 pub mod compose;
 pub mod dagster_components;
 pub mod deploy;
+pub mod devcontainer;
 pub mod dotenv;
 pub mod github_actions;
 pub mod gitlab_ci;
@@ -256,6 +257,9 @@ fn json_uses(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let path = ctx.src.display.as_str();
     if postman::is_postman(doc) {
         return postman::extract(ctx, doc);
+    }
+    if devcontainer::is_devcontainer(path) {
+        return devcontainer::extract(ctx, doc);
     }
     if mcp::is_mcp_config(path, doc, s) {
         return mcp::extract(ctx, doc);

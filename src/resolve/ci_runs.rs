@@ -35,7 +35,10 @@ fn root_of(ci_path: &str) -> String {
     let segments: Vec<&str> = ci_path.split('/').collect();
     let dirs = &segments[..segments.len().saturating_sub(1)];
     let cut = dirs.iter().position(|d| {
-        matches!(*d, ".github" | ".circleci" | ".gitlab" | ".azure-pipelines" | ".azuredevops" | ".pipelines")
+        matches!(
+            *d,
+            ".github" | ".circleci" | ".gitlab" | ".azure-pipelines" | ".azuredevops" | ".pipelines" | ".devcontainer"
+        )
     });
     dirs[..cut.unwrap_or(dirs.len())].join("/")
 }
@@ -49,9 +52,9 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
     for (i, u) in uses.iter().enumerate() {
         by_file.entry(u.at.file).or_default().push(i);
     }
-    let mut links: Vec<(usize, usize, Evidence, Option<TypeHint>)> = Vec::new();
+    let mut links: Vec<(usize, usize, Option<Evidence>, Option<TypeHint>)> = Vec::new();
     for (ci, u) in uses.iter().enumerate() {
-        let Some(Flow::StepEnv { var, runs, trigger }) = &u.flow else { continue };
+        let Some(Flow::StepEnv { var, runs, trigger, developer }) = &u.flow else { continue };
         let Some(ci_file) = files.get(u.at.file) else { continue };
         let root = root_of(&ci_file.display);
         let places = expand(runs, &root, &makefiles);
@@ -73,7 +76,10 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
                     "run by `{}` ({}:{line}) with `{var}` in its environment: {}",
                     run.command, ci_file.display, trigger.text
                 );
-                links.push((ci, i, Evidence::at(text, run.at), type_hint.clone()));
+                // A developer's environment gives its type only: the code's own path speaks for
+                // its workflow.
+                let evidence = (!developer).then(|| Evidence::at(text, run.at));
+                links.push((ci, i, evidence, type_hint.clone()));
             }
         }
     }
@@ -98,8 +104,10 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
             }
         }
         if let Some(u) = uses.get_mut(read) {
-            if !u.run_by_ci.contains(&evidence) {
-                u.run_by_ci.push(evidence);
+            if let Some(e) = evidence
+                && !u.run_by_ci.contains(&e)
+            {
+                u.run_by_ci.push(e);
             }
             u.type_hints.extend(type_hint);
         }
@@ -114,10 +122,7 @@ fn own_type(u: &TokenUse) -> Option<TypeHint> {
     Some(TypeHint {
         token_type: h.token_type,
         source: h.source,
-        evidence: Evidence {
-            text: format!("set by CI from `{}`: {}", u.reference, h.evidence.text),
-            at: h.evidence.at,
-        },
+        evidence: Evidence { text: format!("set from `{}`: {}", u.reference, h.evidence.text), at: h.evidence.at },
         inherited: true,
     })
 }
