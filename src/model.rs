@@ -210,6 +210,9 @@ pub struct TokenUse {
     /// For a CI variable: what the files its steps run say the value is for (a user-context
     /// endpoint they call). The problem that shows there is reported there.
     pub downstream: Vec<WorkflowHint>,
+    /// A read of a name that does not say dbt token: a use only if a CI step that runs the file
+    /// puts a token under that name (resolution drops the others).
+    pub latent: bool,
 }
 
 /// An Airflow connection, by id (lowercase, as `AIRFLOW_CONN_<ID>` names it).
@@ -237,6 +240,7 @@ impl TokenUse {
             airflow_conn: None,
             run_by_ci: Vec::new(),
             downstream: Vec::new(),
+            latent: false,
         }
     }
 

@@ -36,7 +36,23 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         None => text_reads(ctx),
     };
     let mut uses = Vec::new();
-    for code::Read { name, start, end, description, cli_config, .. } in reads {
+    // Reads of other names are kept aside: a CI step that runs this file may put a token under
+    // any name in its environment, and resolution keeps those it links (dropping the rest).
+    let others: Vec<code::Read> = facts
+        .as_ref()
+        .map(|f| {
+            f.reads
+                .iter()
+                .filter(|r| !r.assignment && !is_token_read(&r.name, signals))
+                .filter(|r| !crate::classify::names::is_other_credential(&r.name, signals))
+                .take(MAX_LATENT)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let latent = reads.len();
+    for (i, code::Read { name, start, end, description, cli_config, .. }) in reads.into_iter().chain(others).enumerate()
+    {
         let mut u = TokenUse::new(ctx.loc(start, end), name.as_str(), "environment variable read by the code");
         // A read the code declares with a description (a CLI option's help, a settings field's
         // description) is typed by it, as a definition's description is.
@@ -55,6 +71,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
             );
         }
         u.workflow_hints = hints.clone();
+        u.latent = i >= latent;
         // Written into the Cloud CLI's config, the token is the Cloud CLI's, wherever the code
         // runs (SPEC: a step that writes `dbt_cloud.yml` from a secret is `cloud-cli`).
         if cli_config {
@@ -75,6 +92,9 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     }
     uses
 }
+
+/// How many reads of names that do not say dbt token are kept aside per file.
+const MAX_LATENT: usize = 64;
 
 /// Whether a name read by code is a dbt Cloud token: a name that says it holds a token's
 /// *name* (`DBT_CLOUD_TOKEN_NAME`) never is.

@@ -110,6 +110,7 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
                 u.run_by_ci.push(e);
             }
             u.type_hints.extend(type_hint);
+            u.latent = false;
         }
     }
 }

@@ -23,5 +23,6 @@ pub fn resolve(files: &[SourceFile], facts: &mut [FileFacts], policy: &Policy) -
     uses.extend(tf.uses());
     airflow::follow(&mut uses, files);
     ci_runs::follow(&mut uses, files);
+    uses.retain(|u| !u.latent);
     uses
 }
