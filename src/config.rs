@@ -3,19 +3,20 @@
 //! excludes, rule severities (global and per path) and the project's extra classification signals.
 
 use crate::bounded::{self, Refusal};
-use crate::discover::display_path;
+use crate::globs::{Globs, PathGlobs, absolute, relative};
 use crate::ignore_rules::repository_root;
 use crate::model::Severity;
 use crate::parse::yaml;
+use crate::path_name::display_path;
 use crate::policy::{Partner, Policy, Signals};
 use crate::rules::Rule;
 use crate::source::SourceFile;
 use crate::tree::{Node, NodeKind};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSetBuilder};
 use regex::Regex;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// The config file's name, looked for in each folder from a scanned path up to the repository root.
 pub const FILE_NAME: &str = ".tokenwise.yml";
@@ -35,49 +36,6 @@ pub const MAX_FILE: u64 = bounded::MIB;
 /// Most values (globs, names, patterns, `per-path` entries) in one config file or rule pack,
 /// counted before any is compiled: compiling globs costs time and memory per glob.
 pub const MAX_VALUES: usize = 10_000;
-
-/// Compiled globs of one config, relative to its folder, remembering which pattern each came from.
-#[derive(Debug, Clone)]
-struct Globs {
-    patterns: Vec<String>,
-    /// For each glob of `set`, the index of its pattern (one pattern compiles to several globs).
-    owner: Vec<usize>,
-    set: GlobSet,
-}
-
-impl Globs {
-    /// The first pattern matching `rel` (a `/`-separated path relative to the config's folder).
-    fn first_match(&self, rel: &str) -> Option<&str> {
-        let i = self.set.matches(rel).into_iter().min()?;
-        self.owner.get(i).and_then(|p| self.patterns.get(*p)).map(String::as_str)
-    }
-}
-
-/// Path globs from `classify:` (production, dev or partner paths), with the folders their
-/// configs sit in, as kept in [`Signals`]. Matching takes the path as reports show it.
-#[derive(Debug, Clone, Default)]
-pub struct PathGlobs {
-    cwd: PathBuf,
-    scopes: Vec<(PathBuf, String, Globs)>,
-}
-
-impl PathGlobs {
-    /// The pattern matching a file (path as reported) and the config it comes from.
-    pub fn matching(&self, path: &str) -> Option<(&str, &str)> {
-        if self.scopes.is_empty() {
-            return None;
-        }
-        let abs = absolute(&self.cwd, Path::new(path));
-        self.scopes.iter().find_map(|(base, origin, globs)| {
-            let rel = relative(&abs, base)?;
-            globs.first_match(&rel).map(|p| (p, origin.as_str()))
-        })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty()
-    }
-}
 
 /// The `classify:` section: extra signals for the classification.
 #[derive(Debug, Default)]
@@ -236,8 +194,7 @@ impl Settings {
             let k = &c.classify;
             let scope = |globs: &mut PathGlobs, g: &Option<Globs>, key: &str| {
                 if let Some(g) = g {
-                    globs.cwd = self.cwd.clone();
-                    globs.scopes.push((c.dir.clone(), format!("`classify.{key}` in {}", c.display), g.clone()));
+                    globs.add(&self.cwd, &c.dir, format!("`classify.{key}` in {}", c.display), g.clone());
                 }
             };
             scope(&mut s.production_globs, &k.production, "production-paths");
@@ -314,27 +271,6 @@ fn project_name(project: &Path, cwd: &Path) -> String {
         let shown = display_path(project, Some(cwd));
         format!("`{}` (no repository holds it)", if shown.is_empty() { "." } else { &shown })
     }
-}
-
-/// `cwd.join(p)` with `.` and `..` resolved lexically (the walk reports paths the same way).
-fn absolute(cwd: &Path, p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in cwd.join(p).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// `abs` relative to `base`, `/`-separated, if it is inside it.
-fn relative(abs: &Path, base: &Path) -> Option<String> {
-    let rel = abs.strip_prefix(base).ok()?;
-    Some(rel.to_string_lossy().replace('\\', "/"))
 }
 
 /// Where a config value went wrong: `file:line`.
@@ -492,7 +428,7 @@ impl<'a> Doc<'a> {
             patterns.push(pattern);
         }
         let set = b.build().map_err(|e| format!("{}:{first}: invalid globs in `{what}`: {e}", self.src.display))?;
-        Ok(Globs { patterns, owner, set })
+        Ok(Globs::new(patterns, owner, set))
     }
 
     /// Partners: a name (its words are the keywords; it needs `metadata_only`), or
@@ -502,7 +438,7 @@ impl<'a> Doc<'a> {
         self.count(n, n.items().len(), what)?;
         for item in n.items() {
             if let Some(name) = item.as_str() {
-                let keyword = crate::classify::names::words(name).join("_");
+                let keyword = crate::words::words(name).join("_");
                 if keyword.is_empty() {
                     return Err(self.err(item, format!("empty partner name in `{what}`")));
                 }
@@ -526,7 +462,7 @@ impl<'a> Doc<'a> {
                 return Err(self.err(item, format!("a partner in `{what}` needs a `name`")));
             }
             if p.keywords.is_empty() {
-                p.keywords.push(crate::classify::names::words(&p.name).join("_"));
+                p.keywords.push(crate::words::words(&p.name).join("_"));
             }
             if p.needs.is_empty() {
                 p.needs.push("metadata_only".into());

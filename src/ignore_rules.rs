@@ -10,8 +10,8 @@
 //! tracked files is entered for them alone ([`crate::git::tracked`]).
 
 use crate::bounded::{self, Refusal};
-use crate::discover::display_path;
 use crate::git::tracked::Tracked;
+use crate::path_name::display_path;
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::borrow::Cow;

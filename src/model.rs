@@ -1,6 +1,9 @@
 //! The data that flows through the pipeline: token uses and their classification.
 
+pub mod fact;
+
 use crate::tree::Span;
+use fact::{Fact, Seen};
 use serde::Serialize;
 
 /// The two kinds of dbt Cloud token, or `Unknown` when nothing says which.
@@ -111,8 +114,8 @@ impl Evidence {
     }
 }
 
-/// A candidate workflow for a use, as seen by an extractor; classification picks the
-/// most specific one.
+/// A candidate workflow for a use, as `classify::workflow` reads one fact; classification
+/// picks the most specific one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkflowHint {
     pub workflow: Workflow,
@@ -149,7 +152,7 @@ pub enum Flow {
     /// A CI variable in the environment of steps that run files of the repository: those
     /// files' reads of `var` are this value.
     /// `developer`: what runs them is a person's own environment (a dev container), not CI.
-    StepEnv { var: String, runs: Vec<StepRun>, trigger: Evidence, developer: bool },
+    StepEnv { var: String, runs: Vec<StepRun>, trigger: fact::Trigger, developer: bool },
 }
 
 /// What a CI step runs: a file, every file under a folder, or a Makefile target, by path
@@ -195,7 +198,8 @@ pub struct TokenUse {
     /// True where a token is created (`dbtcloud_service_token`), not used: judged for its
     /// permissions (TW301), not for its workflow.
     pub declaration: bool,
-    pub workflow_hints: Vec<WorkflowHint>,
+    /// What was seen about the use's context; `classify` decides what it means.
+    pub facts: Vec<Seen>,
     pub type_hints: Vec<TypeHint>,
     pub flow: Option<Flow>,
     /// For declared service tokens: the integration they are for and their grants.
@@ -204,12 +208,6 @@ pub struct TokenUse {
     /// The Airflow connection this use defines or reads, when it is one: the connection id
     /// links a DAG's `dbt_cloud_conn_id` to the file that defines the connection.
     pub airflow_conn: Option<AirflowConn>,
-    /// CI steps that run this use's file with its variable in their environment: each says
-    /// where and why it runs (its triggers).
-    pub run_by_ci: Vec<Evidence>,
-    /// For a CI variable: what the files its steps run say the value is for (a user-context
-    /// endpoint they call). The problem that shows there is reported there.
-    pub downstream: Vec<WorkflowHint>,
     /// A read of a name that does not say dbt token: a use only if a CI step that runs the file
     /// puts a token under that name (resolution drops the others).
     pub latent: bool,
@@ -232,20 +230,24 @@ impl TokenUse {
             sink: sink.into(),
             literal: false,
             declaration: false,
-            workflow_hints: Vec::new(),
+            facts: Vec::new(),
             type_hints: Vec::new(),
             flow: None,
             integration: None,
             grants: Vec::new(),
             airflow_conn: None,
-            run_by_ci: Vec::new(),
-            downstream: Vec::new(),
             latent: false,
         }
     }
 
-    pub fn workflow(&mut self, workflow: Workflow, confidence: Confidence, evidence: Evidence) {
-        self.workflow_hints.push(WorkflowHint { workflow, confidence, evidence });
+    /// Record a fact about the use's context.
+    pub fn saw(&mut self, fact: Fact) {
+        self.facts.push(Seen::new(fact));
+    }
+
+    /// Record a fact and the source that shows it.
+    pub fn saw_at(&mut self, fact: Fact, at: Loc) {
+        self.facts.push(Seen::at(fact, at));
     }
 
     pub fn token_type(&mut self, token_type: TokenType, source: TypeSource, evidence: Evidence) {
@@ -256,21 +258,16 @@ impl TokenUse {
     /// place in the scan is known, and an extractor sees only its own file.
     pub fn relocate(&mut self, file: usize) {
         self.at.file = file;
-        let evidence = self.workflow_hints.iter_mut().map(|h| &mut h.evidence);
-        for e in evidence.chain(self.type_hints.iter_mut().map(|h| &mut h.evidence)) {
-            if let Some(at) = e.at.as_mut() {
-                at.file = file;
-            }
+        let facts = self.facts.iter_mut().map(|s| &mut s.at);
+        for at in facts.chain(self.type_hints.iter_mut().map(|h| &mut h.evidence.at)).flatten() {
+            at.file = file;
         }
         for g in &mut self.grants {
             g.at.file = file;
         }
-        if let Some(Flow::StepEnv { runs, trigger, .. }) = self.flow.as_mut() {
+        if let Some(Flow::StepEnv { runs, .. }) = self.flow.as_mut() {
             for r in runs {
                 r.at.file = file;
-            }
-            if let Some(at) = trigger.at.as_mut() {
-                at.file = file;
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The policy data of `rules/dbt-cloud.yml`, embedded in the binary and read once.
 
-use crate::config::PathGlobs;
+use crate::globs::PathGlobs;
 use crate::model::Severity;
 use crate::parse::yaml;
 use crate::tree::Node;

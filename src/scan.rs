@@ -154,14 +154,15 @@ fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings:
     Scan { files, facts, uses, findings, files_scanned, warnings }
 }
 
-/// A use in a file the project's `classify:` globs name gets that workflow as a hint, whatever
-/// its extractor (Terraform and scripts already weigh it against their own path guesses).
+/// A use in a file the project's `classify:` globs name gets that fact, whatever its extractor
+/// (Terraform and scripts already weigh it against their own path guesses).
 fn configured_path_hint(u: &mut crate::model::TokenUse, files: &[SourceFile], policy: &Policy) {
     let Some(src) = files.get(u.at.file) else { return };
-    if let Some(h) = crate::classify::names::configured_path(&src.display, &policy.signals)
-        && !u.workflow_hints.contains(&h)
-    {
-        u.workflow_hints.push(h);
+    if let Some(f) = crate::classify::names::configured_path(&src.display, &policy.signals) {
+        let seen = crate::model::fact::Seen::new(f);
+        if !u.facts.contains(&seen) {
+            u.facts.push(seen);
+        }
     }
 }
 

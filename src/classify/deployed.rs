@@ -3,22 +3,22 @@
 //! partner-integration), not a developer's script.
 
 use crate::classify::names::words;
-use crate::model::{Confidence, Evidence, Workflow, WorkflowHint};
+use crate::model::fact::{Fact, FunctionCode};
 use crate::policy::Signals;
 
-/// The hint for code that is a deployed function: its folder (`cloud_functions/`, `lambda/`) or
-/// an entry point or framework it names (`def lambda_handler(`, `functions_framework`).
-pub fn function_code(path: &str, text: &str, s: &Signals) -> Option<WorkflowHint> {
+/// Whether code is a deployed function: its folder (`cloud_functions/`, `lambda/`) or an entry
+/// point or framework it names (`def lambda_handler(`, `functions_framework`).
+pub fn function_code(path: &str, text: &str, s: &Signals) -> Option<Fact> {
     let f = &s.ecosystems.functions;
     let segments: Vec<&str> = path.split('/').collect();
     let dirs = &segments[..segments.len().saturating_sub(1)];
     let why = if let Some(dir) = dirs.iter().find(|d| f.paths.contains(&d.to_ascii_lowercase())) {
-        format!("folder `{dir}` holds a deployed function")
+        FunctionCode::Folder((*dir).to_owned())
     } else {
         let marker = f.code_markers.iter().find(|m| text.contains(m.as_str()))?;
-        format!("the code is a deployed function (`{marker}`)")
+        FunctionCode::Marker(marker.clone())
     };
-    Some(hint(format!("{why}: a custom app the team deploys"), Confidence::Medium))
+    Some(Fact::FunctionCode { why })
 }
 
 /// Whether a YAML file declares deployed functions: `serverless.yml`, or an AWS SAM or
@@ -37,11 +37,6 @@ pub fn deploy_command<'a>(line: &str, s: &'a Signals) -> Option<&'a str> {
         let cw = words(c);
         !cw.is_empty() && ws.windows(cw.len()).any(|w| w == cw.as_slice())
     })
-}
-
-/// The workflow of a token handed to a deployed app.
-pub fn hint(evidence: String, confidence: Confidence) -> WorkflowHint {
-    WorkflowHint { workflow: Workflow::PartnerIntegration, confidence, evidence: Evidence::new(evidence) }
 }
 
 #[cfg(test)]

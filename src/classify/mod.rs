@@ -1,18 +1,45 @@
-//! Classification: one workflow and one token type per use, from its hints, in the SPEC's
-//! order of precedence.
+//! Classification: one workflow and one token type per use, from the facts seen about it, in
+//! the SPEC's order of precedence. `workflow` is the table of what each fact means.
 
 pub mod deployed;
 pub mod names;
+pub mod workflow;
 
+use crate::model::fact::{Fact, Seen};
 use crate::model::{Classification, Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow, WorkflowHint};
 
 /// Decide a use's workflow and token type.
 pub fn classify(u: &TokenUse) -> Classification {
+    let linked = u.facts.iter().any(|s| matches!(s.fact, Fact::RunByCi { .. }));
+    // A CI step that runs the file is the file's workflow evidence (production, as its
+    // triggers say): it beats a guess from the path (`tests/`, `dev/`), never the project's own
+    // globs or what the code itself does (a user-context endpoint it calls).
+    let facts: Vec<Seen> =
+        u.facts.iter().filter(|s| !(linked && matches!(s.fact, Fact::DevPathSegment { .. }))).cloned().collect();
+    let mut c = decide(u, &workflow::hints(&facts));
+    if let Some(shown) = shown_at_ci_link(&facts, c.workflow, linked) {
+        c.type_shown_here = shown;
+    }
+    c
+}
+
+/// Whether a problem of a use linked to a CI step is shown here (`None`: no link is involved).
+/// A file a CI step runs, judged as production like the step, leaves the problem to the CI
+/// reference; one whose own code says more (a user-context endpoint) shows it here. A CI
+/// variable whose workflow comes only from the code it reaches leaves the problem to that code.
+fn shown_at_ci_link(facts: &[Seen], w: Workflow, linked: bool) -> Option<bool> {
+    let mut giving = facts.iter().filter(|s| workflow::workflow_of(&s.fact) == w).peekable();
+    if giving.peek().is_some() && giving.all(|s| matches!(s.fact, Fact::InCodeItRuns { .. })) {
+        return Some(false);
+    }
+    linked.then_some(w != Workflow::Production)
+}
+
+/// Decide from the workflow hints the use's facts give.
+fn decide(u: &TokenUse, hints: &[WorkflowHint]) -> Classification {
     // The most specific workflow wins (Workflow's order is the SPEC's precedence); among hints
     // for the same workflow, the most confident one speaks.
-    let candidates = candidates(u);
-    let workflow_hint =
-        candidates.iter().min_by(|a, b| a.workflow.cmp(&b.workflow).then(b.confidence.cmp(&a.confidence)));
+    let workflow_hint = hints.iter().min_by(|a, b| a.workflow.cmp(&b.workflow).then(b.confidence.cmp(&a.confidence)));
     let (workflow, wconf) =
         workflow_hint.map(|h| (h.workflow, h.confidence)).unwrap_or((Workflow::Unknown, Confidence::Low));
 
@@ -38,7 +65,7 @@ pub fn classify(u: &TokenUse) -> Classification {
     if let Some(h) = workflow_hint {
         evidence.push(prefixed("workflow", &h.evidence));
         // Where a value flows on to (a Terraform variable, a provider) is part of the story.
-        for other in candidates.iter().filter(|o| o.workflow == h.workflow && o.evidence != h.evidence).take(1) {
+        for other in hints.iter().filter(|o| o.workflow == h.workflow && o.evidence != h.evidence).take(1) {
             evidence.push(prefixed("workflow", &other.evidence));
         }
     }
@@ -53,7 +80,6 @@ pub fn classify(u: &TokenUse) -> Classification {
     } else if !u.declaration {
         evidence.push(Evidence::new("token: nothing says whether this is a personal or a service token"));
     }
-    let shown_here = shown_at_ci_link(u, workflow_hint).unwrap_or(shown_here);
     let mut seen = std::collections::HashSet::new();
     evidence.retain(|e| seen.insert(e.text.clone()));
     let confidence = if token_type == TokenType::Unknown { wconf } else { wconf.min(tconf).max(Confidence::Low) };
@@ -62,38 +88,6 @@ pub fn classify(u: &TokenUse) -> Classification {
     let confidence =
         if tconf == Confidence::High && wconf >= Confidence::Medium { Confidence::High } else { confidence };
     Classification { workflow, token_type, confidence, evidence, type_shown_here: shown_here }
-}
-
-/// The workflow hints a use is judged by: its own, what a CI step that runs its file says, and
-/// what the code a CI variable reaches says it is for.
-fn candidates(u: &TokenUse) -> Vec<WorkflowHint> {
-    let linked = !u.run_by_ci.is_empty();
-    // A CI step that runs the file is the file's workflow evidence (production, as its
-    // triggers say): it beats a guess from the path (`tests/`, `dev/`), never the project's own
-    // globs or what the code itself does (a user-context endpoint it calls).
-    let own = u
-        .workflow_hints
-        .iter()
-        .filter(|h| !(linked && h.workflow == Workflow::DevScript && h.confidence == Confidence::Low));
-    let ci = u.run_by_ci.iter().map(|e| WorkflowHint {
-        workflow: Workflow::Production,
-        confidence: Confidence::High,
-        evidence: e.clone(),
-    });
-    own.cloned().chain(ci).chain(u.downstream.iter().cloned()).collect()
-}
-
-/// Whether a problem of a use linked to a CI step is shown here: a file a CI step runs, judged
-/// as production like the step, leaves the problem to the CI reference; one whose own code says
-/// more (a user-context endpoint) shows it here. A CI variable whose workflow comes from the code
-/// it reaches leaves the problem to that code.
-/// `None` when no CI link is involved.
-fn shown_at_ci_link(u: &TokenUse, winner: Option<&WorkflowHint>) -> Option<bool> {
-    let w = winner?;
-    if u.downstream.contains(w) {
-        return Some(false);
-    }
-    (!u.run_by_ci.is_empty()).then_some(w.workflow != Workflow::Production)
 }
 
 fn prefixed(kind: &str, e: &Evidence) -> Evidence {
@@ -106,11 +100,12 @@ mod tests {
     use crate::model::{Loc, TypeHint};
     use crate::tree::Span;
 
-    fn use_with(workflows: &[(Workflow, Confidence)], types: &[(TokenType, TypeSource, bool)]) -> TokenUse {
+    fn classify_with(workflows: &[(Workflow, Confidence)], types: &[(TokenType, TypeSource, bool)]) -> Classification {
         let mut u = TokenUse::new(Loc { file: 0, span: Span::new(0, 1) }, "x", "sink");
-        for (w, c) in workflows {
-            u.workflow(*w, *c, Evidence::new(w.as_str()));
-        }
+        let hints: Vec<WorkflowHint> = workflows
+            .iter()
+            .map(|(w, c)| WorkflowHint { workflow: *w, confidence: *c, evidence: Evidence::new(w.as_str()) })
+            .collect();
         for (t, s, inherited) in types {
             u.type_hints.push(TypeHint {
                 token_type: *t,
@@ -119,7 +114,7 @@ mod tests {
                 inherited: *inherited,
             });
         }
-        u
+        decide(&u, &hints)
     }
 
     #[test]
@@ -133,13 +128,13 @@ mod tests {
         ];
         for (hints, want) in table {
             let hs: Vec<_> = hints.iter().map(|w| (*w, Confidence::Medium)).collect();
-            assert_eq!(classify(&use_with(&hs, &[])).workflow, want, "{hints:?}");
+            assert_eq!(classify_with(&hs, &[]).workflow, want, "{hints:?}");
         }
     }
 
     #[test]
     fn literal_beats_definition_beats_name() {
-        let u = use_with(
+        let u = classify_with(
             &[],
             &[
                 (TokenType::Service, TypeSource::Name, false),
@@ -147,33 +142,36 @@ mod tests {
                 (TokenType::Service, TypeSource::Definition, false),
             ],
         );
-        let c = classify(&u);
-        assert_eq!(c.token_type, TokenType::Personal);
-        let u = use_with(
+        assert_eq!(u.token_type, TokenType::Personal);
+        let u = classify_with(
             &[],
             &[(TokenType::Service, TypeSource::Name, false), (TokenType::Personal, TypeSource::Definition, false)],
         );
-        assert_eq!(classify(&u).token_type, TokenType::Personal);
+        assert_eq!(u.token_type, TokenType::Personal);
     }
 
     #[test]
     fn no_evidence_is_unknown_and_inherited_is_not_shown_here() {
-        assert_eq!(classify(&use_with(&[], &[])).token_type, TokenType::Unknown);
-        let c = classify(&use_with(&[], &[(TokenType::Personal, TypeSource::Name, true)]));
+        assert_eq!(classify_with(&[], &[]).token_type, TokenType::Unknown);
+        let c = classify_with(&[], &[(TokenType::Personal, TypeSource::Name, true)]);
         assert_eq!(c.token_type, TokenType::Personal);
         assert!(!c.type_shown_here);
     }
 
     #[test]
     fn confidence_follows_the_evidence() {
-        let lit =
-            use_with(&[(Workflow::Production, Confidence::High)], &[(TokenType::Personal, TypeSource::Literal, false)]);
-        assert_eq!(classify(&lit).confidence, Confidence::High);
-        let name =
-            use_with(&[(Workflow::Production, Confidence::High)], &[(TokenType::Personal, TypeSource::Name, false)]);
-        assert_eq!(classify(&name).confidence, Confidence::Medium);
+        let lit = classify_with(
+            &[(Workflow::Production, Confidence::High)],
+            &[(TokenType::Personal, TypeSource::Literal, false)],
+        );
+        assert_eq!(lit.confidence, Confidence::High);
+        let name = classify_with(
+            &[(Workflow::Production, Confidence::High)],
+            &[(TokenType::Personal, TypeSource::Name, false)],
+        );
+        assert_eq!(name.confidence, Confidence::Medium);
         let path =
-            use_with(&[(Workflow::DevScript, Confidence::Low)], &[(TokenType::Service, TypeSource::Name, false)]);
-        assert_eq!(classify(&path).confidence, Confidence::Low);
+            classify_with(&[(Workflow::DevScript, Confidence::Low)], &[(TokenType::Service, TypeSource::Name, false)]);
+        assert_eq!(path.confidence, Confidence::Low);
     }
 }

@@ -1,44 +1,11 @@
 //! Reading names, descriptions and paths: is this a dbt Cloud token, and of which type?
 
-use crate::model::{Confidence, Evidence, TokenType, Workflow, WorkflowHint};
+use crate::model::fact::Fact;
+use crate::model::{TokenType, Workflow};
 use crate::policy::{Partner, Signals};
 
-/// The lowercase words of an identifier: split on `_`, `-`, `.`, spaces and case changes.
-pub fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        cur.push(c.to_ascii_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// Whether `hint` (words joined by `_`) occurs as consecutive words of `ws`.
-fn has_hint(ws: &[String], hint: &str) -> bool {
-    let parts: Vec<&str> = hint.split(['_', ' ']).filter(|p| !p.is_empty()).collect();
-    if parts.is_empty() || parts.len() > ws.len() {
-        return false;
-    }
-    ws.windows(parts.len())
-        .any(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
-        // `dbtcloud`, `dbtCloudToken` and friends glue words together.
-        || (parts.len() == 1 && ws.iter().any(|w| w.len() > parts[0].len() && w.starts_with(parts[0]) && parts[0] == "dbt"))
-}
+use crate::words::has_hint;
+pub use crate::words::words;
 
 /// Whether a secret, variable or input name names a dbt Cloud token (`DBT_CLOUD_PAT`), as
 /// opposed to another credential (`GH_PAT`, `NPM_TOKEN`, `DBT_DATABRICKS_TOKEN`).
@@ -130,37 +97,19 @@ pub fn example_segment(path: &str, s: &Signals) -> Option<String> {
 /// The workflow the project's own path globs (`classify:` in `.tokenwise.yml`) give a file.
 /// A project's word beats the path heuristics; among its globs the most specific workflow wins
 /// (partner over dev over production), as in the classification.
-pub fn configured_path(path: &str, s: &Signals) -> Option<WorkflowHint> {
+pub fn configured_path(path: &str, s: &Signals) -> Option<Fact> {
     let groups = [
-        (&s.partner_globs, Workflow::PartnerIntegration, "a partner integration"),
-        (&s.dev_globs, Workflow::DevScript, "developmental work"),
-        (&s.production_globs, Workflow::Production, "production"),
+        (&s.partner_globs, Workflow::PartnerIntegration),
+        (&s.dev_globs, Workflow::DevScript),
+        (&s.production_globs, Workflow::Production),
     ];
-    groups.into_iter().find_map(|(globs, workflow, what)| {
-        globs.matching(path).map(|(pattern, origin)| WorkflowHint {
+    groups.into_iter().find_map(|(globs, workflow)| {
+        globs.matching(path).map(|(pattern, origin)| Fact::ConfiguredPath {
             workflow,
-            confidence: Confidence::Medium,
-            evidence: Evidence::new(format!("path matches `{pattern}` ({origin}): {what}")),
+            pattern: pattern.to_string(),
+            origin: origin.to_string(),
         })
     })
-}
-
-/// The base workflow of infrastructure code (`tool` is "Terraform", "Pulumi"): it applies
-/// without a person, so production, unless `dev` says where it is marked developmental.
-pub fn infrastructure_workflow(tool: &str, dev: Option<String>) -> crate::model::WorkflowHint {
-    use crate::model::{Confidence, Evidence, Workflow, WorkflowHint};
-    match dev {
-        Some(where_) => WorkflowHint {
-            workflow: Workflow::DevScript,
-            confidence: Confidence::Low,
-            evidence: Evidence::new(format!("{tool} {where_} is developmental (staging/dev/sandbox)")),
-        },
-        None => WorkflowHint {
-            workflow: Workflow::Production,
-            confidence: Confidence::Medium,
-            evidence: Evidence::new(format!("{tool} applies without a person: production unless marked staging/dev")),
-        },
-    }
 }
 
 /// The partner integration a name or text mentions, by whole word.
@@ -182,13 +131,6 @@ mod tests {
             .and_then(|g| g.get("examples"))
             .cloned()
             .unwrap_or(Node { kind: crate::tree::NodeKind::Alias, span: Default::default() })
-    }
-
-    #[test]
-    fn words_split_every_style() {
-        assert_eq!(words("DBT_CLOUD__API_TOKEN"), ["dbt", "cloud", "api", "token"]);
-        assert_eq!(words("dbtCloudToken"), ["dbt", "cloud", "token"]);
-        assert_eq!(words("TF_VAR_dbt_pat"), ["tf", "var", "dbt", "pat"]);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use super::Ctx;
 use super::values::{self, Role};
 use crate::classify::names::is_dbt_token_name;
-use crate::model::{Confidence, TokenUse};
+use crate::model::TokenUse;
+use crate::model::fact::{Basis, Fact};
 use crate::tree::Node;
 
 pub fn is_settings(path: &str, signals: &crate::policy::Signals) -> bool {
@@ -19,7 +20,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let role = Role::Local(format!(
         "`{path}` configures the local Airflow of the Astro CLI (`astro dev start`), not a deployment"
     ));
-    let hint = role.hint(Confidence::Medium);
+    let hint = Fact::Runs { role, basis: Basis::Config };
     let Some(airflow) = doc.get("airflow") else { return Vec::new() };
     let mut uses = Vec::new();
     for conn in airflow.get("connections").map(Node::items).unwrap_or_default() {
@@ -35,7 +36,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
                 u.reference = format!("connection `{id}`");
             }
             u.airflow_conn = Some(crate::model::AirflowConn::Defines(id.to_ascii_lowercase()));
-            u.workflow_hints.push(hint.clone());
+            u.saw(hint.clone());
             uses.push(u);
         }
     }
@@ -44,7 +45,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         let Some(value) = var.get("variable_value") else { continue };
         for r in values::refs(ctx, value.span.start, value.span.end, is_dbt_token_name(name, signals)) {
             let mut u = values::token_use(ctx, &r, name, format!("Airflow Variable `{name}`"));
-            u.workflow_hints.push(hint.clone());
+            u.saw(hint.clone());
             uses.push(u);
         }
     }

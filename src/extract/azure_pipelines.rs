@@ -3,8 +3,9 @@
 //! inputs.
 
 use super::Ctx;
-use super::ci::{self, Dialect, Item, Pipeline, add, strings, ticked, trigger_evidence};
-use crate::model::{Evidence, TokenUse};
+use super::ci::{self, Dialect, Item, Pipeline, add, declared_trigger, strings, ticked};
+use crate::model::TokenUse;
+use crate::model::fact::{Runs, Trigger};
 use crate::tree::{Node, NodeKind};
 
 /// Step keys whose value is an inline script.
@@ -20,9 +21,13 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let parts = trigger_parts(doc);
     let template = parts.is_empty() && is_template(doc);
     let root_evidence = if template {
-        Evidence::new("Azure Pipelines template runs in the pipelines that use it (CI/CD automation)")
+        Trigger {
+            what: "Azure Pipelines template".to_owned(),
+            runs: Runs::WhenUsed { by: "the pipelines that use it".to_owned() },
+            environment: None,
+        }
     } else {
-        trigger_evidence("Azure pipeline", &parts, None)
+        declared_trigger("Azure pipeline", &parts, None)
     };
     let root = p.scope("the pipeline", root_evidence.clone(), None);
     variables(&mut p, root, doc.get("variables"), "the pipeline");
@@ -60,9 +65,9 @@ fn jobs(p: &mut Pipeline, parent: usize, jobs: Option<&Node>, parts: &[String], 
             // `production.vm-01` names a resource inside environment `production`.
             .map(|e| e.split('.').next().unwrap_or(e).to_owned());
         let what = if template { "Azure Pipelines template" } else { "Azure pipeline" };
-        let mut evidence = trigger_evidence(what, parts, environment.as_deref().map(|e| (label.as_str(), e)));
+        let mut evidence = declared_trigger(what, parts, environment.as_deref().map(|e| (label.as_str(), e)));
         if template && parts.is_empty() {
-            evidence.text = evidence.text.replace("runs without a person", "runs in the pipelines that use it");
+            evidence.runs = Runs::WhenUsed { by: "the pipelines that use it".to_owned() };
         }
         let scope = p.scope(label.clone(), evidence, Some(parent));
         variables(p, scope, job.get("variables"), &label);

@@ -2,8 +2,9 @@
 //! carry dbt Cloud tokens into step scripts and pipe variables.
 
 use super::Ctx;
-use super::ci::{self, Dialect, Item, Pipeline, trigger_evidence};
-use crate::model::{Evidence, TokenUse};
+use super::ci::{self, Dialect, Item, Pipeline, declared_trigger};
+use crate::model::TokenUse;
+use crate::model::fact::{Runs, Trigger};
 use crate::tree::{Node, NodeKind};
 
 /// A file that does not parse, read as text for its variable references.
@@ -13,35 +14,42 @@ pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut p = Pipeline::new(Dialect::Shell, "variable");
-    let root =
-        p.scope("the pipelines", Evidence::new("Bitbucket Pipelines runs without a person (CI/CD automation)"), None);
+    let root = p.scope("the pipelines", declared_trigger("Bitbucket Pipelines", &[], None), None);
     let pipelines = doc.get("pipelines");
     if let Some(default) = pipelines.and_then(|n| n.get("default")) {
-        steps(&mut p, root, default, &trigger_evidence("Bitbucket Pipelines", &["every push".to_owned()], None));
+        steps(&mut p, root, default, &declared_trigger("Bitbucket Pipelines", &["every push".to_owned()], None));
     }
     for (section, trigger) in
         [("branches", "push to"), ("tags", "tags"), ("bookmarks", "bookmarks"), ("pull-requests", "pull requests from")]
     {
         for (k, list) in pipelines.and_then(|n| n.get(section)).map(Node::entries).unwrap_or_default() {
             let part = format!("{trigger} `{}`", k.as_str().unwrap_or(""));
-            steps(&mut p, root, list, &trigger_evidence("Bitbucket Pipelines", &[part], None));
+            steps(&mut p, root, list, &declared_trigger("Bitbucket Pipelines", &[part], None));
         }
     }
     for (k, list) in pipelines.and_then(|n| n.get("custom")).map(Node::entries).unwrap_or_default() {
         let name = k.as_str().unwrap_or("");
-        let text = format!("Bitbucket custom pipeline `{name}` runs by hand or on a schedule (CI/CD automation)");
-        steps(&mut p, root, list, &Evidence::new(text));
+        let trigger = Trigger {
+            what: format!("Bitbucket custom pipeline `{name}`"),
+            runs: Runs::ByHandOrSchedule,
+            environment: None,
+        };
+        steps(&mut p, root, list, &trigger);
     }
     // Step definitions (`definitions: steps: - step: &deploy`) run wherever they are used.
     if let Some(defs) = doc.get("definitions").and_then(|d| d.get("steps")) {
-        let text = "Bitbucket Pipelines step definition runs in the pipelines that use it (CI/CD automation)";
-        steps(&mut p, root, defs, &Evidence::new(text));
+        let trigger = Trigger {
+            what: "Bitbucket Pipelines step definition".to_owned(),
+            runs: Runs::WhenUsed { by: "the pipelines that use it".to_owned() },
+            environment: None,
+        };
+        steps(&mut p, root, defs, &trigger);
     }
     ci::uses(ctx, p)
 }
 
 /// The steps of one pipeline: plain steps, `parallel:` groups and `stage:`s.
-fn steps(p: &mut Pipeline, root: usize, list: &Node, trigger: &Evidence) {
+fn steps(p: &mut Pipeline, root: usize, list: &Node, trigger: &Trigger) {
     for item in list.items() {
         if let Some(step) = item.get("step") {
             step_items(p, root, step, trigger, None);
@@ -62,7 +70,7 @@ fn steps(p: &mut Pipeline, root: usize, list: &Node, trigger: &Evidence) {
     }
 }
 
-fn step_items(p: &mut Pipeline, root: usize, step: &Node, trigger: &Evidence, stage_deployment: Option<&str>) {
+fn step_items(p: &mut Pipeline, root: usize, step: &Node, trigger: &Trigger, stage_deployment: Option<&str>) {
     let label = match step.get("name").and_then(Node::as_str) {
         Some(name) => format!("step `{name}`"),
         None => "a step".to_owned(),
@@ -70,7 +78,7 @@ fn step_items(p: &mut Pipeline, root: usize, step: &Node, trigger: &Evidence, st
     let deployment = step.get("deployment").and_then(Node::as_str).or(stage_deployment);
     let mut evidence = trigger.clone();
     if let Some(env) = deployment {
-        evidence.text.push_str(&format!("; {label} deploys to environment `{env}`"));
+        evidence.environment = Some((label.clone(), env.to_owned()));
     }
     let scope = p.scope(label.clone(), evidence, Some(root));
     for key in ["script", "after-script"] {
@@ -123,6 +131,11 @@ mod tests {
         ));
         let refs: Vec<&str> = uses.iter().map(|u| u.reference.as_str()).collect();
         assert_eq!(refs, ["$DBT_SVC_TOKEN", "$DBT_CLOUD_PAT"]);
-        assert!(uses[0].workflow_hints[0].evidence.text.ends_with("deploys to environment `production`"));
+        assert!(
+            crate::classify::workflow::hints(&uses[0].facts)[0]
+                .evidence
+                .text
+                .ends_with("deploys to environment `production`")
+        );
     }
 }

@@ -12,7 +12,8 @@ use super::Ctx;
 use super::literal_evidence;
 use crate::classify::names::{is_dbt_token_name, is_other_credential, type_from_description, type_from_name};
 use crate::literal;
-use crate::model::{Confidence, Evidence, Flow, StepRun, TokenType, TokenUse, TypeHint, TypeSource, Workflow};
+use crate::model::fact::{Fact, Runs, Trigger};
+use crate::model::{Evidence, Flow, StepRun, TokenType, TokenUse, TypeHint, TypeSource};
 use crate::tree::{Node, NodeKind, Span};
 use regex::Regex;
 use std::collections::HashSet;
@@ -149,7 +150,7 @@ pub struct Scope {
     /// How the scope is named in messages ("job `deploy`").
     pub label: String,
     /// Why it is production: what triggers it, where it deploys.
-    pub trigger: Evidence,
+    pub trigger: Trigger,
     /// The enclosing scope; its variables and secret sources reach this one.
     pub parent: Option<usize>,
 }
@@ -207,7 +208,7 @@ impl Pipeline {
         Pipeline { dialect, var_kind, scopes: Vec::new(), items: Vec::new(), workdirs: Default::default() }
     }
 
-    pub fn scope(&mut self, label: impl Into<String>, trigger: Evidence, parent: Option<usize>) -> usize {
+    pub fn scope(&mut self, label: impl Into<String>, trigger: Trigger, parent: Option<usize>) -> usize {
         self.scopes.push(Scope { label: label.into(), trigger, parent });
         self.scopes.len() - 1
     }
@@ -463,7 +464,7 @@ impl Run<'_, '_> {
         if runs.is_empty() {
             return None;
         }
-        let trigger = self.p.scopes.get(scope).map(|s| s.trigger.clone()).unwrap_or_else(|| Evidence::new(""));
+        let trigger = self.p.scopes.get(scope).map(|s| s.trigger.clone()).unwrap_or_default();
         Some(Flow::StepEnv { var: key.to_owned(), runs, trigger, developer: false })
     }
 
@@ -656,8 +657,9 @@ impl Run<'_, '_> {
     /// Production, from the scope's triggers; user-context when a script of the scope sends one
     /// of `names` (or, with `here`, the script at hand) to a user-context endpoint.
     fn classify(&self, u: &mut TokenUse, scope: usize, names: &[String], here: Option<Span>) {
-        let trigger = self.p.scopes.get(scope).map(|s| s.trigger.clone()).unwrap_or_else(|| Evidence::new(""));
-        u.workflow(Workflow::Production, Confidence::High, trigger);
+        if let Some(s) = self.p.scopes.get(scope) {
+            u.saw(Fact::CiTrigger(s.trigger.clone()));
+        }
         let wanted: Vec<String> = names.iter().map(|n| norm(n)).collect();
         // A secret source bound to no variable name is sent wherever a script reads a dbt token.
         let any_dbt = names.is_empty() && here.is_none();
@@ -669,11 +671,7 @@ impl Run<'_, '_> {
                 || if any_dbt { s.reads_undefined_token } else { wanted.iter().any(|n| s.reads.contains(n)) };
             if sends {
                 let (start, end, endpoint) = &s.endpoint;
-                u.workflow(
-                    Workflow::UserContextEndpoint,
-                    Confidence::High,
-                    Evidence::at(format!("sent to the user-context endpoint `{endpoint}`"), self.ctx.loc(*start, *end)),
-                );
+                u.saw_at(Fact::SentToUserEndpoint { endpoint: endpoint.clone() }, self.ctx.loc(*start, *end));
                 return;
             }
         }
@@ -791,21 +789,10 @@ pub fn text_uses(ctx: &Ctx, read: &TextRead, refs: Vec<TextRef>) -> Vec<TokenUse
             u.token_type(t, TypeSource::Name, Evidence::at(evidence, u.at));
         }
         key_hint(&mut u, &key, &r.name, signals);
-        u.workflow(
-            Workflow::Production,
-            Confidence::Medium,
-            Evidence::new(format!(
-                "{} (CI/CD automation); the file does not parse, so it was read as text",
-                read.system
-            )),
-        );
+        u.saw(Fact::UnparsedCi { system: read.system.to_owned() });
         if let Some(m) = signals.user_endpoints.find(ctx.text(line.start, line.end)) {
             let at = ctx.loc(line.start + m.start(), line.start + m.end());
-            u.workflow(
-                Workflow::UserContextEndpoint,
-                Confidence::Medium,
-                Evidence::at(format!("sent to the user-context endpoint `{}` on the same line", m.as_str()), at),
-            );
+            u.saw_at(Fact::UserEndpointOnLine { endpoint: m.as_str().to_owned() }, at);
         }
         u.flow = terraform_flow(&key);
         out.push(u);
@@ -850,18 +837,11 @@ pub fn add(parts: &mut Vec<String>, part: impl Into<String>) {
     }
 }
 
-/// "`system` `what` runs on a, b (CI/CD automation)", or runs without a person when no trigger
-/// is known.
-pub fn trigger_evidence(what: &str, parts: &[String], environment: Option<(&str, &str)>) -> Evidence {
-    let mut text = if parts.is_empty() {
-        format!("{what} runs without a person (CI/CD automation)")
-    } else {
-        format!("{what} runs on {} (CI/CD automation)", parts.join(", "))
-    };
-    if let Some((who, env)) = environment {
-        text.push_str(&format!("; {who} deploys to environment `{env}`"));
-    }
-    Evidence::new(text)
+/// What starts `what`: the events in `parts`, or nothing declared (it runs without a person);
+/// `environment` is who deploys to which environment.
+pub fn declared_trigger(what: &str, parts: &[String], environment: Option<(&str, &str)>) -> Trigger {
+    let runs = if parts.is_empty() { Runs::WithoutPerson } else { Runs::On(parts.to_vec()) };
+    Trigger { what: what.to_owned(), runs, environment: environment.map(|(who, env)| (who.to_owned(), env.to_owned())) }
 }
 
 /// The scalar strings of a node: itself, or the items of a list.
@@ -1081,8 +1061,9 @@ mod tests {
                 extract_text(ctx, Dialect::Shell, "GitLab CI pipeline", "CI/CD variable")
             });
         let [u] = uses.as_slice() else { panic!("one use expected: {uses:?}") };
-        let w = &u.workflow_hints[0];
-        assert_eq!((w.workflow, w.confidence), (Workflow::Production, Confidence::Medium));
+        let hints = crate::classify::workflow::hints(&u.facts);
+        let w = &hints[0];
+        assert_eq!((w.workflow, w.confidence), (crate::model::Workflow::Production, crate::model::Confidence::Medium));
         assert!(w.evidence.text.contains("read as text"), "{}", w.evidence.text);
         assert_eq!(u.type_hints[0].token_type, TokenType::Personal);
     }

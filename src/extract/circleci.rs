@@ -2,8 +2,9 @@
 //! carry dbt Cloud tokens into `run:` steps.
 
 use super::Ctx;
-use super::ci::{self, Dialect, Item, Pipeline, add, strings, ticked, trigger_evidence};
-use crate::model::{Evidence, TokenUse};
+use super::ci::{self, Dialect, Item, Pipeline, add, declared_trigger, strings, ticked};
+use crate::model::TokenUse;
+use crate::model::fact::{Runs, Trigger};
 use crate::tree::{Node, NodeKind};
 
 /// How the workflows run one job: when, and with which contexts.
@@ -20,8 +21,7 @@ pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut p = Pipeline::new(Dialect::Shell, "environment variable");
-    let root =
-        p.scope("the configuration", Evidence::new("CircleCI pipeline runs without a person (CI/CD automation)"), None);
+    let root = p.scope("the configuration", declared_trigger("CircleCI pipeline", &[], None), None);
     let runs = workflow_runs(doc);
     let mut names: Vec<&str> = Vec::new();
     for (k, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
@@ -41,7 +41,11 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     for (k, cmd) in doc.get("commands").map(Node::entries).unwrap_or_default() {
         let Some(name) = k.as_str() else { continue };
         let label = format!("command `{name}`");
-        let evidence = Evidence::new(format!("CircleCI {label} runs in the jobs that use it (CI/CD automation)"));
+        let evidence = Trigger {
+            what: format!("CircleCI {label}"),
+            runs: Runs::WhenUsed { by: "the jobs that use it".to_owned() },
+            environment: None,
+        };
         let scope = p.scope(label.clone(), evidence, Some(root));
         steps(&mut p, scope, cmd.get("steps"), &label);
     }
@@ -60,7 +64,7 @@ fn job_scope(p: &mut Pipeline, root: usize, name: &str, runs: &[(String, JobRuns
         }
         contexts.extend(r.contexts.iter().copied());
     }
-    let scope = p.scope(label.clone(), trigger_evidence(&format!("CircleCI {label}"), &parts, None), Some(root));
+    let scope = p.scope(label.clone(), declared_trigger(&format!("CircleCI {label}"), &parts, None), Some(root));
     for c in contexts {
         let Some(context) = c.as_str() else { continue };
         p.items.push(Item::Source {

@@ -3,7 +3,8 @@
 use super::Ctx;
 use super::literal_evidence;
 use crate::literal;
-use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
+use crate::model::fact::Fact;
+use crate::model::{TokenUse, TypeSource};
 use crate::tree::Node;
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
@@ -21,11 +22,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             let start = value.span.start + raw.find(inner).unwrap_or(0);
             let at = ctx.loc(start, start + inner.len());
             let mut u = TokenUse::new(at, literal::mask(inner).into_owned(), format!("Cloud CLI `{key}`"));
-            u.workflow(
-                Workflow::CloudCli,
-                Confidence::High,
-                Evidence::new(format!("`{key}` in `dbt_cloud.yml` configures the dbt Cloud CLI")),
-            );
+            u.saw(Fact::CloudCliConfig { key: key.to_owned() });
             // A placeholder (`dbtc_xxxxxxxx`, `dbtu_<your token>`) is not a token, whatever its
             // prefix: it says nothing about the type of the token that will replace it.
             if let Some(lit) = literal::find(text, &ctx.policy.signals).first() {

@@ -4,7 +4,8 @@
 use super::Ctx;
 use super::values::{self, Deployed, Role, ValueRef};
 use crate::classify::names::{dev_segment, is_dbt_token_name};
-use crate::model::{Confidence, TokenUse};
+use crate::model::TokenUse;
+use crate::model::fact::{Basis, Fact};
 use crate::policy::Signals;
 use crate::tree::{Node, NodeKind};
 
@@ -83,7 +84,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
                 Role::App(format!("compose service `{service}` is a service the team deploys: a custom app"))
             }
         };
-        let hint = role.hint(Confidence::Medium);
+        let hint = Fact::Runs { role, basis: Basis::Config };
         for EnvPair { key, key_span, value } in pairs {
             let dbt = is_dbt_token_name(&key, signals);
             let refs = match value {
@@ -107,7 +108,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
                     &key,
                     format!("environment variable `{key}` of compose service `{service}`"),
                 );
-                u.workflow_hints.push(hint.clone());
+                u.saw(hint.clone());
                 uses.push(u);
             }
         }

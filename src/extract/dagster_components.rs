@@ -57,7 +57,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         .into_iter()
         .map(|(key, r)| {
             let mut u = values::token_use(ctx, &r, &key, format!("attribute `{key}` of Dagster component `{shown}`"));
-            u.workflow_hints = super::orchestrator::orchestrator_hints(ctx, "Dagster component");
+            u.facts = super::orchestrator::orchestrator_facts(ctx, "Dagster component");
             u
         })
         .collect()

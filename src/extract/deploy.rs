@@ -7,7 +7,8 @@ use super::Ctx;
 use super::values::{self, ValueRef};
 use crate::classify::deployed;
 use crate::classify::names::is_dbt_token_name;
-use crate::model::{Confidence, TokenUse};
+use crate::model::TokenUse;
+use crate::model::fact::{Fact, FunctionManifest};
 use crate::tree::{Node, NodeKind};
 
 /// How deep a manifest is walked for environment entries.
@@ -66,10 +67,7 @@ pub fn mark_ci_deploys(ctx: &Ctx, uses: &mut [TokenUse]) {
     let s = &ctx.policy.signals;
     for u in uses.iter_mut() {
         if let Some(c) = command_at(&ctx.src.text, u.at.span.start, s) {
-            u.workflow_hints.push(deployed::hint(
-                format!("the step runs `{c}`: the token goes to an app the team deploys, a custom app"),
-                Confidence::High,
-            ));
+            u.saw(Fact::CiDeployStep { command: c.to_owned() });
         }
     }
 }
@@ -142,10 +140,7 @@ fn word_pairs(ctx: &Ctx, start: usize, end: usize, command: &str) -> Vec<TokenUs
         if let Some(v) = values::refs(ctx, vs, vs + value.len(), false).first() {
             values::name_type(&mut u, &[v.name.as_deref().unwrap_or(""), value], s);
         }
-        u.workflow_hints.push(deployed::hint(
-            format!("`{command}` deploys an app the team runs for others: a custom app"),
-            Confidence::High,
-        ));
+        u.saw(Fact::DeployCommand { command: command.to_owned() });
         uses.push(u);
     }
     uses
@@ -156,16 +151,13 @@ fn word_pairs(ctx: &Ctx, start: usize, end: usize, command: &str) -> Vec<TokenUs
 pub fn manifest_uses(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut uses = Vec::new();
     walk(ctx, doc, 0, &mut uses);
-    let what = if ctx.src.display.to_ascii_lowercase().contains("serverless") {
-        "a Serverless Framework service"
+    let kind = if ctx.src.display.to_ascii_lowercase().contains("serverless") {
+        FunctionManifest::Serverless
     } else {
-        "an AWS SAM / CloudFormation template"
+        FunctionManifest::SamOrCloudFormation
     };
     for u in &mut uses {
-        u.workflow_hints.push(deployed::hint(
-            format!("the file declares {what}: a deployed function, a custom app"),
-            Confidence::Medium,
-        ));
+        u.saw(Fact::FunctionManifest { kind });
     }
     uses
 }

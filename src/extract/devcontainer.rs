@@ -6,7 +6,8 @@
 
 use super::Ctx;
 use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
-use crate::model::{Confidence, Evidence, Flow, RunTarget, StepRun, TokenUse, TypeSource, Workflow};
+use crate::model::fact::{Basis, Fact, Role, Seen, Trigger};
+use crate::model::{Evidence, Flow, RunTarget, StepRun, TokenUse, TypeSource};
 use crate::tree::{Node, NodeKind};
 
 /// The lifecycle commands of a dev container: each runs in it, with its secrets.
@@ -57,12 +58,11 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             let text = format!("secret name `{name}` says {} (`{hint}`)", t.as_str());
             u.token_type(t, TypeSource::Name, Evidence::at(text, at));
         }
-        u.workflow(
-            Workflow::DevScript,
-            Confidence::Medium,
-            Evidence::new("a dev container asks the developer for its secrets: developmental work"),
-        );
-        let trigger = Evidence::new("the dev container runs it with its secrets");
+        u.facts.push(Seen::new(Fact::Runs {
+            role: Role::Local("a dev container asks the developer for its secrets: developmental work".to_owned()),
+            basis: Basis::Config,
+        }));
+        let trigger = Trigger::default();
         u.flow = Some(Flow::StepEnv { var: name.to_owned(), runs: runs.clone(), trigger, developer: true });
         uses.push(u);
     }

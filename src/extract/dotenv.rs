@@ -4,7 +4,8 @@ use super::Ctx;
 use super::values::{self, Deployed, Role, ValueRef};
 use crate::classify::names::is_dbt_token_name;
 use crate::literal::Literal;
-use crate::model::{Confidence, TokenUse};
+use crate::model::TokenUse;
+use crate::model::fact::{Basis, Fact};
 use crate::policy::Signals;
 
 /// `.env`, `.env.local`, `app.env`, `.envrc`.
@@ -15,11 +16,11 @@ pub fn is_env_file(path: &str) -> bool {
 
 /// Who reads an env file: a developer (a local file, wherever it sits), or a deployed service
 /// (a file in a deployment folder); anything else is a developer's.
-pub fn role(path: &str, signals: &Signals) -> (Role, Confidence) {
+pub fn role(path: &str, signals: &Signals) -> (Role, Basis) {
     let eco = &signals.ecosystems;
     let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     if eco.local_env_files.contains(&file) {
-        return (Role::Local(format!("`{file}` is a developer's local environment file")), Confidence::Medium);
+        return (Role::Local(format!("`{file}` is a developer's local environment file")), Basis::Config);
     }
     // A production env file (`.env.production`) is what a deployed service reads, wherever it
     // sits: a developer's own settings are `.env` or `.env.local`.
@@ -35,7 +36,7 @@ pub fn role(path: &str, signals: &Signals) -> (Role, Confidence) {
                 Role::App(format!("`{file}` is the production environment of an app the team deploys: a custom app"))
             }
         };
-        return (role, Confidence::Medium);
+        return (role, Basis::Config);
     }
     let dirs: Vec<String> = path.split('/').rev().skip(1).map(str::to_lowercase).collect();
     if let Some(seg) = dirs.iter().find(|d| eco.deployed_segments.contains(d)) {
@@ -50,15 +51,15 @@ pub fn role(path: &str, signals: &Signals) -> (Role, Confidence) {
                 "`{path}` is the environment of a service the team deploys (folder `{seg}`): a custom app"
             )),
         };
-        return (role, Confidence::Low);
+        return (role, Basis::NameOnly);
     }
-    (Role::Local(format!("`{file}` is a local environment file for development")), Confidence::Medium)
+    (Role::Local(format!("`{file}` is a local environment file for development")), Basis::Config)
 }
 
 pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
     let path = ctx.src.display.as_str();
-    let (role, confidence) = role(path, signals);
+    let (role, basis) = role(path, signals);
     let text = ctx.src.text.as_str();
     let mut uses = Vec::new();
     let mut offset = 0;
@@ -89,7 +90,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         };
         for r in refs {
             let mut u = values::token_use(ctx, &r, key, format!("`{key}` in `{path}`"));
-            u.workflow_hints.push(role.hint(confidence));
+            u.saw(Fact::Runs { role: role.clone(), basis });
             uses.push(u);
         }
     }
@@ -106,7 +107,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
             name: None,
         };
         let mut u = values::token_use(ctx, &r, "", format!("literal in `{path}`"));
-        u.workflow_hints.push(role.hint(confidence));
+        u.saw(Fact::Runs { role: role.clone(), basis });
         uses.push(u);
     }
     uses

@@ -4,7 +4,8 @@
 use super::ci::{self, Dialect, Item, Pipeline};
 use super::{Ctx, find_expr_refs};
 use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
-use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
+use crate::model::fact::Fact;
+use crate::model::{Evidence, TokenUse, TypeSource};
 use crate::tree::{Node, NodeKind};
 
 /// Read a workflow or a composite action into the CI engine's model: the workflow, its jobs and
@@ -14,7 +15,7 @@ use crate::tree::{Node, NodeKind};
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let (what, parts) = describe_triggers(doc.get("on"));
     let mut p = Pipeline::new(Dialect::GithubActions, "secret");
-    let root = p.scope("the workflow", ci::trigger_evidence(what, &parts, None), None);
+    let root = p.scope("the workflow", ci::declared_trigger(what, &parts, None), None);
     env(&mut p, root, doc.get("env"), "the workflow");
     workdir(&mut p, root, doc.get("defaults").and_then(|d| d.get("run")));
     for (job_key, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
@@ -22,7 +23,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         let label = format!("job `{name}`");
         let environment =
             job.get("environment").and_then(|e| e.as_str().or_else(|| e.get("name").and_then(Node::as_str)));
-        let trigger = ci::trigger_evidence(what, &parts, environment.map(|e| (label.as_str(), e)));
+        let trigger = ci::declared_trigger(what, &parts, environment.map(|e| (label.as_str(), e)));
         let scope = p.scope(label.clone(), trigger, Some(root));
         env(&mut p, scope, job.get("env"), &label);
         workdir(&mut p, scope, job.get("defaults").and_then(|d| d.get("run")));
@@ -55,14 +56,9 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
 /// it). The action runs in the workflows that call it.
 pub fn code_inputs(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
     let s = &ctx.policy.signals;
-    let hint = || {
-        Evidence::new(
-            "a GitHub Action's code reads its input: it runs in the workflows that call it (CI/CD automation)",
-        )
-    };
     for u in uses.iter_mut() {
         if u.reference.len() > 6 && u.reference.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("input_")) {
-            u.workflow(Workflow::Production, Confidence::Medium, hint());
+            u.saw(Fact::ActionCodeReadsInput);
         }
     }
     for m in get_input_pattern().captures_iter(&ctx.src.text) {
@@ -84,7 +80,7 @@ pub fn code_inputs(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
                 Evidence::at(format!("input name `{n}` says {} (`{h}`)", t.as_str()), at),
             );
         }
-        u.workflow(Workflow::Production, Confidence::Medium, hint());
+        u.saw(Fact::ActionCodeReadsInput);
         uses.push(u);
     }
 }
@@ -133,17 +129,9 @@ fn action_inputs(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             );
         }
         if let Some(p) = CLOUD_CLI_PHRASES.iter().find(|p| lower.contains(*p)) {
-            u.workflow(
-                Workflow::CloudCli,
-                Confidence::High,
-                Evidence::new(format!("the description of input `{name}` says it configures the Cloud CLI (`{p}`)")),
-            );
+            u.saw(Fact::ActionInputForCloudCli { input: name.to_owned(), phrase: (*p).to_owned() });
         } else {
-            u.workflow(
-                Workflow::Production,
-                Confidence::Medium,
-                Evidence::new("a GitHub Action runs in the workflows that call it (CI/CD automation)"),
-            );
+            u.saw(Fact::ActionInput);
         }
         uses.push(u);
     }
@@ -165,7 +153,7 @@ fn workdir(p: &mut Pipeline, scope: usize, node: Option<&Node>) {
 /// Each step is a scope of its job: its `env:` reaches its own `run:` only.
 fn steps(p: &mut Pipeline, job: usize, list: Option<&Node>, label: &str) {
     for step in list.map(Node::items).unwrap_or_default() {
-        let trigger = p.scopes.get(job).map(|s| s.trigger.clone()).unwrap_or_else(|| Evidence::new(""));
+        let trigger = p.scopes.get(job).map(|s| s.trigger.clone()).unwrap_or_default();
         let scope = p.scope(p.label(job).to_owned(), trigger, Some(job));
         env(p, scope, step.get("env"), label);
         workdir(p, scope, Some(step));
@@ -220,15 +208,7 @@ pub fn extract_by_shape(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
     let Some(folder) = crate::classify::names::example_segment(&ctx.src.display, signals) else { return uses };
     for u in &mut uses {
-        for h in &mut u.workflow_hints {
-            if h.workflow == Workflow::Production {
-                h.confidence = Confidence::Low;
-            }
-        }
-        let evidence = Evidence::new(format!(
-            "folder `{folder}` holds an example workflow: it runs once copied into `.github/workflows/`"
-        ));
-        u.workflow(Workflow::Production, Confidence::Low, evidence);
+        u.saw(Fact::ExampleWorkflow { folder: folder.clone() });
     }
     uses
 }

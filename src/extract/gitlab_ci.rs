@@ -2,7 +2,7 @@
 //! dbt Cloud tokens into `variables:`, `secrets:` and job scripts.
 
 use super::Ctx;
-use super::ci::{self, Dialect, Item, Pipeline, add, strings, ticked, trigger_evidence};
+use super::ci::{self, Dialect, Item, Pipeline, add, declared_trigger, strings, ticked};
 use crate::model::TokenUse;
 use crate::tree::{Node, NodeKind};
 use regex::Regex;
@@ -56,7 +56,7 @@ pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut p = Pipeline::new(Dialect::Shell, "CI/CD variable");
     let workflow_parts = doc.get("workflow").map(|w| rule_parts(w.get("rules"))).unwrap_or_default();
-    let root = p.scope("the pipeline", trigger_evidence("GitLab CI pipeline", &workflow_parts, None), None);
+    let root = p.scope("the pipeline", declared_trigger("GitLab CI pipeline", &workflow_parts, None), None);
     p.entries(root, doc.get("variables"), |k| format!("variable `{k}` of the pipeline"));
     for key in ["before_script", "after_script"] {
         p.scripts(root, doc.get(key), &format!("`{key}:` of the pipeline"));
@@ -78,7 +78,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             .map(str::to_owned);
         let job_label = format!("job `{name}`");
         let evidence =
-            trigger_evidence(&format!("GitLab CI {job_label}"), &parts, environment.as_deref().map(|e| ("it", e)));
+            declared_trigger(&format!("GitLab CI {job_label}"), &parts, environment.as_deref().map(|e| ("it", e)));
         let scope = p.scope(job_label.clone(), evidence, Some(root));
         p.entries(scope, job.get("variables"), |k| format!("variable `{k}` of {job_label}"));
         secrets(&mut p, scope, job.get("secrets"), &job_label);
@@ -276,7 +276,7 @@ mod tests {
         ));
         let refs: Vec<&str> = uses.iter().map(|u| u.reference.as_str()).collect();
         assert_eq!(refs, ["$DBT_CLOUD_PAT"]);
-        assert_eq!(uses[0].workflow_hints.len(), 1);
+        assert_eq!(uses[0].facts.len(), 1);
     }
 
     #[test]
@@ -292,8 +292,10 @@ mod tests {
             "  script:\n",
             "    - 'curl -H \"Authorization: Token $DBT_JOB_PAT\" https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/'\n",
         ));
-        let workflows: Vec<Vec<Workflow>> =
-            uses.iter().map(|u| u.workflow_hints.iter().map(|h| h.workflow).collect()).collect();
+        let workflows: Vec<Vec<Workflow>> = uses
+            .iter()
+            .map(|u| u.facts.iter().map(|f| crate::classify::workflow::workflow_of(&f.fact)).collect())
+            .collect();
         assert_eq!(workflows, [vec![Workflow::Production, Workflow::UserContextEndpoint], vec![Workflow::Production]]);
     }
 

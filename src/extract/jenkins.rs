@@ -3,7 +3,7 @@
 //! name that says the token type.
 
 use super::Ctx;
-use super::ci::{self, Dialect, Item, Pipeline, add, ticked, trigger_evidence};
+use super::ci::{self, Dialect, Item, Pipeline, add, declared_trigger, ticked};
 use crate::model::TokenUse;
 use crate::tree::Span;
 use regex::Regex;
@@ -53,7 +53,7 @@ pub fn extract(ctx: &Ctx) -> Vec<TokenUse> {
 
     let mut p = Pipeline::new(Dialect::Groovy, "environment variable");
     let parts = trigger_parts(&code, &blank(text, &regions, true));
-    let root = p.scope("the pipeline", trigger_evidence("Jenkins pipeline", &parts, None), None);
+    let root = p.scope("the pipeline", declared_trigger("Jenkins pipeline", &parts, None), None);
 
     for c in pat.credentials.captures_iter(&code) {
         let (Some(whole), Some(id)) = (c.get(0), c.get(1)) else { continue };

@@ -5,7 +5,8 @@
 use super::Ctx;
 use super::values::{self, Deployed, Role, ValueRef};
 use crate::classify::names::is_dbt_token_name;
-use crate::model::{Confidence, TokenUse, WorkflowHint};
+use crate::model::TokenUse;
+use crate::model::fact::{Basis, Fact};
 use crate::tree::{Node, NodeKind};
 
 /// A manifest: `apiVersion` and `kind` at the top of the document.
@@ -118,7 +119,7 @@ pub fn extract(ctx: &Ctx, docs: &[Node]) -> Vec<TokenUse> {
                 env.iter().any(|i| i.get("name").and_then(Node::as_str).is_some_and(|n| is_airflow_conn(n, ctx)));
             let what = format!("Kubernetes {kind} `{workload}`");
             let role = role_for(&[image, cname, &workload], &what, image, airflow_conn, signals);
-            let hint = role.hint(Confidence::Medium);
+            let hint = Fact::Runs { role, basis: Basis::Config };
             let place = format!("container `{cname}` of {what}");
             for item in env {
                 env_item(ctx, item, &place, &hint, &mut stored, &mut uses);
@@ -134,7 +135,7 @@ pub fn extract(ctx: &Ctx, docs: &[Node]) -> Vec<TokenUse> {
         let what = format!("Kubernetes object `{}`", s.object);
         let role = role_for(&[&s.object], &what, "", false, signals);
         if let Some(u) = uses.get_mut(s.use_index) {
-            u.workflow_hints.push(role.hint(Confidence::Low));
+            u.saw(Fact::Runs { role, basis: Basis::NameOnly });
         }
     }
     uses
@@ -187,13 +188,13 @@ fn scalar_refs(ctx: &Ctx, key: &str, v: &Node, dbt_key: bool) -> Vec<ValueRef> {
 }
 
 /// One `env:` entry: `{name, value}` or `{name, valueFrom: {secretKeyRef: {name, key}}}`.
-fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &WorkflowHint, stored: &mut [Stored], uses: &mut Vec<TokenUse>) {
+fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut [Stored], uses: &mut Vec<TokenUse>) {
     let signals = &ctx.policy.signals;
     let Some(key) = item.get("name").and_then(Node::as_str) else { return };
     if let Some(v) = item.get("value") {
         for r in scalar_refs(ctx, key, v, is_dbt_token_name(key, signals)) {
             let mut u = values::token_use(ctx, &r, key, format!("environment variable `{key}` of {place}"));
-            u.workflow_hints.push(hint.clone());
+            u.saw(hint.clone());
             uses.push(u);
         }
         return;
@@ -207,7 +208,7 @@ fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &WorkflowHint, stored: &m
         if let Some(s) = stored.iter_mut().find(|s| s.object == object && s.key == skey) {
             s.consumed = true;
             if let Some(u) = uses.get_mut(s.use_index) {
-                u.workflow_hints.push(hint.clone());
+                u.saw(hint.clone());
             }
             continue;
         }
@@ -222,13 +223,13 @@ fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &WorkflowHint, stored: &m
             format!("environment variable `{key}` of {place}, from {what} `{object}`"),
         );
         values::name_type(&mut u, &[skey, object, key], signals);
-        u.workflow_hints.push(hint.clone());
+        u.saw(hint.clone());
         uses.push(u);
     }
 }
 
 /// One `envFrom:` entry: every key of a Secret or ConfigMap becomes an environment variable.
-fn env_from(ctx: &Ctx, item: &Node, place: &str, hint: &WorkflowHint, stored: &mut [Stored], uses: &mut Vec<TokenUse>) {
+fn env_from(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut [Stored], uses: &mut Vec<TokenUse>) {
     let signals = &ctx.policy.signals;
     for (field, what) in [("secretRef", "Secret"), ("configMapRef", "ConfigMap")] {
         let Some(node) = item.get(field).and_then(|r| r.get("name")) else { continue };
@@ -238,7 +239,7 @@ fn env_from(ctx: &Ctx, item: &Node, place: &str, hint: &WorkflowHint, stored: &m
             matched = true;
             s.consumed = true;
             if let Some(u) = uses.get_mut(s.use_index) {
-                u.workflow_hints.push(hint.clone());
+                u.saw(hint.clone());
             }
         }
         if matched || !is_dbt_token_name(object, signals) {
@@ -251,7 +252,7 @@ fn env_from(ctx: &Ctx, item: &Node, place: &str, hint: &WorkflowHint, stored: &m
             format!("environment of {place}, from {what} `{object}`"),
         );
         values::name_type(&mut u, &[object], signals);
-        u.workflow_hints.push(hint.clone());
+        u.saw(hint.clone());
         uses.push(u);
     }
 }
@@ -269,7 +270,7 @@ pub fn extract_helm_values(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let airflow_conn = ctx.src.text.contains(signals.ecosystems.airflow_conn_prefix.as_str())
         && !signals.ecosystems.airflow_conn_prefix.is_empty();
     let role = role_for(&names, &format!("Helm values `{path}`"), "", airflow_conn, signals);
-    let hint = role.hint(Confidence::Medium);
+    let hint = Fact::Runs { role, basis: Basis::Config };
     let mut uses = Vec::new();
     walk_values(ctx, doc, &mut Vec::new(), &hint, &mut uses);
     uses
@@ -287,7 +288,7 @@ fn collect_images<'a>(n: &'a Node, out: &mut Vec<&'a str>) {
     }
 }
 
-fn walk_values<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, hint: &WorkflowHint, uses: &mut Vec<TokenUse>) {
+fn walk_values<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, hint: &Fact, uses: &mut Vec<TokenUse>) {
     match &n.kind {
         NodeKind::Map(entries) => {
             if n.get("name").and_then(Node::as_str).is_some()
@@ -304,7 +305,7 @@ fn walk_values<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, hint: &Workf
                     for r in scalar_refs(ctx, key, v, dbt) {
                         let dotted = if keys.is_empty() { key.to_owned() } else { format!("{}.{key}", keys.join(".")) };
                         let mut u = values::token_use(ctx, &r, key, format!("Helm value `{dotted}`"));
-                        u.workflow_hints.push(hint.clone());
+                        u.saw(hint.clone());
                         uses.push(u);
                     }
                 } else {
@@ -339,8 +340,11 @@ mod tests {
         let u = uses("k8s/api.yaml", text);
         assert_eq!(u.len(), 1);
         assert_eq!(&text[u[0].at.span.start..u[0].at.span.end], "${X}");
-        assert_eq!(u[0].workflow_hints.len(), 1);
-        assert_eq!(u[0].workflow_hints[0].workflow, crate::model::Workflow::PartnerIntegration);
+        assert_eq!(u[0].facts.len(), 1);
+        assert_eq!(
+            crate::classify::workflow::workflow_of(&u[0].facts[0].fact),
+            crate::model::Workflow::PartnerIntegration
+        );
     }
 
     #[test]
@@ -348,7 +352,7 @@ mod tests {
         let text = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: sync}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: run\n              image: dagster/user-code:1\n              env:\n                - {name: DBT_CLOUD_SERVICE_TOKEN, value: $(TOKEN)}\n                - {name: NPM_TOKEN, value: abc}\n";
         let u = uses("k8s/sync.yaml", text);
         assert_eq!(u.len(), 1);
-        assert_eq!(u[0].workflow_hints[0].workflow, crate::model::Workflow::Production);
+        assert_eq!(crate::classify::workflow::workflow_of(&u[0].facts[0].fact), crate::model::Workflow::Production);
     }
 
     #[test]

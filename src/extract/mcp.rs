@@ -7,7 +7,8 @@ use super::Ctx;
 use super::values::{self, Role, ValueRef};
 use crate::classify::names::words;
 use crate::literal;
-use crate::model::{Confidence, TokenUse};
+use crate::model::TokenUse;
+use crate::model::fact::{Basis, Fact};
 use crate::policy::Signals;
 use crate::tree::Node;
 
@@ -38,7 +39,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let path = ctx.src.display.as_str();
     let role =
         Role::Local(format!("`{path}` configures the developer's own MCP client: the server acts for that developer"));
-    let hint = role.hint(Confidence::Medium);
+    let hint = Fact::Runs { role, basis: Basis::Config };
     let mut uses: Vec<TokenUse> = Vec::new();
     for (name, def) in servers(doc, signals).map(Node::entries).unwrap_or_default() {
         let server = name.as_str().unwrap_or("");
@@ -51,7 +52,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
                     || (dbt_server && credential && (field == "headers" || values::dbt_key(key, &["dbt"], signals)));
                 for r in values::refs(ctx, v.span.start, v.span.end, dbt) {
                     let mut u = values::token_use(ctx, &r, key, format!("{what} `{key}` of MCP server `{server}`"));
-                    u.workflow_hints.push(hint.clone());
+                    u.saw(hint.clone());
                     uses.push(u);
                 }
             }
@@ -71,7 +72,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
                 name: None,
             };
             let mut u = values::token_use(ctx, &r, "", format!("argument of MCP server `{server}`"));
-            u.workflow_hints.push(hint.clone());
+            u.saw(hint.clone());
             uses.push(u);
         }
     }

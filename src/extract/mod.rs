@@ -1,5 +1,6 @@
 //! Extraction: from one parsed file to the token uses it contains, one extractor per ecosystem.
 
+pub mod airflow_conn;
 pub mod airflow_settings;
 pub mod azure_pipelines;
 pub mod bitbucket_pipelines;
@@ -179,10 +180,10 @@ fn script_uses(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     // the project's own path globs say what the file is.
     let signals = &ctx.policy.signals;
     if crate::classify::names::configured_path(&ctx.src.display, signals).is_none()
-        && let Some(h) = crate::classify::deployed::function_code(&ctx.src.display, &ctx.src.text, signals)
+        && let Some(f) = crate::classify::deployed::function_code(&ctx.src.display, &ctx.src.text, signals)
     {
         for u in &mut uses {
-            u.workflow_hints.push(h.clone());
+            u.saw(f.clone());
         }
     }
     uses

@@ -5,7 +5,8 @@ use super::Ctx;
 use super::values::{self, ValueRef};
 use crate::classify::names::is_dbt_token_name;
 use crate::literal;
-use crate::model::{Confidence, Evidence, TokenUse, Workflow, WorkflowHint};
+use crate::model::TokenUse;
+use crate::model::fact::{Fact, Seen};
 use crate::tree::{Node, NodeKind};
 
 pub fn is_notebook(path: &str) -> bool {
@@ -15,20 +16,9 @@ pub fn is_notebook(path: &str) -> bool {
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
     let path = ctx.src.display.as_str();
-    let mut hints = vec![WorkflowHint {
-        workflow: Workflow::DevScript,
-        confidence: Confidence::Medium,
-        evidence: Evidence::new(format!("notebook `{path}`: its cells are run by a person (developmental)")),
-    }];
+    let mut hints = vec![Seen::new(Fact::Notebook { path: path.to_owned() })];
     if let Some(m) = signals.user_endpoints.find(&ctx.src.text) {
-        hints.push(WorkflowHint {
-            workflow: Workflow::UserContextEndpoint,
-            confidence: Confidence::High,
-            evidence: Evidence::at(
-                format!("sends requests to the user-context endpoint `{}`", m.as_str()),
-                ctx.loc(m.start(), m.end()),
-            ),
-        });
+        hints.push(Seen::at(Fact::CallsUserEndpoint { endpoint: m.as_str().to_owned() }, ctx.loc(m.start(), m.end())));
     }
     let mut uses: Vec<TokenUse> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
@@ -63,7 +53,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
                     name: Some(name.to_owned()),
                 };
                 let mut u = values::token_use(ctx, &r, "", "environment variable read by a notebook cell");
-                u.workflow_hints = hints.clone();
+                u.facts = hints.clone();
                 uses.push(u);
             }
             for lit in literal::find(&code, signals) {
@@ -75,7 +65,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
                     name: None,
                 };
                 let mut u = values::token_use(ctx, &r, "", "literal in a notebook cell");
-                u.workflow_hints = hints.clone();
+                u.facts = hints.clone();
                 uses.push(u);
             }
         }

@@ -5,7 +5,8 @@ use super::Ctx;
 use super::values::{self, ValueRef};
 use crate::classify::names::dev_segment;
 use crate::literal;
-use crate::model::{Confidence, Evidence, TokenUse, Workflow, WorkflowHint};
+use crate::model::TokenUse;
+use crate::model::fact::{Fact, Seen};
 use crate::policy::{Orchestrator, Signals};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -43,22 +44,14 @@ fn imported_modules(text: &str) -> Vec<String> {
     out
 }
 
-/// The workflow of orchestrator code at `path`: production, unless its path marks it as
-/// developmental (a staging deployment, tests).
-pub(crate) fn orchestrator_hints(ctx: &Ctx, what: &str) -> Vec<WorkflowHint> {
-    let mut hints = vec![WorkflowHint {
-        workflow: Workflow::Production,
-        confidence: Confidence::High,
-        evidence: Evidence::new(format!("{what} runs without a person (orchestrator)")),
-    }];
+/// What is seen about orchestrator code at `path`: the orchestrator, and a path segment that
+/// marks it developmental (a staging deployment, tests).
+pub(crate) fn orchestrator_facts(ctx: &Ctx, what: &str) -> Vec<Seen> {
+    let mut facts = vec![Seen::new(Fact::Orchestrator { what: what.to_owned() })];
     if let Some(seg) = dev_segment(&ctx.src.display, &ctx.policy.signals) {
-        hints.push(WorkflowHint {
-            workflow: Workflow::DevScript,
-            confidence: Confidence::Low,
-            evidence: Evidence::new(format!("path segment `{seg}` marks developmental work")),
-        });
+        facts.push(Seen::new(Fact::DevPathSegment { segment: seg }));
     }
-    hints
+    facts
 }
 
 /// The token uses of a code file: dbt Cloud API calls in Python, Airflow connection variables in
@@ -283,7 +276,7 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
                     ValueRef { start: cs, end: ce, reference: name.clone(), literal: None, name: Some(name.clone()) };
                 let sink = format!("{} `{}` block `{name}` loaded by the code", o.name, callee_name(callee.as_str()));
                 let mut u = values::token_use(ctx, &r, "", sink);
-                u.workflow_hints = orchestrator_hints(ctx, &format!("{} code", o.name));
+                u.facts = orchestrator_facts(ctx, &format!("{} code", o.name));
                 uses.push(u);
             }
             continue;
@@ -341,7 +334,7 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
         let Some((r, source)) = token_expr(ctx, &py, t.start, t.end, 0) else { continue };
         let sink = format!("`{}` of `{}` ({}), from {source}", t.arg, t.call, t.orchestrator);
         let mut u = values::token_use(ctx, &r, t.label.as_deref().unwrap_or(""), sink);
-        u.workflow_hints = orchestrator_hints(ctx, &format!("{} code", t.orchestrator));
+        u.facts = orchestrator_facts(ctx, &format!("{} code", t.orchestrator));
         // `Connection(conn_id="x", password=…)` defines the connection other code reads by id.
         if let Some(id) = t.label.as_deref().filter(|_| t.call.eq_ignore_ascii_case("connection")) {
             u.airflow_conn = Some(crate::model::AirflowConn::Defines(id.to_ascii_lowercase()));
@@ -377,7 +370,7 @@ fn airflow_http_uses(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
         let r = ValueRef { start, end, reference, literal: None, name };
         let mut u = values::token_use(ctx, &r, "", sink);
         u.airflow_conn = conn.map(|c| crate::model::AirflowConn::Reads(c.to_ascii_lowercase()));
-        u.workflow_hints = orchestrator_hints(ctx, "Airflow code");
+        u.facts = orchestrator_facts(ctx, "Airflow code");
         uses.push(u);
     };
     for m in conn_template_pattern().captures_iter(text) {
@@ -578,7 +571,7 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
                     ValueRef { start: cs, end: ce, reference: id.to_owned(), literal: None, name: Some(id.to_owned()) };
                 let mut u = values::token_use(ctx, &r, "", format!("{} connection `{id}` (`{arg}`)", o.name));
                 u.airflow_conn = Some(crate::model::AirflowConn::Reads(id.to_ascii_lowercase()));
-                u.workflow_hints = orchestrator_hints(ctx, &format!("{} code", o.name));
+                u.facts = orchestrator_facts(ctx, &format!("{} code", o.name));
                 uses.push(u);
             }
         }
@@ -587,38 +580,6 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
 }
 
 // --- Airflow connections in environment variables -----------------------------------------
-
-/// The span of the password (the token) in an Airflow connection: a `dbt-cloud://login:TOKEN@host`
-/// URI or a JSON connection whose `conn_type` is dbt Cloud's.
-pub fn airflow_conn_password(text: &str, signals: &Signals) -> Option<(usize, usize)> {
-    let eco = &signals.ecosystems;
-    let lower = text.to_ascii_lowercase();
-    for t in &eco.airflow_conn_types {
-        for scheme in [format!("{}://", t.replace('_', "-")), format!("{t}://")] {
-            let Some(i) = lower.find(&scheme) else { continue };
-            let auth_start = i + scheme.len();
-            let rest = text.get(auth_start..)?;
-            let auth_len = rest
-                .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'') || c.is_whitespace())
-                .unwrap_or(rest.len());
-            let auth = rest.get(..auth_len)?;
-            let at = auth.rfind('@')?;
-            let colon = auth.get(..at)?.find(':')?;
-            let (ps, pe) = (auth_start + colon + 1, auth_start + at);
-            return (ps < pe).then_some((ps, pe));
-        }
-    }
-    let typed = eco.airflow_conn_types.iter().any(|t| lower.contains(&format!("\"{t}\"")));
-    if typed && lower.contains("\"conn_type\"") {
-        let k = lower.find("\"password\"")? + "\"password\"".len();
-        let after = text.get(k..)?;
-        let colon = after.find(':')?;
-        let open = k + colon + 1 + after.get(colon + 1..)?.find('"')? + 1;
-        let close = open + text.get(open..)?.find('"')?;
-        return (open < close).then_some((open, close));
-    }
-    None
-}
 
 fn conn_var_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -634,7 +595,7 @@ fn airflow_conn_text(ctx: &Ctx) -> Vec<TokenUse> {
         let Some(refs) = values::airflow_conn_refs(ctx, m.as_str(), m.end(), line_end) else { continue };
         for r in refs {
             let mut u = values::token_use(ctx, &r, m.as_str(), format!("Airflow connection `{}`", m.as_str()));
-            u.workflow_hints = orchestrator_hints(ctx, &format!("Airflow connection `{}`", m.as_str()));
+            u.facts = orchestrator_facts(ctx, &format!("Airflow connection `{}`", m.as_str()));
             uses.push(u);
         }
     }
@@ -645,6 +606,7 @@ fn airflow_conn_text(ctx: &Ctx) -> Vec<TokenUse> {
 mod tests {
     use super::*;
     use crate::extract::Ctx;
+    use crate::extract::airflow_conn::airflow_conn_password;
     use crate::model::TokenType;
     use crate::policy::{builtin, raw_list};
     use crate::source::SourceFile;

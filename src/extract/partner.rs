@@ -5,7 +5,8 @@
 use super::Ctx;
 use super::values;
 use crate::classify::names::partner_in;
-use crate::model::{Confidence, Evidence, TokenUse, Workflow, WorkflowHint};
+use crate::model::TokenUse;
+use crate::model::fact::Fact;
 use crate::tree::{Node, NodeKind};
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
@@ -16,15 +17,11 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     uses
 }
 
-fn hint(partner: &str, why: &str) -> WorkflowHint {
-    WorkflowHint {
-        workflow: Workflow::PartnerIntegration,
-        confidence: Confidence::Medium,
-        evidence: Evidence::new(format!("configuration handed to {partner}: {why}")),
-    }
+fn hint(partner: &str, why: &str) -> Fact {
+    Fact::PartnerConfig { partner: partner.to_owned(), why: why.to_owned() }
 }
 
-fn walk<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, partner: Option<&WorkflowHint>, uses: &mut Vec<TokenUse>) {
+fn walk<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, partner: Option<&Fact>, uses: &mut Vec<TokenUse>) {
     match &n.kind {
         NodeKind::Map(entries) => {
             for (k, v) in entries {
@@ -59,13 +56,13 @@ fn walk<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, partner: Option<&Wo
     }
 }
 
-fn scalar(ctx: &Ctx, key: &str, v: &Node, keys: &[&str], partner: Option<&WorkflowHint>, uses: &mut Vec<TokenUse>) {
+fn scalar(ctx: &Ctx, key: &str, v: &Node, keys: &[&str], partner: Option<&Fact>, uses: &mut Vec<TokenUse>) {
     let Some(partner) = partner else { return };
     let dbt = values::dbt_key(key, keys, &ctx.policy.signals);
     for r in values::refs(ctx, v.span.start, v.span.end, dbt) {
         let dotted = keys.iter().chain(std::iter::once(&key)).copied().collect::<Vec<_>>().join(".");
         let mut u = values::token_use(ctx, &r, key, format!("`{dotted}` of a partner integration's configuration"));
-        u.workflow_hints.push(partner.clone());
+        u.saw(partner.clone());
         uses.push(u);
     }
 }

@@ -4,7 +4,8 @@ use super::Ctx;
 use super::literal_evidence;
 use crate::classify::names::{is_dbt_token_name, type_from_name};
 use crate::literal;
-use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow};
+use crate::model::fact::Fact;
+use crate::model::{Evidence, TokenUse, TypeSource};
 use crate::tree::{Node, NodeKind};
 
 /// Postman exports carry `_postman_id`, a `getpostman.com` schema, or `_postman_variable_scope`.
@@ -67,17 +68,9 @@ fn value_use(ctx: &Ctx, key: &str, value: &Node, what: &str, user_endpoint: Opti
         _ => literal::mask(text).into_owned(),
     };
     let mut u = TokenUse::new(at, reference, format!("{what} value `{key}`"));
-    u.workflow(
-        Workflow::DevScript,
-        Confidence::High,
-        Evidence::new(format!("{what}: requests sent by a person (developmental)")),
-    );
+    u.saw(Fact::RequestCollection { what: what.to_owned() });
     if let Some(ep) = user_endpoint {
-        u.workflow(
-            Workflow::UserContextEndpoint,
-            Confidence::High,
-            Evidence::new(format!("the collection calls the user-context endpoint `{ep}`")),
-        );
+        u.saw(Fact::CollectionCallsUserEndpoint { endpoint: ep.to_owned() });
     }
     if let Some(lit) = lit {
         u.literal = true;

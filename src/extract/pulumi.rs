@@ -5,7 +5,8 @@
 use super::Ctx;
 use super::values;
 use crate::classify::names::{partner_in, words};
-use crate::model::{Confidence, Evidence, Grant, TokenType, TokenUse, TypeSource, Workflow, WorkflowHint};
+use crate::model::fact::{DevMark, Fact};
+use crate::model::{Evidence, Grant, TokenType, TokenUse, TypeSource};
 use crate::policy::Signals;
 use crate::tree::{Node, NodeKind};
 
@@ -24,12 +25,12 @@ fn stack(path: &str) -> Option<String> {
 }
 
 /// Pulumi applies without a person: production, unless the stack or the path is a dev one.
-fn base_workflow(path: &str, signals: &Signals) -> WorkflowHint {
+fn base_workflow(path: &str, signals: &Signals) -> Fact {
     let dev_stack = stack(path).filter(|s| words(s).iter().any(|w| signals.dev_segments.contains(w)));
     let dev = dev_stack
-        .map(|s| format!("stack `{s}`"))
-        .or_else(|| crate::classify::names::dev_segment(path, signals).map(|s| format!("path segment `{s}`")));
-    crate::classify::names::infrastructure_workflow("Pulumi", dev)
+        .map(DevMark::Stack)
+        .or_else(|| crate::classify::names::dev_segment(path, signals).map(DevMark::PathSegment));
+    Fact::Infrastructure { tool: "Pulumi".to_owned(), dev }
 }
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
@@ -60,14 +61,10 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         u.grants = grants(ctx, props);
         match integration(ctx, logical, display, resources) {
             Some((name, why)) => {
-                u.workflow(
-                    Workflow::PartnerIntegration,
-                    Confidence::Medium,
-                    Evidence::new(format!("service token for {name}: {why}")),
-                );
+                u.saw(Fact::ServiceTokenFor { integration: name.clone(), why });
                 u.integration = Some(name);
             }
-            None => u.workflow_hints.push(base.clone()),
+            None => u.saw(base.clone()),
         }
         uses.push(u);
     }
@@ -85,7 +82,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         for r in values::refs(ctx, value.span.start, value.span.end, true) {
             let mut u =
                 values::token_use(ctx, &r, key, format!("Pulumi config `{key}` (the dbt Cloud provider's token)"));
-            u.workflow_hints.push(base.clone());
+            u.saw(base.clone());
             uses.push(u);
         }
     }

@@ -6,7 +6,8 @@ use super::code;
 use super::literal_evidence;
 use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, type_from_description, type_from_name};
 use crate::literal::Literal;
-use crate::model::{Confidence, Evidence, TokenUse, TypeSource, Workflow, WorkflowHint};
+use crate::model::fact::{Fact, Seen};
+use crate::model::{Evidence, TokenUse, TypeSource};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -70,16 +71,12 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
                 Evidence::at(format!("name `{name}` says {} (`{hint}`)", t.as_str()), u.at),
             );
         }
-        u.workflow_hints = hints.clone();
+        u.facts = hints.clone();
         u.latent = i >= latent;
         // Written into the Cloud CLI's config, the token is the Cloud CLI's, wherever the code
         // runs (SPEC: a step that writes `dbt_cloud.yml` from a secret is `cloud-cli`).
         if cli_config {
-            u.workflow(
-                Workflow::CloudCli,
-                Confidence::High,
-                Evidence::at("the code writes it as `token-value` of the Cloud CLI's `dbt_cloud.yml`", u.at),
-            );
+            u.facts.push(Seen::at(Fact::CloudCliConfig { key: "token-value".to_owned() }, u.at));
         }
         uses.push(u);
     }
@@ -87,7 +84,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         let mut u = TokenUse::new(ctx.loc(lit.start, lit.end), lit.masked(&ctx.src.text), "literal in the code");
         u.literal = true;
         u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, u.at));
-        u.workflow_hints = hints.clone();
+        u.facts = hints.clone();
         uses.push(u);
     }
     uses
@@ -145,61 +142,33 @@ fn text_reads(ctx: &Ctx) -> Vec<code::Read> {
 
 /// The workflow evidence of a whole script: user-context endpoints it calls (written whole or
 /// built from parts), orchestrator code, developmental paths.
-fn file_workflow(ctx: &Ctx, built: &[code::Built]) -> Vec<WorkflowHint> {
+fn file_workflow(ctx: &Ctx, built: &[code::Built]) -> Vec<Seen> {
     let signals = &ctx.policy.signals;
     let text = &ctx.src.text;
     let path = ctx.src.display.as_str();
-    let mut hints = Vec::new();
-    let mut push = |workflow, confidence, evidence| hints.push(WorkflowHint { workflow, confidence, evidence });
+    let mut facts = Vec::new();
     if let Some(m) = signals.user_endpoints.find(text) {
-        push(
-            Workflow::UserContextEndpoint,
-            Confidence::High,
-            Evidence::at(
-                format!("sends requests to the user-context endpoint `{}`", m.as_str()),
-                ctx.loc(m.start(), m.end()),
-            ),
-        );
+        facts.push(Seen::at(Fact::CallsUserEndpoint { endpoint: m.as_str().to_owned() }, ctx.loc(m.start(), m.end())));
     } else if let Some((b, m)) = built.iter().find_map(|b| signals.user_endpoints.find(&b.text).map(|m| (b, m))) {
-        push(
-            Workflow::UserContextEndpoint,
-            Confidence::High,
-            Evidence::at(
-                format!(
-                    "sends requests to the user-context endpoint `{}` (the URL `{}` built from parts)",
-                    m.as_str(),
-                    crate::literal::mask(&b.text)
-                ),
-                ctx.loc(b.start, b.end),
-            ),
-        );
+        facts.push(Seen::at(
+            Fact::BuildsUserEndpoint { endpoint: m.as_str().to_owned(), url: b.text.clone() },
+            ctx.loc(b.start, b.end),
+        ));
     }
     // The project's own path globs say what the file is, over every guess from its name.
-    if let Some(h) = configured_path(path, signals) {
-        push(h.workflow, h.confidence, h.evidence);
+    if let Some(f) = configured_path(path, signals) {
+        facts.push(Seen::new(f));
     } else if let Some(orch) = super::orchestrator::file_orchestrator(path, text, signals) {
-        push(
-            Workflow::Production,
-            Confidence::High,
-            Evidence::new(format!("{} code runs on a schedule without a person (orchestrator)", orch.name)),
-        );
+        facts.push(Seen::new(Fact::OrchestratorCode { name: orch.name.clone() }));
         // A staging deployment or a test of orchestrator code is developmental, as staging
         // Terraform is.
         if let Some(seg) = dev_segment(path, signals) {
-            push(
-                Workflow::DevScript,
-                Confidence::Low,
-                Evidence::new(format!("path segment `{seg}` marks developmental work")),
-            );
+            facts.push(Seen::new(Fact::DevPathSegment { segment: seg }));
         }
     } else if let Some(seg) = dev_segment(path, signals) {
-        push(
-            Workflow::DevScript,
-            Confidence::Low,
-            Evidence::new(format!("path segment `{seg}` marks developmental work")),
-        );
+        facts.push(Seen::new(Fact::DevPathSegment { segment: seg }));
     }
-    hints
+    facts
 }
 
 #[cfg(test)]

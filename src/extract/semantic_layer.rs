@@ -4,7 +4,8 @@
 use super::Ctx;
 use super::values;
 use crate::classify::names::partner_in;
-use crate::model::{Confidence, Evidence, TokenUse, Workflow, WorkflowHint};
+use crate::model::TokenUse;
+use crate::model::fact::Fact;
 
 /// Add the tokens of every Semantic Layer JDBC URL in the file. A token another extractor
 /// already reports (a URL in a Kubernetes env value) is the same use: it gets the evidence.
@@ -39,11 +40,11 @@ pub fn extract(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
             let refs = values::refs(ctx, vs, ve, true).into_iter().filter(|r| r.literal.is_some() || r.name.is_some());
             for r in refs {
                 if let Some(u) = uses.iter_mut().find(|u| u.at.span.start < r.end && r.start < u.at.span.end) {
-                    u.workflow_hints.push(hint.clone());
+                    u.saw(hint.clone());
                     continue;
                 }
                 let mut u = values::token_use(ctx, &r, "", "`token` of a Semantic Layer JDBC URL");
-                u.workflow_hints.push(hint.clone());
+                u.saw(hint.clone());
                 uses.push(u);
             }
         }
@@ -77,7 +78,7 @@ fn token_params(lower: &str, start: usize, end: usize, params: &[String]) -> Vec
 
 /// The integration a JDBC URL belongs to: the BI file type, else the path, else the Semantic
 /// Layer itself.
-fn partner_hint(ctx: &Ctx) -> WorkflowHint {
+fn partner_hint(ctx: &Ctx) -> Fact {
     let s = &ctx.policy.signals;
     let path = ctx.src.display.as_str();
     let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
@@ -87,15 +88,8 @@ fn partner_hint(ctx: &Ctx) -> WorkflowHint {
         .iter()
         .find(|(e, _)| *e == ext)
         .map(|(_, p)| p.clone())
-        .or_else(|| partner_in(path, s).map(|p| p.name.clone()))
-        .unwrap_or_else(|| "a Semantic Layer integration".to_owned());
-    WorkflowHint {
-        workflow: Workflow::PartnerIntegration,
-        confidence: Confidence::High,
-        evidence: Evidence::new(format!(
-            "Semantic Layer JDBC URL: {partner} connects to dbt's Semantic Layer with this token"
-        )),
-    }
+        .or_else(|| partner_in(path, s).map(|p| p.name.clone()));
+    Fact::SemanticLayerJdbc { partner }
 }
 
 #[cfg(test)]
@@ -132,6 +126,6 @@ mod tests {
         let u = uses("bi/orders.tds", text);
         assert_eq!(u.len(), 1);
         assert_eq!(u[0].reference, "${DBT_PAT}");
-        assert!(u[0].workflow_hints[0].evidence.text.contains("Tableau"));
+        assert!(crate::classify::workflow::hints(&u[0].facts)[0].evidence.text.contains("Tableau"));
     }
 }

@@ -5,7 +5,7 @@ use super::Ctx;
 use super::literal_evidence;
 use crate::classify::names::{is_dbt_token_name, type_from_name, words};
 use crate::literal;
-use crate::model::{Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow, WorkflowHint};
+use crate::model::{Evidence, TokenType, TokenUse, TypeSource};
 use crate::policy::Signals;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -140,29 +140,7 @@ pub fn dbt_key(key: &str, ancestors: &[&str], signals: &Signals) -> bool {
     near.iter().any(|a| is_dbt_token_name(&format!("{a}_{key}"), signals))
 }
 
-/// Who runs what a config configures: that decides the workflow of the tokens in it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// A service the team deploys for others: a custom app (partner integration).
-    App(String),
-    /// A deployed MCP server or AI agent that others use (partner integration).
-    Agent(String),
-    /// An orchestrator's deployment (production).
-    Orchestrator(String),
-    /// A developer's own local setup (developmental).
-    Local(String),
-}
-
-impl Role {
-    pub fn hint(&self, confidence: Confidence) -> WorkflowHint {
-        let (workflow, text) = match self {
-            Role::App(t) | Role::Agent(t) => (Workflow::PartnerIntegration, t),
-            Role::Orchestrator(t) => (Workflow::Production, t),
-            Role::Local(t) => (Workflow::DevScript, t),
-        };
-        WorkflowHint { workflow, confidence, evidence: Evidence::new(text.clone()) }
-    }
-}
+pub use crate::model::fact::Role;
 
 /// What a deployed thing is, from its names (image, service, container, chart path): an
 /// orchestrator, an MCP server or agent, or else an app.
@@ -195,7 +173,7 @@ pub fn airflow_conn_refs(ctx: &Ctx, key: &str, start: usize, end: usize) -> Opti
     if eco.airflow_conn_prefix.is_empty() || !key.to_ascii_uppercase().starts_with(&eco.airflow_conn_prefix) {
         return None;
     }
-    let password = super::orchestrator::airflow_conn_password(ctx.text(start, end), &ctx.policy.signals);
+    let password = super::airflow_conn::airflow_conn_password(ctx.text(start, end), &ctx.policy.signals);
     Some(password.map(|(ps, pe)| refs(ctx, start + ps, start + pe, true)).unwrap_or_default())
 }
 

@@ -5,8 +5,10 @@
 //! reported there) and the fact that CI runs it; the CI reference learns what the code does with
 //! the value (a user-context endpoint it calls).
 
+use crate::classify::workflow::says_purpose;
 use crate::extract::runs::{self, is_makefile, make_recipe};
-use crate::model::{Evidence, Flow, RunTarget, StepRun, TokenType, TokenUse, TypeHint, Workflow};
+use crate::model::fact::{Fact, Seen};
+use crate::model::{Evidence, Flow, RunTarget, StepRun, TokenType, TokenUse, TypeHint};
 use crate::source::SourceFile;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,7 +54,7 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
     for (i, u) in uses.iter().enumerate() {
         by_file.entry(u.at.file).or_default().push(i);
     }
-    let mut links: Vec<(usize, usize, Option<Evidence>, Option<TypeHint>)> = Vec::new();
+    let mut links: Vec<(usize, usize, Option<Seen>, Option<TypeHint>)> = Vec::new();
     for (ci, u) in uses.iter().enumerate() {
         let Some(Flow::StepEnv { var, runs, trigger, developer }) = &u.flow else { continue };
         let Some(ci_file) = files.get(u.at.file) else { continue };
@@ -72,13 +74,15 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
                     continue;
                 }
                 let line = ci_file.line_col(run.at.span.start).0;
-                let text = format!(
-                    "run by `{}` ({}:{line}) with `{var}` in its environment: {}",
-                    run.command, ci_file.display, trigger.text
-                );
+                let fact = Fact::RunByCi {
+                    command: run.command.clone(),
+                    var: var.clone(),
+                    place: format!("{}:{line}", ci_file.display),
+                    trigger: trigger.clone(),
+                };
                 // A developer's environment gives its type only: the code's own path speaks for
                 // its workflow.
-                let evidence = (!developer).then(|| Evidence::at(text, run.at));
+                let evidence = (!developer).then(|| Seen::at(fact, run.at));
                 links.push((ci, i, evidence, type_hint.clone()));
             }
         }
@@ -86,28 +90,27 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
     for (ci, read, evidence, type_hint) in links {
         let place = files.get(uses[read].at.file).map(|f| f.display.clone()).unwrap_or_default();
         // What the code says the value is for, when it says more than "production".
-        let purposes: Vec<_> = uses[read]
-            .workflow_hints
+        let purposes: Vec<Seen> = uses[read]
+            .facts
             .iter()
-            .filter(|h| matches!(h.workflow, Workflow::UserContextEndpoint | Workflow::CloudCli))
-            .map(|h| {
-                let mut h = h.clone();
-                h.evidence.text = format!("the code it runs ({place}) {}", h.evidence.text);
-                h
+            .filter(|s| says_purpose(&s.fact))
+            .map(|s| Seen {
+                fact: Fact::InCodeItRuns { place: place.clone(), then: Box::new(s.fact.clone()) },
+                at: s.at,
             })
             .collect();
         if let Some(u) = uses.get_mut(ci) {
-            for h in purposes {
-                if !u.downstream.contains(&h) {
-                    u.downstream.push(h);
+            for s in purposes {
+                if !u.facts.contains(&s) {
+                    u.facts.push(s);
                 }
             }
         }
         if let Some(u) = uses.get_mut(read) {
             if let Some(e) = evidence
-                && !u.run_by_ci.contains(&e)
+                && !u.facts.contains(&e)
             {
-                u.run_by_ci.push(e);
+                u.facts.push(e);
             }
             u.type_hints.extend(type_hint);
             u.latent = false;

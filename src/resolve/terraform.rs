@@ -2,13 +2,15 @@
 //! for, what a variable's definition says, and where a module input leads.
 
 use crate::classify::names::{
-    configured_path, dev_segment, infrastructure_workflow, is_dbt_token_name, partner_in, type_from_description,
-    type_from_name, user_context_purpose,
+    configured_path, dev_segment, is_dbt_token_name, partner_in, type_from_description, type_from_name,
+    user_context_purpose,
 };
+use crate::classify::workflow::least_forgiving;
 use crate::extract::FileFacts;
 use crate::extract::terraform::{TfExpr, TfFile, TfVariable, local_refs, service_token_refs, var_refs};
 use crate::literal;
-use crate::model::{Confidence, Evidence, Loc, TokenType, TokenUse, TypeHint, TypeSource, Workflow, WorkflowHint};
+use crate::model::fact::{Consumer, DevMark, Fact, Seen};
+use crate::model::{Evidence, Loc, TokenType, TokenUse, TypeHint, TypeSource};
 use crate::policy::Policy;
 use crate::source::SourceFile;
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,12 +125,12 @@ impl<'a> Index<'a> {
 
     /// The base workflow of Terraform at `path`: developmental if the path says so, else
     /// production.
-    fn base_workflow(&self, path: &str) -> WorkflowHint {
-        if let Some(h) = configured_path(path, &self.policy.signals) {
-            return h;
+    fn base_workflow(&self, path: &str) -> Fact {
+        if let Some(f) = configured_path(path, &self.policy.signals) {
+            return f;
         }
         let signals = &self.policy.signals;
-        let dev = dev_segment(path, signals).map(|seg| format!("under `{seg}`")).or_else(|| {
+        let dev = dev_segment(path, signals).map(DevMark::Under).or_else(|| {
             // A Terraform Cloud workspace named or tagged for staging marks the configuration
             // as a staging path would (SPEC §3: staging Terraform is developmental).
             // Tags that also name production (`tags = ["dbt", "staging", "prod"]`) select
@@ -143,10 +145,10 @@ impl<'a> Index<'a> {
                 crate::classify::names::words(w)
                     .into_iter()
                     .find(|word| signals.dev_segments.contains(word))
-                    .map(|word| format!("in workspace `{w}` (`{word}`)"))
+                    .map(|word| DevMark::Workspace { name: w.clone(), word })
             })
         });
-        infrastructure_workflow("Terraform", dev)
+        Fact::Infrastructure { tool: "Terraform".to_owned(), dev }
     }
 
     /// The type hints of variable `name` in `dir`: its description, its name, literal values
@@ -237,8 +239,8 @@ impl<'a> Index<'a> {
     }
 
     /// What a provider (by local name and alias) is used for in `dir`.
-    fn provider_workflow(&self, dir: &str, file: usize, local: &str, alias: Option<&str>) -> Vec<WorkflowHint> {
-        let base = self.base_workflow(self.path(file));
+    fn provider_workflow(&self, dir: &str, file: usize, local: &str, alias: Option<&str>) -> Vec<Seen> {
+        let base = Seen::new(self.base_workflow(self.path(file)));
         let Some(alias) = alias else { return vec![base] };
         let target = format!("{local}.{alias}");
         let mut consumers = Vec::new();
@@ -246,13 +248,13 @@ impl<'a> Index<'a> {
         for (_, tf) in self.decls(dir) {
             for r in &tf.resources {
                 if r.provider.as_deref().map(str::trim) == Some(target.as_str()) {
-                    consumers.push(format!("`{}.{}`", r.rtype, r.name));
+                    consumers.push(Consumer::Resource { rtype: r.rtype.clone(), name: r.name.clone() });
                     all_user &= self.is_user_context_resource(&r.rtype);
                 }
             }
             for m in &tf.modules {
                 if m.providers.iter().any(|(_, v)| v.trim() == target) {
-                    consumers.push(format!("module `{}`", m.name));
+                    consumers.push(Consumer::Module(m.name.clone()));
                     all_user &= self.child(dir, &m.source).is_some_and(|c| self.module_is_user_context(&c));
                 }
             }
@@ -260,14 +262,7 @@ impl<'a> Index<'a> {
         if consumers.is_empty() || !all_user {
             return vec![base];
         }
-        let list = consumers.join(", ");
-        vec![WorkflowHint {
-            workflow: Workflow::UserContextEndpoint,
-            confidence: Confidence::High,
-            evidence: Evidence::new(format!(
-                "provider `{target}` is used only by {list}, which the provider docs say need a user token"
-            )),
-        }]
+        vec![Seen::new(Fact::ProviderOnlyFor { provider: target, consumers })]
     }
 
     fn is_user_context_resource(&self, rtype: &str) -> bool {
@@ -286,11 +281,11 @@ impl<'a> Index<'a> {
     }
 
     /// Where variable `name` of `dir` goes: the workflows of the places that consume it.
-    fn var_consumers(&self, dir: &str, name: &str, depth: usize) -> Vec<WorkflowHint> {
+    fn var_consumers(&self, dir: &str, name: &str, depth: usize) -> Vec<Seen> {
         self.var_consumers_in(dir, name, depth, &mut Visited::new())
     }
 
-    fn var_consumers_in(&self, dir: &str, name: &str, depth: usize, seen: &mut Visited) -> Vec<WorkflowHint> {
+    fn var_consumers_in(&self, dir: &str, name: &str, depth: usize, seen: &mut Visited) -> Vec<Seen> {
         if !seen.insert((dir.to_owned(), name.to_owned())) {
             return Vec::new();
         }
@@ -304,7 +299,7 @@ impl<'a> Index<'a> {
                 }
             }
             for a in tf.partner_attrs.iter().filter(|a| var_refs(&a.value).iter().any(|(v, _, _)| v == name)) {
-                hints.push(partner_attr_hint(a));
+                hints.push(Seen::new(partner_attr_hint(a)));
             }
             for h in &tf.http {
                 if self.vars_of(dir, &h.header).iter().any(|v| v == name)
@@ -329,19 +324,10 @@ impl<'a> Index<'a> {
         {
             let at = Self::loc(file, v.at);
             match v.description.as_deref().and_then(|d| user_context_purpose(d, &self.policy.signals)) {
-                Some(purpose) => hints.push(WorkflowHint {
-                    workflow: Workflow::UserContextEndpoint,
-                    confidence: Confidence::Medium,
-                    evidence: Evidence::at(
-                        format!("variable `{name}` is described as needed for user-context work (\"{purpose}\")"),
-                        at,
-                    ),
-                }),
-                None => {
-                    let mut base = self.base_workflow(self.path(file));
-                    base.confidence = Confidence::Low;
-                    hints.push(base);
+                Some(purpose) => {
+                    hints.push(Seen::at(Fact::VariableForUserContext { variable: name.to_owned(), purpose }, at))
                 }
+                None => hints.push(Seen::new(Fact::Unread(Box::new(self.base_workflow(self.path(file)))))),
             }
         }
         hints
@@ -349,17 +335,13 @@ impl<'a> Index<'a> {
 
     /// The workflow of a `data "http"` call: user-context for a user endpoint, Terraform's own
     /// for another dbt Cloud URL, none for other hosts.
-    fn http_workflow(&self, file: usize, url: &TfExpr) -> Option<WorkflowHint> {
+    fn http_workflow(&self, file: usize, url: &TfExpr) -> Option<Seen> {
         let s = &self.policy.signals;
         if let Some(m) = s.user_endpoints.find(&url.text) {
             let at = Self::loc(file, crate::tree::Span::new(url.span.start + m.start(), url.span.start + m.end()));
-            return Some(WorkflowHint {
-                workflow: Workflow::UserContextEndpoint,
-                confidence: Confidence::High,
-                evidence: Evidence::at(format!("sent to the user-context endpoint `{}`", m.as_str()), at),
-            });
+            return Some(Seen::at(Fact::SentToUserEndpoint { endpoint: m.as_str().to_owned() }, at));
         }
-        s.hosts.is_match(&url.text).then(|| self.base_workflow(self.path(file)))
+        s.hosts.is_match(&url.text).then(|| Seen::new(self.base_workflow(self.path(file))))
     }
 
     /// Terraform variable `name` set by CI through `TF_VAR_name`: give the CI use the workflow of
@@ -372,15 +354,11 @@ impl<'a> Index<'a> {
             .map(|(d, _)| d.clone())
             .collect();
         let Some(dir) = dirs.first().cloned() else { return };
-        let consumers = summarize(self.var_consumers(&dir, name, 0));
+        let consumers = least_forgiving(self.var_consumers(&dir, name, 0));
         let var_loc = self.variable(&dir, name).map(|(f, v)| Self::loc(f, v.at));
-        let text = format!("flows through `TF_VAR_{name}` into Terraform variable `{name}`");
-        for mut c in consumers {
-            c.evidence.text = format!("{text}: {}", c.evidence.text);
-            if c.evidence.at.is_none() {
-                c.evidence.at = var_loc;
-            }
-            u.workflow_hints.push(c);
+        for c in consumers {
+            let fact = Fact::ThroughTerraformVariable { variable: name.to_owned(), then: Box::new(c.fact) };
+            u.facts.push(Seen { fact, at: c.at.or(var_loc) });
         }
         let own = self.var_type_hints(&dir, name, 0);
         if own.iter().any(|h| !h.inherited) {
@@ -458,7 +436,7 @@ impl<'a> Index<'a> {
                         literal::mask(&e.text),
                         format!("`{target}` provider `token`"),
                     );
-                    u.workflow_hints = self.provider_workflow(dir, *file, &p.local, p.alias.as_deref());
+                    u.facts = self.provider_workflow(dir, *file, &p.local, p.alias.as_deref());
                     self.expr_types(dir, *file, e, &mut u);
                     out.push(u);
                 }
@@ -478,7 +456,7 @@ impl<'a> Index<'a> {
                         u.at = Self::loc(*file, crate::tree::Span::new(*s, *e));
                         u.reference = format!("var.{}", refs[0].0);
                     }
-                    u.workflow_hints.push(w);
+                    u.facts.push(w);
                     self.expr_types(dir, *file, &h.header, &mut u);
                     out.push(u);
                 }
@@ -506,7 +484,7 @@ impl<'a> Index<'a> {
                 TokenUse::new(at, literal::mask_token(token), format!("`{}` of `{}` ({})", a.key, a.holder, a.partner));
             u.literal = true;
             u.token_type(lit.token_type, TypeSource::Literal, crate::extract::literal_evidence(lit.token_type, at));
-            u.workflow_hints.push(partner_attr_hint(a));
+            u.saw(partner_attr_hint(a));
             out.push(u);
         }
         for (name, start, end) in var_refs(&a.value) {
@@ -519,7 +497,7 @@ impl<'a> Index<'a> {
                 format!("var.{name}"),
                 format!("`{key}` of `{}` ({})", a.holder, a.partner),
             );
-            u.workflow_hints.push(partner_attr_hint(a));
+            u.saw(partner_attr_hint(a));
             u.type_hints.extend(self.var_type_hints(dir, &name, 0));
             out.push(u);
         }
@@ -578,26 +556,18 @@ impl<'a> Index<'a> {
         }
         match integration {
             Some((name, why)) => {
-                u.workflow(
-                    Workflow::PartnerIntegration,
-                    Confidence::Medium,
-                    Evidence::new(format!("service token for {name}: {why}")),
-                );
+                u.saw(Fact::ServiceTokenFor { integration: name.clone(), why });
                 u.integration = Some(name);
             }
-            None => u.workflow_hints.push(self.base_workflow(self.path(file))),
+            None => u.saw(self.base_workflow(self.path(file))),
         }
         u.grants = st.grants.clone();
         u
     }
 }
 
-fn partner_attr_hint(a: &crate::extract::terraform::TfPartnerAttr) -> WorkflowHint {
-    WorkflowHint {
-        workflow: Workflow::PartnerIntegration,
-        confidence: Confidence::Medium,
-        evidence: Evidence::new(format!("passed to `{}`, a resource of {}'s Terraform provider", a.holder, a.partner)),
-    }
+fn partner_attr_hint(a: &crate::extract::terraform::TfPartnerAttr) -> Fact {
+    Fact::PartnerResource { holder: a.holder.clone(), partner: a.partner.clone() }
 }
 
 /// The object key a value is written under inside an attribute (`jsonencode({ api_token = var.x })`
@@ -609,16 +579,6 @@ fn inner_key(e: &TfExpr, at: usize) -> Option<&str> {
     let key = line.get(..sep)?.trim_end().trim_end_matches('"');
     let start = key.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).map_or(0, |i| i + 1);
     key.get(start..).filter(|k| !k.is_empty())
-}
-
-/// A variable with several consumers is judged by the least forgiving: if any of them is
-/// production, the token must be fit for production.
-fn summarize(hints: Vec<WorkflowHint>) -> Vec<WorkflowHint> {
-    if hints.iter().any(|h| h.workflow == Workflow::Production) {
-        hints.into_iter().filter(|h| h.workflow == Workflow::Production).take(1).collect()
-    } else {
-        hints
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,180 @@
+//! What extractors and resolvers saw about the place a token is used: facts, not verdicts.
+//! A fact says what is there (a CI trigger, an orchestrator, a notebook, a path segment, an
+//! endpoint); `classify::workflow` alone says what workflow it means, how sure that is, and
+//! writes its evidence prose.
+
+use crate::model::{Loc, Workflow};
+
+/// A fact and the source that shows it, when there is one (rendered as a secondary label).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub fact: Fact,
+    pub at: Option<Loc>,
+}
+
+impl Seen {
+    pub fn new(fact: Fact) -> Self {
+        Seen { fact, at: None }
+    }
+
+    pub fn at(fact: Fact, loc: Loc) -> Self {
+        Seen { fact, at: Some(loc) }
+    }
+}
+
+/// One thing seen about a token use's context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fact {
+    /// A CI pipeline runs the scope the use is in, started as `trigger` says.
+    CiTrigger(Trigger),
+    /// A CI file that does not parse, read as text; `system` describes the file.
+    UnparsedCi { system: String },
+    /// A script of the scope sends the token to a user-context endpoint.
+    SentToUserEndpoint { endpoint: String },
+    /// A user-context endpoint on the same line of a file read as text.
+    UserEndpointOnLine { endpoint: String },
+    /// The file sends requests to a user-context endpoint.
+    CallsUserEndpoint { endpoint: String },
+    /// The file builds a user-context endpoint's URL from parts (`url` unmasked; masked in prose).
+    BuildsUserEndpoint { endpoint: String, url: String },
+    /// A request collection (Postman, Insomnia, …) calls a user-context endpoint.
+    CollectionCallsUserEndpoint { endpoint: String },
+    /// A GitHub Action's code reads one of its inputs.
+    ActionCodeReadsInput,
+    /// An input of a GitHub Action's own definition.
+    ActionInput,
+    /// An input of a GitHub Action whose description says it configures the Cloud CLI.
+    ActionInputForCloudCli { input: String, phrase: String },
+    /// A workflow found by its shape under an example, template or docs folder.
+    ExampleWorkflow { folder: String },
+    /// Orchestrator code or configuration (`what`: "Airflow code", "Dagster component", …).
+    Orchestrator { what: String },
+    /// A script that is an orchestrator's code (`name`: the orchestrator).
+    OrchestratorCode { name: String },
+    /// A folder of the path names developmental work (`staging`, `tests`).
+    DevPathSegment { segment: String },
+    /// A Jupyter notebook.
+    Notebook { path: String },
+    /// A request collection (`what`: "Postman collection", …), sent by a person.
+    RequestCollection { what: String },
+    /// A Semantic Layer JDBC URL, with the BI tool or partner that holds it when known.
+    SemanticLayerJdbc { partner: Option<String> },
+    /// Configuration read by a partner (`why`: what says so).
+    PartnerConfig { partner: String, why: String },
+    /// A key of `dbt_cloud.yml`, the Cloud CLI's configuration.
+    CloudCliConfig { key: String },
+    /// A CI step that runs a deploy command.
+    CiDeployStep { command: String },
+    /// The environment a deploy command gives the app it deploys.
+    DeployCommand { command: String },
+    /// A manifest of deployed functions.
+    FunctionManifest { kind: FunctionManifest },
+    /// Code that is a deployed function.
+    FunctionCode { why: FunctionCode },
+    /// Infrastructure code (`tool`: "Terraform", "Pulumi"), marked developmental or not.
+    Infrastructure { tool: String, dev: Option<DevMark> },
+    /// A declared service token for an integration (`why`: what says so).
+    ServiceTokenFor { integration: String, why: String },
+    /// A Terraform provider alias used only by resources or modules that need a user token.
+    ProviderOnlyFor { provider: String, consumers: Vec<Consumer> },
+    /// A Terraform variable described as needed for user-context work.
+    VariableForUserContext { variable: String, purpose: String },
+    /// A value passed to a partner's Terraform resource.
+    PartnerResource { holder: String, partner: String },
+    /// A Terraform variable no place reads: only the context of its file speaks, weakly.
+    Unread(Box<Fact>),
+    /// A CI value that flows through `TF_VAR_<variable>` into Terraform, where `then` is seen.
+    ThroughTerraformVariable { variable: String, then: Box<Fact> },
+    /// Who runs what a deployment or local configuration configures.
+    Runs { role: Role, basis: Basis },
+    /// A CI step runs the use's file with the use's variable `var` in its environment: `command` at
+    /// `place` (`path:line`), started as `trigger` says.
+    RunByCi { command: String, var: String, place: String, trigger: Trigger },
+    /// For a CI variable: the code its steps run (`place`) is where `then` is seen.
+    InCodeItRuns { place: String, then: Box<Fact> },
+    /// The project's `classify:` globs name the path (chosen by `classify::names::configured_path`).
+    ConfiguredPath { workflow: Workflow, pattern: String, origin: String },
+}
+
+/// What starts a CI scope (a pipeline, a job, a step), as its CI system declares it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trigger {
+    /// The scope, named as its system does: "GitLab CI job `deploy`", "Azure pipeline".
+    pub what: String,
+    pub runs: Runs,
+    /// The deployment environment, and who deploys to it ("it", "job `deploy`").
+    pub environment: Option<(String, String)>,
+}
+
+/// When a CI scope runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Runs {
+    /// On these events (`a schedule`, `push to `main``, `pull requests`), as the system names them.
+    On(Vec<String>),
+    /// No trigger is declared: it runs without a person.
+    #[default]
+    WithoutPerson,
+    /// A template, command or step definition: it runs in the pipelines or jobs that use it
+    /// (`by` names them).
+    WhenUsed { by: String },
+    /// A pipeline started by hand or on a schedule (a Bitbucket custom pipeline).
+    ByHandOrSchedule,
+}
+
+/// Who runs what a config configures: that decides the workflow of the tokens in it. The text
+/// names the thing configured and what shows its role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A service the team deploys for others: a custom app.
+    App(String),
+    /// A deployed MCP server or AI agent that others use.
+    Agent(String),
+    /// An orchestrator's deployment.
+    Orchestrator(String),
+    /// A developer's own local setup.
+    Local(String),
+}
+
+/// What a role was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// The configuration itself: a manifest, a compose file, an env file's name.
+    Config,
+    /// Only a name or a folder: a Secret no workload of its file reads, an env file in a
+    /// deployment folder.
+    NameOnly,
+}
+
+/// Where infrastructure code is marked developmental.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DevMark {
+    /// A Pulumi stack (`Pulumi.staging.yaml`).
+    Stack(String),
+    /// A folder of the path, as Pulumi names it.
+    PathSegment(String),
+    /// A folder of the path, as Terraform names it.
+    Under(String),
+    /// A Terraform Cloud workspace and the word of its name that marks it.
+    Workspace { name: String, word: String },
+}
+
+/// A resource or module that uses a Terraform provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Consumer {
+    Resource { rtype: String, name: String },
+    Module(String),
+}
+
+/// The kind of a function manifest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FunctionManifest {
+    Serverless,
+    SamOrCloudFormation,
+}
+
+/// What shows that code is a deployed function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FunctionCode {
+    Folder(String),
+    Marker(String),
+}
