@@ -5,9 +5,9 @@ use crate::model::Workflow;
 use crate::policy::{Partner, Policy};
 use serde::Serialize;
 
-const AUTH_DOCS: &str = "https://docs.getdbt.com/docs/dbt-cloud-apis/authentication";
-const SERVICE_TOKEN_DOCS: &str = "https://docs.getdbt.com/docs/dbt-cloud-apis/service-tokens";
-const PAT_DOCS: &str = "https://docs.getdbt.com/docs/dbt-cloud-apis/user-tokens";
+const AUTH_DOCS: &str = "https://docs.getdbt.com/docs/dbt-apis/authentication";
+const SERVICE_TOKEN_DOCS: &str = "https://docs.getdbt.com/docs/dbt-apis/service-tokens";
+const PAT_DOCS: &str = "https://docs.getdbt.com/docs/dbt-apis/user-tokens";
 const CLOUD_CLI_DOCS: &str = "https://docs.getdbt.com/reference/dbt_cloud.yml";
 const TERRAFORM_DOCS: &str = "https://registry.terraform.io/providers/dbt-labs/dbtcloud/latest/docs";
 

@@ -68,6 +68,15 @@ pub fn learn<'a>(bodies: impl IntoIterator<Item = &'a str>) {
     k.ac = ac;
 }
 
+/// Forget every token learnt, for a process that runs many unrelated scans one after another
+/// (a randomized driver): each is then masked as its own run would mask it, and the automaton
+/// does not grow with the number of scans.
+pub fn forget() {
+    if let Ok(mut k) = known().write() {
+        *k = Known::default();
+    }
+}
+
 /// The spans of `text` that are pieces of `MIN_PIECE` or more characters of a known body,
 /// sorted and disjoint.
 pub fn pieces(text: &str) -> Vec<(usize, usize)> {

@@ -12,6 +12,8 @@ pub mod bounded;
 pub mod classify;
 pub mod cli;
 pub mod config;
+#[cfg(test)]
+mod cost;
 pub mod discover;
 pub mod encoded;
 pub mod escape;

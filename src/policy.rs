@@ -64,9 +64,43 @@ pub struct Signals {
     pub broad_permissions: Vec<String>,
     pub write_permissions: Vec<String>,
     pub narrow_permissions: Vec<String>,
+    /// Every permission set dbt knows (TW303), and those it will not assign to service tokens.
+    pub known_permissions: Vec<String>,
+    pub unassignable_permissions: Vec<String>,
+    /// `writable_environment_categories` values that make a write set broad (TW301).
+    pub broad_environment_categories: Vec<String>,
     pub partners: Vec<Partner>,
+    /// Names that hold a legacy user API key only in a dbt Cloud client's config or call
+    /// (`api-key`, `api_key`); a dbt token name (`DBT_CLOUD_API_KEY`) holds one anywhere.
+    pub legacy_key_names: Vec<String>,
+    /// Words whose presence in a file marks a dbt Cloud client there (`dbt_cloud`, `getdbt`).
+    pub legacy_key_clients: Vec<String>,
+    /// File names of dbt credential caches, and those that are caches only when they hold tokens.
+    pub cache_files: Vec<String>,
+    pub cache_files_with_tokens: Vec<String>,
+    /// Access URLs: the shared region hosts dbt retires, and how account-specific ones look.
+    pub access_urls: AccessUrls,
     /// Orchestrators, deployed apps, developer files, Semantic Layer and Pulumi signals.
     pub ecosystems: Ecosystems,
+}
+
+/// dbt Cloud access URLs (TW501).
+#[derive(Debug, Clone, Default)]
+pub struct AccessUrls {
+    /// Shared region hosts of the old scheme, lowercase (`cloud.getdbt.com`).
+    pub retiring: Vec<String>,
+    /// The date dbt stops serving them to API integrations.
+    pub retire_date: String,
+    /// An account-specific host (`ab123.us1.dbt.com`).
+    pub account: Option<Regex>,
+    /// Environment variables that set the Terraform provider's host.
+    pub host_env: Vec<String>,
+    /// The Terraform provider's `host_url` when none is set.
+    pub provider_default: String,
+    /// Words of a key whose value is a host (`host_url`, `DBT_HOST`, `base_url`).
+    pub host_key_words: Vec<String>,
+    /// Words of a key whose value is prose (`description`): a mention there is not a use.
+    pub prose_key_words: Vec<String>,
 }
 
 /// An orchestrator: the words that name it and the dbt Cloud APIs of its Python package.
@@ -189,6 +223,9 @@ fn load(text: &str) -> Result<Policy, String> {
         broad_permissions: list(perms, "broad"),
         write_permissions: list(perms, "write_capable"),
         narrow_permissions: list(perms, "narrow"),
+        known_permissions: list(perms, "known"),
+        unassignable_permissions: list(perms, "unassignable"),
+        broad_environment_categories: list(perms, "broad_environment_categories"),
         partners: s
             .get("partners")
             .map(|n| {
@@ -202,9 +239,33 @@ fn load(text: &str) -> Result<Policy, String> {
                     .collect()
             })
             .unwrap_or_default(),
+        legacy_key_names: s.get("legacy_keys").map(|n| list(n, "names")).unwrap_or_default(),
+        legacy_key_clients: s.get("legacy_keys").map(|n| list(n, "client_words")).unwrap_or_default(),
+        cache_files: s.get("credential_caches").map(|n| list(n, "files")).unwrap_or_default(),
+        cache_files_with_tokens: s.get("credential_caches").map(|n| list(n, "only_with_tokens")).unwrap_or_default(),
+        access_urls: access_urls(s.get("access_urls"))?,
         ecosystems: ecosystems(s),
     };
     Ok(Policy { rules, signals, examples: s.clone() })
+}
+
+fn access_urls(n: Option<&Node>) -> Result<AccessUrls, String> {
+    let Some(n) = n else { return Ok(AccessUrls::default()) };
+    let text = |key: &str| n.get(key).and_then(Node::as_str).unwrap_or("").to_owned();
+    let pattern = text("account_pattern");
+    let account = match pattern.is_empty() {
+        true => None,
+        false => Some(Regex::new(&pattern).map_err(|e| format!("access_urls.account_pattern: {e}"))?),
+    };
+    Ok(AccessUrls {
+        retiring: list(n, "retiring"),
+        retire_date: text("retire_date"),
+        account,
+        host_env: raw_list(n, "host_env"),
+        provider_default: text("provider_default"),
+        host_key_words: list(n, "host_key_words"),
+        prose_key_words: list(n, "prose_key_words"),
+    })
 }
 
 fn ecosystems(s: &Node) -> Ecosystems {
@@ -315,6 +376,58 @@ fn alternation(n: Option<&Node>) -> Result<Regex, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The signal groups that state facts about dbt or a vendor: each names its source and the
+    /// date it was checked, because dbt's guidance changes.
+    const FACT_GROUPS: [&str; 4] = ["legacy_keys", "credential_caches", "access_urls", "permissions"];
+
+    fn is_date(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+    }
+
+    fn fact_errors(signals: &Node) -> Vec<String> {
+        let mut errors = Vec::new();
+        for group in FACT_GROUPS {
+            let Some(g) = signals.get(group) else {
+                errors.push(format!("{group}: missing"));
+                continue;
+            };
+            let source = g.get("source").and_then(Node::as_str).unwrap_or("");
+            let checked = g.get("checked").and_then(Node::as_str).unwrap_or("");
+            if source.trim().is_empty() {
+                errors.push(format!("{group}: no source"));
+            }
+            if !is_date(checked) {
+                errors.push(format!("{group}: no check date (`checked: YYYY-MM-DD`)"));
+            }
+        }
+        errors
+    }
+
+    #[test]
+    fn every_fact_carries_its_source_and_check_date() {
+        let p = builtin();
+        assert_eq!(fact_errors(&p.examples), Vec::<String>::new());
+        // The check can fail: a group without them is reported.
+        let bare =
+            load(&BUILTIN.replace(
+                "    source: https://docs.getdbt.com/docs/dbt-apis/user-tokens\n    checked: 2026-12-01\n",
+                "",
+            ))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            fact_errors(&bare.examples),
+            ["legacy_keys: no source", "legacy_keys: no check date (`checked: YYYY-MM-DD`)"]
+        );
+        // Rule texts that cite a source say when it was checked.
+        for r in &p.rules {
+            if r.explanation.contains("Source") {
+                assert!(r.explanation.contains("(checked 20"), "{}: a cited source without its check date", r.code);
+            }
+        }
+    }
 
     #[test]
     fn every_explanation_has_the_fixed_sections() {

@@ -16,6 +16,8 @@
 //!   Every use an extractor reports needs one of them: a literal, a name that
 //!   `classify::names::is_dbt_token_name` accepts (which needs a credential word), or a dbt
 //!   Cloud API.
+//! - A dbt credential cache by name and place (`.dbt/oauth_sessions.json`) is always kept: its
+//!   tokens are neither literals nor named after dbt.
 //! - Any file that a rule above drops but that may hide a token (a letter of `dbt` escaped,
 //!   `\x64btu_…`, `%64btu_…`; `dbt` followed by an escape, `dbtu\u005f…`; the base64 of a token
 //!   prefix) is kept for its literals, read as [`FileKind::Other`].
@@ -235,6 +237,10 @@ impl Gate {
     /// The kind to read `bytes` as, or `None` when the file can yield nothing. A file kept
     /// only for its literals (prose, data) is read as [`FileKind::Other`].
     pub fn decide(&self, path: &str, kind: FileKind, bytes: &[u8], signals: &Signals) -> Option<FileKind> {
+        // A credential cache holds tokens that are neither literals nor named after dbt.
+        if extract::secrets::is_cache_path(path, &signals.cache_files).is_some() {
+            return Some(if matches!(kind, FileKind::Data) { FileKind::Other } else { kind });
+        }
         let decided = match kind {
             FileKind::Other | FileKind::Data => self.literal_or_jdbc(bytes).then_some(FileKind::Other),
             FileKind::Yaml | FileKind::Json | FileKind::Script => {

@@ -61,10 +61,11 @@ pub fn build<'a>(
 ) -> Report<'a> {
     let mut suppressed = 0;
     let mut findings: Vec<Finding> = Vec::new();
+    let mut comments = crate::suppress::Suppressions::new(&scan.files);
     for f in &scan.findings {
         let src = scan.files.get(f.at.file);
         let Some(severity) = level(f, src.map(|s| s.display.as_str()).unwrap_or("")) else { continue };
-        if src.is_some_and(|s| crate::suppress::is_suppressed(f, s)) {
+        if comments.suppresses(f) {
             suppressed += 1;
         } else {
             findings.push(Finding { severity, ..f.clone() });

@@ -111,6 +111,30 @@ pub fn analyse_read(
     analyse(policy, kept, files_scanned, warnings)
 }
 
+/// One file (`bytes`, named `name`) through the whole pipeline on the calling thread, as
+/// [`run`] scans it from stdin: the work is this thread's, so that its CPU time is the cost of
+/// the file (what tests that compare the costs of inputs of different sizes measure).
+pub fn run_here(name: &str, bytes: Vec<u8>, max_parse_bytes: u64, policy: &Policy) -> Scan {
+    let read = crate::read::content(
+        PathBuf::from(name),
+        name.to_owned(),
+        bytes,
+        std::io::empty(),
+        max_parse_bytes,
+        &policy.signals,
+    );
+    let kept: Vec<Kept> = read
+        .file
+        .map(|src| {
+            let facts = extract::extract(&Ctx { file: UNPLACED, src: &src, policy }, read.kind);
+            (src, facts)
+        })
+        .filter(|(_, facts)| !facts.is_empty())
+        .into_iter()
+        .collect();
+    analyse(policy, kept, 1, read.warning.into_iter().collect())
+}
+
 /// The pipeline after extraction: files in path order, resolved across files, classified, the
 /// rules run.
 fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings: Vec<String>) -> Scan {
@@ -127,7 +151,14 @@ fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings:
 
     // Every report masks pieces of these tokens too, wherever they show up without a prefix.
     crate::literal::learn(files.iter().zip(&facts).flat_map(|(src, f)| f.literals.iter().map(|l| l.token(&src.text))));
+    // And the credentials that have no prefix: legacy keys, and the tokens of credential caches.
+    crate::known::learn(files.iter().zip(&facts).flat_map(|(src, f)| {
+        let keys = f.hex_values.iter().map(|v| (v.start, v.end));
+        let cached = f.cache.iter().flat_map(|c| c.secrets.iter().copied());
+        keys.chain(cached).filter_map(|(s, e)| src.text.get(s..e))
+    }));
     let mut uses = resolve::resolve(&files, &mut facts, policy);
+    prefixless_credentials(&files, &facts, &mut uses);
     // A value written where a token goes that is a secret without a prefix (a legacy key, an
     // old token) is masked in every report as a prefixed one is.
     let values: Vec<&str> = uses
@@ -207,6 +238,49 @@ fn unclaimed_literals(files: &[SourceFile], facts: &[FileFacts], uses: &[Classif
         }
     }
     out
+}
+
+/// Credentials without a prefix as uses: a legacy user API key types the use that reads it
+/// (a user's key: personal), or is a use of its own where no extractor read it; a credential
+/// cache is a use of its own at its first token. `inventory` lists them where `check` reports
+/// their TW202 and TW203.
+fn prefixless_credentials(files: &[SourceFile], facts: &[FileFacts], uses: &mut Vec<crate::model::TokenUse>) {
+    use crate::model::{Evidence, Loc, TokenType, TokenUse, TypeSource};
+    use crate::tree::Span;
+    for (file, (src, f)) in files.iter().zip(facts).enumerate() {
+        for v in &f.hex_values {
+            let at = Loc { file, span: Span::new(v.start, v.end) };
+            let evidence = Evidence::at(
+                format!("token: 40 hex characters as the value of `{}` are a legacy user API key, a user's", v.name),
+                at,
+            );
+            let mut claimed = false;
+            for u in uses.iter_mut().filter(|u| u.at.contains(&at)) {
+                u.token_type(TokenType::Personal, TypeSource::Literal, evidence.clone());
+                claimed = true;
+            }
+            if !claimed {
+                let token = src.text.get(v.start..v.end).unwrap_or("");
+                let mut u =
+                    TokenUse::new(at, format!("…{}", token.get(36..).unwrap_or("")), "legacy user API key in the file");
+                u.literal = true;
+                u.token_type(TokenType::Personal, TypeSource::Literal, evidence);
+                uses.push(u);
+            }
+        }
+        if let Some(c) = &f.cache {
+            let (start, end) = c.secrets.first().copied().unwrap_or((0, 0));
+            let at = Loc { file, span: Span::new(start, end) };
+            let mut u = TokenUse::new(at, format!("`{}`", c.name), "dbt credential cache");
+            u.literal = true;
+            u.token_type(
+                TokenType::Personal,
+                TypeSource::Literal,
+                Evidence::at(format!("token: `{}` caches a user's signed-in session", c.name), at),
+            );
+            uses.push(u);
+        }
+    }
 }
 
 /// A file kept for the later stages, with what it yields. Its text stays for positions,
@@ -433,10 +507,12 @@ mod tests {
     fn a_quick_scan_shows_no_progress_and_does_not_wait() {
         let seen = AtomicUsize::new(3);
         let mut out = Vec::new();
+        // A delay no test run comes near: returning before it is not waiting for it.
+        let delay = Duration::from_secs(600);
         let start = Instant::now();
-        let n = progress_while(&seen, Duration::from_secs(5), PROGRESS_TICK, &mut out, || 42);
+        let n = progress_while(&seen, delay, PROGRESS_TICK, &mut out, || 42);
         assert_eq!(n, 42);
-        assert!(start.elapsed() < Duration::from_secs(1), "waited for the progress thread");
+        assert!(start.elapsed() < delay, "waited for the progress thread");
         assert!(out.is_empty());
     }
 

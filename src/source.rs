@@ -15,6 +15,10 @@ pub struct SourceFile {
     /// True when the bytes were not valid UTF-8.
     pub lossy: bool,
     line_starts: Vec<usize>,
+    /// Characters before every `CHECKPOINT`-th byte of `text`, so a column costs a binary
+    /// search and at most `CHECKPOINT` bytes, however long the line. Empty for ASCII text,
+    /// where characters are bytes.
+    checkpoints: Vec<usize>,
     /// Set for a file known only by excerpts (too large to hold, or binary): for each line of
     /// `text`, its 1-based line in the file and the characters before it on that line.
     origin: Option<Vec<(usize, usize)>>,
@@ -32,8 +36,8 @@ pub struct Piece {
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, bytes: Vec<u8>) -> Self {
         let (text, lossy) = decode(bytes);
-        let line_starts = line_starts(&text);
-        SourceFile { path, display, text, lossy, line_starts, origin: None }
+        let (line_starts, checkpoints) = index(&text);
+        SourceFile { path, display, text, lossy, line_starts, checkpoints, origin: None }
     }
 
     /// A file known only by `pieces` (in file order, without line breaks), such as the lines
@@ -42,8 +46,8 @@ impl SourceFile {
     pub fn excerpt(path: PathBuf, display: String, pieces: Vec<Piece>) -> Self {
         let text = pieces.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n");
         let origin = pieces.iter().map(|p| (p.line, p.column)).collect();
-        let line_starts = line_starts(&text);
-        SourceFile { path, display, text, lossy: false, line_starts, origin: Some(origin) }
+        let (line_starts, checkpoints) = index(&text);
+        SourceFile { path, display, text, lossy: false, line_starts, checkpoints, origin: Some(origin) }
     }
 
     /// True when `text` holds excerpts of the file, not all of it.
@@ -76,11 +80,27 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(offset - start);
+        let col = if self.text.is_char_boundary(offset) {
+            self.chars_before(offset) - self.chars_before(start)
+        } else {
+            offset - start
+        };
         match self.origin.as_ref().and_then(|o| o.get(line)) {
             Some(&(file_line, before)) => (file_line, before + col + 1),
             None => (line + 1, col + 1),
         }
+    }
+
+    /// Characters in `text[..offset]`: the checkpoint below `offset`, plus the bytes after it
+    /// that start a character.
+    fn chars_before(&self, offset: usize) -> usize {
+        if self.checkpoints.is_empty() {
+            return offset;
+        }
+        let block = offset / CHECKPOINT;
+        let from = block * CHECKPOINT;
+        let rest = self.text.as_bytes().get(from..offset).unwrap_or_default();
+        self.checkpoints.get(block).copied().unwrap_or(0) + rest.iter().filter(|&&b| !is_continuation(b)).count()
     }
 
     /// The byte range of the 1-based line `line`, without its line ending.
@@ -163,14 +183,26 @@ fn decode(bytes: Vec<u8>) -> (String, bool) {
     }
 }
 
-fn line_starts(text: &str) -> Vec<usize> {
-    let mut starts = vec![0];
-    starts.extend(memchr_iter(text.as_bytes()).map(|i| i + 1));
-    starts
-}
+/// Bytes between two character-count checkpoints.
+const CHECKPOINT: usize = 256;
 
-fn memchr_iter(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i)
+/// The offsets where lines start, and the character checkpoints (none for ASCII text).
+fn index(text: &str) -> (Vec<usize>, Vec<usize>) {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+    if text.is_ascii() {
+        return (starts, Vec::new());
+    }
+    let mut checkpoints = Vec::with_capacity(bytes.len() / CHECKPOINT + 1);
+    let mut chars = 0;
+    for block in bytes.chunks(CHECKPOINT) {
+        checkpoints.push(chars);
+        chars += block.iter().filter(|&&b| !is_continuation(b)).count();
+    }
+    // The end of a text a whole number of blocks long is a checkpoint too.
+    checkpoints.push(chars);
+    (starts, checkpoints)
 }
 
 #[cfg(test)]
@@ -229,5 +261,32 @@ mod tests {
     fn columns_count_characters() {
         let f = file("é = 1".as_bytes());
         assert_eq!(f.line_col(3), (1, 3));
+    }
+
+    #[test]
+    fn columns_across_checkpoints_match_a_count_from_the_line_start() {
+        // Lines of mixed widths (1 to 4 bytes a character) crossing many checkpoints, and
+        // texts whose length is and is not a whole number of checkpoints.
+        for len in [CHECKPOINT - 1, CHECKPOINT, 3 * CHECKPOINT, 3 * CHECKPOINT + 7] {
+            let mut text = String::new();
+            let units = ["a", "é", "€", "😀", "\n", "bc"];
+            let mut i = 0;
+            while text.len() < len {
+                text.push_str(units[i * 7 % units.len()]);
+                i += 1;
+            }
+            while text.len() > len {
+                text.pop();
+            }
+            while text.len() < len {
+                text.push('a');
+            }
+            let f = file(text.as_bytes());
+            for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+                let line = text[..offset].matches('\n').count() + 1;
+                assert_eq!(f.line_col(offset), (line, text[start..offset].chars().count() + 1), "{len} {offset}");
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ fn tableau_gets_the_semantic_layer_sets() {
     assert_eq!(field(&text, "workflow"), ["workflow:        partner-integration (Tableau)"]);
     assert_eq!(field(&text, "use"), ["use:             service token (`dbtc_…`)"]);
     assert_eq!(field(&text, "permission sets"), ["permission sets: Tableau: `semantic_layer_only` + `metadata_only`"]);
-    assert!(text.contains("reference:       https://docs.getdbt.com/docs/dbt-cloud-apis/authentication"));
+    assert!(text.contains("reference:       https://docs.getdbt.com/docs/dbt-apis/authentication"));
 }
 
 #[test]

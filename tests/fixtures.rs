@@ -95,6 +95,12 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "py-framework-env-dev-pat",
         "py-writes-cloud-cli-config-pat",
         "devcontainer-secret-pat",
+        "legacy-user-api-key-sha",
+        "credential-cache-settings",
+        "retiring-access-url-account",
+        "pat-creates-service-token-service",
+        "unassignable-permission-set-valid",
+        "exposed-token-output-sensitive",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -170,6 +176,12 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("py-framework-env-dev-service", "TW105"),
         ("py-writes-cloud-cli-config-service", "TW103"),
         ("devcontainer-secret-service", "TW105"),
+        ("legacy-user-api-key", "TW202"),
+        ("credential-cache", "TW203"),
+        ("retiring-access-url", "TW501"),
+        ("pat-creates-service-token", "TW106"),
+        ("unassignable-permission-set", "TW303"),
+        ("exposed-token-output", "TW204"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

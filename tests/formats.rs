@@ -98,7 +98,7 @@ fn identical_findings_get_distinct_fingerprints_in_every_format() {
     std::fs::create_dir_all(&wf).unwrap_or_else(|e| panic!("{e}"));
     // Two steps of one job set the same variable from the same secret: same rule, path and
     // content, two findings (GitHub code scanning and GitLab merge findings by fingerprint).
-    let step = "      - run: 'curl -H \"Authorization: Token $T\" https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/'\n        env:\n          T: ${{ secrets.DBT_CLOUD_PAT }}\n";
+    let step = "      - run: 'curl -H \"Authorization: Token $T\" https://ab12.us1.dbt.com/api/v2/accounts/1/jobs/2/run/'\n        env:\n          T: ${{ secrets.DBT_CLOUD_PAT }}\n";
     let text = format!(
         "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n{step}{step}"
     );

@@ -159,7 +159,7 @@ jobs:
       - name: Run the production job
         run: |
           curl -sf -X POST -H \"Authorization: Token $DBT_CLOUD_API_TOKEN\" \\
-            https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/
+            https://ab12.us1.dbt.com/api/v2/accounts/1/jobs/2/run/
 "
     )
 }
@@ -299,7 +299,7 @@ fn history_reports_a_deleted_token_at_the_commit_that_added_it() {
     write(
         root,
         "scripts/run.sh",
-        &format!("#!/bin/sh\nexport DBT_CLOUD_TOKEN={gone}\ncurl https://cloud.getdbt.com\n"),
+        &format!("#!/bin/sh\nexport DBT_CLOUD_TOKEN={gone}\ncurl https://ab12.us1.dbt.com\n"),
     );
     commit_on(root, 2, "two: a PAT");
     write(root, "profiles/ci.yml", &format!("token: {kept}\n"));
@@ -309,7 +309,7 @@ fn history_reports_a_deleted_token_at_the_commit_that_added_it() {
     write(root, "notes.txt", &format!("header\n\nold: {moved}\n"));
     write(root, "copy.txt", &format!("{moved}\n"));
     commit_on(root, 4, "four: moved");
-    write(root, "scripts/run.sh", "#!/bin/sh\nexport DBT_CLOUD_TOKEN=\"$DBT_TOKEN\"\ncurl https://cloud.getdbt.com\n");
+    write(root, "scripts/run.sh", "#!/bin/sh\nexport DBT_CLOUD_TOKEN=\"$DBT_TOKEN\"\ncurl https://ab12.us1.dbt.com\n");
     commit_on(root, 5, "five: the PAT removed");
     let before = state(root);
     let two = git(root, &["rev-parse", "HEAD~3"]).trim().to_owned();

@@ -45,7 +45,8 @@ fn inventory_lists_every_finding_check_reports_with_the_same_counts() {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|f| f["code"] != "TW001")
+            // Findings about a file, a URL or an output, not a token use: inventory lists uses.
+            .filter(|f| !matches!(f["code"].as_str(), Some("TW001" | "TW002" | "TW204" | "TW501")))
             .map(|f| place(f, &f["path"]))
             .collect();
         let uses = inventory["token_uses"].as_array().cloned().unwrap_or_default();

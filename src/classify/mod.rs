@@ -3,6 +3,7 @@
 
 pub mod deployed;
 pub mod names;
+pub mod secrets;
 pub mod workflow;
 
 use crate::model::fact::{Fact, Seen};

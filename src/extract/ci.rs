@@ -10,13 +10,14 @@
 
 use super::Ctx;
 use super::literal_evidence;
+use super::scope_tree::{FirstBy, ScopeTree};
 use crate::classify::names::{is_dbt_token_name, is_other_credential, type_from_description, type_from_name};
 use crate::literal;
 use crate::model::fact::{Fact, Runs, Trigger};
 use crate::model::{Evidence, Flow, StepRun, TokenType, TokenUse, TypeHint, TypeSource};
 use crate::tree::{Node, NodeKind, Span};
 use regex::Regex;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// How a CI system writes a reference to a variable.
@@ -352,6 +353,7 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
     p.items.extend(assigned);
     p.items.sort_by_key(Item::order);
 
+    let parents: Vec<Option<usize>> = p.scopes.iter().map(|s| s.parent).collect();
     let mut run = Run {
         ctx,
         p: &p,
@@ -362,10 +364,15 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
         stored: HashSet::new(),
         senders: Vec::new(),
         step_runs: Vec::new(),
+        tree: ScopeTree::new(&parents),
+        sending: None,
+        by_span: HashMap::new(),
+        said: Vec::new(),
     };
     run.collect_step_runs();
     run.collect_defined();
     run.collect_senders();
+    run.index();
     let mut out = Vec::new();
     for item in &p.items {
         match item {
@@ -402,6 +409,39 @@ struct Run<'a, 'c> {
     senders: Vec<Sender>,
     /// The repository code each script runs, by the script's scope.
     step_runs: Vec<(usize, Vec<StepRun>)>,
+    /// The scopes as a tree; `None` only if their parents loop (then scopes are compared by
+    /// walking up, one sender at a time).
+    tree: Option<ScopeTree>,
+    /// Senders by the variable they read (`None`: a dbt token the file does not define), so
+    /// the first one related to a use is a lookup, not a pass over every sender.
+    sending: Option<FirstBy<Option<String>>>,
+    /// Senders by their script's span.
+    by_span: HashMap<(usize, usize), Vec<usize>>,
+    /// Per scope: what the secret sources of it and its ancestors say about the type.
+    said: Vec<Option<Said>>,
+}
+
+/// The type the secret sources reaching a scope say: the first of them (in item order), and
+/// whether they all say the same.
+#[derive(Clone)]
+struct Said {
+    item: usize,
+    token_type: TokenType,
+    evidence: Evidence,
+    same: bool,
+}
+
+/// What the sources of `a` and of `b` say together.
+fn merge(a: Option<Said>, b: Option<Said>) -> Option<Said> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(a), Some(b)) => {
+            let same = a.same && b.same && a.token_type == b.token_type;
+            let mut first = if a.item <= b.item { a } else { b };
+            first.same = same;
+            Some(first)
+        }
+    }
 }
 
 /// A script that calls a user-context endpoint.
@@ -487,6 +527,48 @@ impl Run<'_, '_> {
         }
     }
 
+    /// Index the senders and the sources by scope, once.
+    fn index(&mut self) {
+        let Some(tree) = &self.tree else { return };
+        let entries = self.senders.iter().enumerate().flat_map(|(i, s)| {
+            let undefined = s.reads_undefined_token.then_some((None, s.scope, i));
+            s.reads.iter().map(move |n| (Some(n.clone()), s.scope, i)).chain(undefined)
+        });
+        self.sending = Some(FirstBy::new(tree, entries));
+        for (i, s) in self.senders.iter().enumerate() {
+            self.by_span.entry((s.span.start, s.span.end)).or_default().push(i);
+        }
+        let signals = &self.ctx.policy.signals;
+        let mut own: Vec<Option<Said>> = vec![None; self.p.scopes.len()];
+        for (item, it) in self.p.items.iter().enumerate() {
+            if let Item::Source { scope: s, name, at, kind, .. } = it
+                && let Some((t, hint)) = type_from_name(name, signals)
+                && let Some(slot) = own.get_mut(*s)
+            {
+                let text = format!("{kind} `{name}` of {} says {} (`{hint}`)", self.p.label(*s), t.as_str());
+                let evidence = Evidence::at(text, self.ctx.loc(at.start, at.end));
+                *slot = merge(slot.take(), Some(Said { item, token_type: t, evidence, same: true }));
+            }
+        }
+        let mut said: Vec<Option<Said>> = vec![None; self.p.scopes.len()];
+        for &s in tree.order() {
+            let up = tree.parent(s).and_then(|p| said.get(p).cloned().flatten());
+            let mine = own.get_mut(s).and_then(Option::take);
+            if let Some(slot) = said.get_mut(s) {
+                *slot = merge(up, mine);
+            }
+        }
+        self.said = said;
+    }
+
+    /// Whether one of two scopes is the other or inside it.
+    fn related(&self, a: usize, b: usize) -> bool {
+        match &self.tree {
+            Some(t) => t.within(a, b) || t.within(b, a),
+            None => self.p.within(a, b) || self.p.within(b, a),
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn source(
         &mut self,
@@ -562,7 +644,9 @@ impl Run<'_, '_> {
             out.push(u);
         }
         self.literal_uses(scope, value, sink, &[key.to_owned()], out);
-        if let Some(flow) = terraform_flow(key).or_else(|| self.step_env(scope, key)) {
+        // Only a use made here flows on (the steps are looked at for those alone).
+        let made = out.len() > first;
+        if let Some(flow) = terraform_flow(key).or_else(|| made.then(|| self.step_env(scope, key)).flatten()) {
             for u in out.iter_mut().skip(first) {
                 u.flow = Some(flow.clone());
             }
@@ -636,6 +720,15 @@ impl Run<'_, '_> {
         if u.type_hints.iter().any(|h| h.token_type != TokenType::Unknown) {
             return;
         }
+        if self.tree.is_some() {
+            if let Some(Some(said)) = self.said.get(scope)
+                && said.same
+            {
+                let (token_type, evidence) = (said.token_type, said.evidence.clone());
+                u.type_hints.push(TypeHint { token_type, source: TypeSource::Name, evidence, inherited: true });
+            }
+            return;
+        }
         let signals = &self.ctx.policy.signals;
         let mut said: Vec<(TokenType, Evidence)> = Vec::new();
         for item in &self.p.items {
@@ -663,17 +756,25 @@ impl Run<'_, '_> {
         let wanted: Vec<String> = names.iter().map(|n| norm(n)).collect();
         // A secret source bound to no variable name is sent wherever a script reads a dbt token.
         let any_dbt = names.is_empty() && here.is_none();
-        for s in &self.senders {
-            if !self.p.within(s.scope, scope) && !self.p.within(scope, s.scope) {
-                continue;
+        let sends = |s: &Sender| {
+            here == Some(s.span)
+                || if any_dbt { s.reads_undefined_token } else { wanted.iter().any(|n| s.reads.contains(n)) }
+        };
+        // The first sender (in order) of a related scope that sends one of the names.
+        let first = match (&self.tree, &self.sending) {
+            (Some(tree), Some(sending)) => {
+                let keys: Vec<Option<String>> =
+                    if any_dbt { vec![None] } else { wanted.iter().cloned().map(Some).collect() };
+                let by_name = keys.iter().filter_map(|k| sending.first(tree, k, scope));
+                let here = here.and_then(|h| self.by_span.get(&(h.start, h.end))).into_iter().flatten().copied();
+                let here = here.filter(|&i| self.senders.get(i).is_some_and(|s| self.related(s.scope, scope)));
+                by_name.chain(here).min()
             }
-            let sends = here == Some(s.span)
-                || if any_dbt { s.reads_undefined_token } else { wanted.iter().any(|n| s.reads.contains(n)) };
-            if sends {
-                let (start, end, endpoint) = &s.endpoint;
-                u.saw_at(Fact::SentToUserEndpoint { endpoint: endpoint.clone() }, self.ctx.loc(*start, *end));
-                return;
-            }
+            _ => self.senders.iter().position(|s| self.related(s.scope, scope) && sends(s)),
+        };
+        if let Some(s) = first.and_then(|i| self.senders.get(i)) {
+            let (start, end, endpoint) = &s.endpoint;
+            u.saw_at(Fact::SentToUserEndpoint { endpoint: endpoint.clone() }, self.ctx.loc(*start, *end));
         }
     }
 }

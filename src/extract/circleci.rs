@@ -6,6 +6,7 @@ use super::ci::{self, Dialect, Item, Pipeline, add, declared_trigger, strings, t
 use crate::model::TokenUse;
 use crate::model::fact::{Runs, Trigger};
 use crate::tree::{Node, NodeKind};
+use std::collections::{HashMap, HashSet};
 
 /// How the workflows run one job: when, and with which contexts.
 #[derive(Default)]
@@ -23,19 +24,24 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut p = Pipeline::new(Dialect::Shell, "environment variable");
     let root = p.scope("the configuration", declared_trigger("CircleCI pipeline", &[], None), None);
     let runs = workflow_runs(doc);
-    let mut names: Vec<&str> = Vec::new();
+    // By job name: a config of many jobs and workflows stays linear.
+    let mut by_job: HashMap<&str, Vec<&JobRuns>> = HashMap::new();
+    for (name, r) in &runs {
+        by_job.entry(name.as_str()).or_default().push(r);
+    }
+    let mut names: HashSet<&str> = HashSet::new();
     for (k, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
         let Some(name) = k.as_str() else { continue };
-        names.push(name);
-        let scope = job_scope(&mut p, root, name, &runs);
+        names.insert(name);
+        let scope = job_scope(&mut p, root, name, &by_job);
         let label = format!("job `{name}`");
         p.entries(scope, job.get("environment"), |k| format!("environment variable `{k}` of {label}"));
         steps(&mut p, scope, job.get("steps"), &label);
     }
     // Jobs from orbs are run by workflows without a definition here; their contexts still count.
     for (name, _) in &runs {
-        if !names.contains(&name.as_str()) {
-            job_scope(&mut p, root, name, &runs);
+        if !names.contains(name.as_str()) {
+            job_scope(&mut p, root, name, &by_job);
         }
     }
     for (k, cmd) in doc.get("commands").map(Node::entries).unwrap_or_default() {
@@ -54,13 +60,17 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
 
 /// The scope of one job, its triggers gathered from every workflow that runs it, with the
 /// contexts those workflows give it.
-fn job_scope(p: &mut Pipeline, root: usize, name: &str, runs: &[(String, JobRuns)]) -> usize {
+fn job_scope(p: &mut Pipeline, root: usize, name: &str, runs: &HashMap<&str, Vec<&JobRuns>>) -> usize {
     let label = format!("job `{name}`");
     let mut parts = Vec::new();
     let mut contexts = Vec::new();
-    for (_, r) in runs.iter().filter(|(n, _)| n == name) {
+    let mut seen = HashSet::new();
+    for r in runs.get(name).into_iter().flatten() {
+        // `add`, with a set: a job run by thousands of workflows stays linear.
         for part in &r.parts {
-            add(&mut parts, part.clone());
+            if seen.insert(part.as_str()) {
+                parts.push(part.clone());
+            }
         }
         contexts.extend(r.contexts.iter().copied());
     }

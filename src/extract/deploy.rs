@@ -10,6 +10,7 @@ use crate::classify::names::is_dbt_token_name;
 use crate::model::TokenUse;
 use crate::model::fact::{Fact, FunctionManifest};
 use crate::tree::{Node, NodeKind};
+use std::collections::HashMap;
 
 /// How deep a manifest is walked for environment entries.
 const MAX_DEPTH: usize = 16;
@@ -65,8 +66,13 @@ pub fn command_at<'s>(text: &str, pos: usize, s: &'s crate::policy::Signals) -> 
 /// the deployed app's.
 pub fn mark_ci_deploys(ctx: &Ctx, uses: &mut [TokenUse]) {
     let s = &ctx.policy.signals;
+    // One answer per line: the uses of one long line (minified, repeated) read it once, not
+    // once each.
+    let mut by_line: HashMap<usize, Option<&str>> = HashMap::new();
     for u in uses.iter_mut() {
-        if let Some(c) = command_at(&ctx.src.text, u.at.span.start, s) {
+        let line = ctx.src.line_col(u.at.span.start).0;
+        let command = *by_line.entry(line).or_insert_with(|| command_at(&ctx.src.text, u.at.span.start, s));
+        if let Some(c) = command {
             u.saw(Fact::CiDeployStep { command: c.to_owned() });
         }
     }

@@ -1,6 +1,7 @@
 //! `.env` files: a developer's local settings, or the environment of a service the team deploys.
 
 use super::Ctx;
+use super::overlap::Cover;
 use super::values::{self, Deployed, Role, ValueRef};
 use crate::classify::names::is_dbt_token_name;
 use crate::literal::Literal;
@@ -95,8 +96,9 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         }
     }
     // Tokens outside any `KEY=value` line are still configured here.
+    let covered = Cover::new(uses.iter().map(|u| (u.at.span.start, u.at.span.end)));
     for lit in literals {
-        if uses.iter().any(|u| u.at.span.start <= lit.start && lit.end <= u.at.span.end) {
+        if covered.contains(lit.start, lit.end) {
             continue;
         }
         let r = ValueRef {

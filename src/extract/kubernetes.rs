@@ -8,6 +8,7 @@ use crate::classify::names::is_dbt_token_name;
 use crate::model::TokenUse;
 use crate::model::fact::{Basis, Fact};
 use crate::tree::{Node, NodeKind};
+use std::collections::HashMap;
 
 /// A manifest: `apiVersion` and `kind` at the top of the document.
 pub fn is_manifest(doc: &Node) -> bool {
@@ -49,6 +50,35 @@ struct Stored {
     consumed: bool,
 }
 
+/// The values stored in the file's Secrets and ConfigMaps, found by object (and key) in one
+/// lookup: matching thousands of workloads against thousands of Secrets stays linear.
+#[derive(Default)]
+struct Store {
+    stored: Vec<Stored>,
+    /// (object, key) → the first value stored under it.
+    by_key: HashMap<(String, String), usize>,
+    /// object → every value it stores, in order.
+    by_object: HashMap<String, Vec<usize>>,
+}
+
+impl Store {
+    fn push(&mut self, s: Stored) {
+        let i = self.stored.len();
+        self.by_key.entry((s.object.clone(), s.key.clone())).or_insert(i);
+        self.by_object.entry(s.object.clone()).or_default().push(i);
+        self.stored.push(s);
+    }
+
+    fn find(&mut self, object: &str, key: &str) -> Option<&mut Stored> {
+        let i = *self.by_key.get(&(object.to_owned(), key.to_owned()))?;
+        self.stored.get_mut(i)
+    }
+
+    fn of_object(&self, object: &str) -> Vec<usize> {
+        self.by_object.get(object).cloned().unwrap_or_default()
+    }
+}
+
 fn name_of(doc: &Node) -> String {
     doc.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or("").to_owned()
 }
@@ -56,7 +86,7 @@ fn name_of(doc: &Node) -> String {
 pub fn extract(ctx: &Ctx, docs: &[Node]) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
     let mut uses = Vec::new();
-    let mut stored: Vec<Stored> = Vec::new();
+    let mut stored = Store::default();
     // Secrets and ConfigMaps first, so that the containers reading them can be matched.
     for doc in docs.iter().filter(|d| is_manifest(d)) {
         let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
@@ -131,7 +161,7 @@ pub fn extract(ctx: &Ctx, docs: &[Node]) -> Vec<TokenUse> {
     }
     // A Secret no container of this file reads belongs to a deployment described elsewhere:
     // judge it by its own name.
-    for s in stored.iter().filter(|s| !s.consumed) {
+    for s in stored.stored.iter().filter(|s| !s.consumed) {
         let what = format!("Kubernetes object `{}`", s.object);
         let role = role_for(&[&s.object], &what, "", false, signals);
         if let Some(u) = uses.get_mut(s.use_index) {
@@ -188,7 +218,7 @@ fn scalar_refs(ctx: &Ctx, key: &str, v: &Node, dbt_key: bool) -> Vec<ValueRef> {
 }
 
 /// One `env:` entry: `{name, value}` or `{name, valueFrom: {secretKeyRef: {name, key}}}`.
-fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut [Stored], uses: &mut Vec<TokenUse>) {
+fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut Store, uses: &mut Vec<TokenUse>) {
     let signals = &ctx.policy.signals;
     let Some(key) = item.get("name").and_then(Node::as_str) else { return };
     if let Some(v) = item.get("value") {
@@ -205,7 +235,7 @@ fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut [Stor
         let object = sel.get("name").and_then(Node::as_str).unwrap_or("");
         let skey = sel.get("key").and_then(Node::as_str).unwrap_or("");
         // The value is stored in this file: one use, where it is stored.
-        if let Some(s) = stored.iter_mut().find(|s| s.object == object && s.key == skey) {
+        if let Some(s) = stored.find(object, skey) {
             s.consumed = true;
             if let Some(u) = uses.get_mut(s.use_index) {
                 u.saw(hint.clone());
@@ -229,13 +259,14 @@ fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut [Stor
 }
 
 /// One `envFrom:` entry: every key of a Secret or ConfigMap becomes an environment variable.
-fn env_from(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut [Stored], uses: &mut Vec<TokenUse>) {
+fn env_from(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut Store, uses: &mut Vec<TokenUse>) {
     let signals = &ctx.policy.signals;
     for (field, what) in [("secretRef", "Secret"), ("configMapRef", "ConfigMap")] {
         let Some(node) = item.get(field).and_then(|r| r.get("name")) else { continue };
         let Some(object) = node.as_str() else { continue };
         let mut matched = false;
-        for s in stored.iter_mut().filter(|s| s.object == object) {
+        for i in stored.of_object(object) {
+            let Some(s) = stored.stored.get_mut(i) else { continue };
             matched = true;
             s.consumed = true;
             if let Some(u) = uses.get_mut(s.use_index) {
@@ -295,7 +326,7 @@ fn walk_values<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, hint: &Fact,
                 && (n.get("value").is_some() || n.get("valueFrom").is_some())
             {
                 let place = format!("Helm value `{}`", keys.join("."));
-                env_item(ctx, n, &place, hint, &mut [], uses);
+                env_item(ctx, n, &place, hint, &mut Store::default(), uses);
                 return;
             }
             for (k, v) in entries {

@@ -4,6 +4,7 @@
 //! Kubernetes or compose manifest instead.)
 
 use super::Ctx;
+use super::overlap::Cover;
 use super::values::{self, Role, ValueRef};
 use crate::classify::names::words;
 use crate::literal;
@@ -44,6 +45,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     for (name, def) in servers(doc, signals).map(Node::entries).unwrap_or_default() {
         let server = name.as_str().unwrap_or("");
         let dbt_server = is_dbt_server(ctx, server, def);
+        let first = uses.len();
         for (field, what) in [("env", "environment variable"), ("headers", "header")] {
             for (k, v) in def.get(field).map(Node::entries).unwrap_or_default() {
                 let Some(key) = k.as_str() else { continue };
@@ -58,10 +60,14 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             }
         }
         // A token passed on the command line (`"args": ["--token", "dbtu_…"]`).
+        // Only this server's entries can hold its literals (servers do not overlap, nor do
+        // literals): one index, not a pass over every use so far per literal.
         let text = ctx.text(def.span.start, def.span.end);
+        let entries =
+            Cover::new(uses.get(first..).unwrap_or_default().iter().map(|u| (u.at.span.start, u.at.span.end)));
         for lit in literal::find(text, signals) {
             let (s, e) = (def.span.start + lit.start, def.span.start + lit.end);
-            if uses.iter().any(|u| u.at.span.start <= s && e <= u.at.span.end) {
+            if entries.contains(s, e) {
                 continue;
             }
             let r = ValueRef {

@@ -1,5 +1,6 @@
 //! Extraction: from one parsed file to the token uses it contains, one extractor per ecosystem.
 
+pub mod access_url;
 pub mod airflow_conn;
 pub mod airflow_settings;
 pub mod azure_pipelines;
@@ -20,11 +21,14 @@ pub mod kubernetes;
 pub mod mcp;
 pub mod notebook;
 pub mod orchestrator;
+pub mod overlap;
 pub mod partner;
 pub mod postman;
 pub mod pulumi;
 pub mod runs;
+pub mod scope_tree;
 pub mod script;
+pub mod secrets;
 pub mod semantic_layer;
 pub mod terraform;
 pub mod values;
@@ -36,6 +40,7 @@ use crate::parse::{json, yaml};
 use crate::policy::Policy;
 use crate::source::SourceFile;
 use crate::tree::{Node, ParseError};
+use std::collections::HashSet;
 
 /// Everything one file contributes to the scan.
 #[derive(Debug, Default)]
@@ -49,6 +54,14 @@ pub struct FileFacts {
     pub terraform: Option<terraform::TfFile>,
     /// A Makefile: kept so that a CI step's `make target` can be followed into its recipe.
     pub makefile: bool,
+    /// 40-hex values written as the value of a name (legacy user API keys among them, TW202).
+    pub hex_values: Vec<secrets::HexValue>,
+    /// The file is a dbt credential cache by name and place (TW203).
+    pub cache: Option<secrets::CacheFile>,
+    /// dbt Cloud hosts written in a configuration or code file (not prose) (TW501).
+    pub hosts: Vec<access_url::HostMention>,
+    /// The file sets the environment variable that gives the Terraform provider its host.
+    pub sets_host_env: bool,
 }
 
 impl FileFacts {
@@ -59,6 +72,10 @@ impl FileFacts {
             && self.parse_error.is_none()
             && self.terraform.is_none()
             && !self.makefile
+            && self.hex_values.is_empty()
+            && self.cache.is_none()
+            && !self.hosts.iter().any(|h| h.retiring)
+            && !self.sets_host_env
     }
 
     /// Point every location in the facts at `file` (see [`TokenUse::relocate`]).
@@ -156,6 +173,19 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
     facts.makefile = runs::is_makefile(&ctx.src.display);
     // Semantic Layer JDBC URLs can sit in any text file (BI datasources, app configs, docs).
     semantic_layer::extract(ctx, &mut facts.uses);
+    let s = &ctx.policy.signals;
+    facts.hex_values = secrets::hex_values(&ctx.src.text)
+        .into_iter()
+        .filter(|v| crate::classify::secrets::is_legacy_key(v, kind, &ctx.src.text, s))
+        .collect();
+    if !matches!(kind, FileKind::Other | FileKind::Data) {
+        let urls = &s.access_urls;
+        facts.hosts = access_url::mentions(&ctx.src.text, &urls.retiring, urls.account.as_ref());
+        facts.sets_host_env = urls.host_env.iter().any(|e| ctx.src.text.contains(e.as_str()));
+    }
+    if let Some(name) = secrets::is_cache_path(&ctx.src.display, &s.cache_files) {
+        facts.cache = Some(secrets::CacheFile { name, secrets: secrets::cache_secrets(&ctx.src.text) });
+    }
     facts
 }
 
@@ -168,8 +198,8 @@ fn script_uses(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     }
     let mut uses = deploy::command_uses(ctx);
     uses.extend(orchestrator::extract(ctx));
-    let lines: Vec<usize> = uses.iter().map(|u| ctx.src.line_col(u.at.span.start).0).collect();
-    let refs: Vec<String> = uses.iter().map(|u| u.reference.clone()).collect();
+    let lines: HashSet<usize> = uses.iter().map(|u| ctx.src.line_col(u.at.span.start).0).collect();
+    let refs: HashSet<String> = uses.iter().map(|u| u.reference.clone()).collect();
     for u in script::extract(ctx, literals) {
         if !lines.contains(&ctx.src.line_col(u.at.span.start).0) && !refs.contains(&u.reference) {
             uses.push(u);

@@ -8,6 +8,7 @@ use crate::literal;
 use crate::model::TokenUse;
 use crate::model::fact::{Fact, Seen};
 use crate::tree::{Node, NodeKind};
+use std::collections::HashSet;
 
 pub fn is_notebook(path: &str) -> bool {
     path.to_ascii_lowercase().ends_with(".ipynb")
@@ -21,7 +22,8 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         hints.push(Seen::at(Fact::CallsUserEndpoint { endpoint: m.as_str().to_owned() }, ctx.loc(m.start(), m.end())));
     }
     let mut uses: Vec<TokenUse> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    // A hash set: a notebook reading many distinct names stays linear.
+    let mut seen: HashSet<String> = HashSet::new();
     for cell in doc.get("cells").map(Node::items).unwrap_or_default() {
         // Markdown cells are prose: only their literal tokens count (TW201).
         if cell.get("cell_type").and_then(Node::as_str) != Some("code") {
@@ -41,10 +43,10 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             for caps in super::script::name_pattern().captures_iter(&code) {
                 let Some(m) = caps.get(1).or_else(|| caps.get(2)) else { continue };
                 let name = m.as_str();
-                if !is_dbt_token_name(name, signals) || seen.iter().any(|s| s == name) {
+                if seen.contains(name) || !is_dbt_token_name(name, signals) {
                     continue;
                 }
-                seen.push(name.to_owned());
+                seen.insert(name.to_owned());
                 let r = ValueRef {
                     start: at(m.start()),
                     end: at(m.end()),

@@ -9,6 +9,8 @@ use crate::model::TokenUse;
 use crate::model::fact::{Fact, Seen};
 use crate::policy::{Orchestrator, Signals};
 use regex::Regex;
+use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// How many assignments are followed back from a token argument (`token = …; f(auth_token=token)`).
@@ -79,6 +81,12 @@ struct Lexeme {
 struct Py<'a> {
     text: &'a str,
     lexemes: Vec<Lexeme>,
+    /// Each bracket of the code and the bracket closing it (any kind closes any kind, as
+    /// `expr_end` counts depth), sorted: finding a call's end is a lookup, not a scan, so
+    /// nested or unclosed calls stay linear.
+    closers: Vec<(usize, usize)>,
+    /// The `name = …` assignments at line starts, by name, found in one pass when first needed.
+    assignments: OnceCell<HashMap<&'a str, Vec<(usize, usize)>>>,
 }
 
 impl<'a> Py<'a> {
@@ -122,7 +130,30 @@ impl<'a> Py<'a> {
                 _ => i += 1,
             }
         }
-        Py { text, lexemes }
+        let closers = match_brackets(b, &lexemes);
+        Py { text, lexemes, closers, assignments: OnceCell::new() }
+    }
+
+    /// The bracket closing the one at `open`, if any.
+    fn closer(&self, open: usize) -> Option<usize> {
+        let i = self.closers.binary_search_by_key(&open, |&(o, _)| o).ok()?;
+        self.closers.get(i).map(|&(_, c)| c)
+    }
+
+    /// The assignments to `name` at line starts in code: (start of the line's match, start of
+    /// the right-hand side).
+    fn assignments_to(&self, name: &str) -> &[(usize, usize)] {
+        let all = self.assignments.get_or_init(|| {
+            let mut all: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+            for c in assignment_pattern().captures_iter(self.text) {
+                let (Some(m), Some(n)) = (c.get(0), c.get(1)) else { continue };
+                if self.in_code(m.start()) && self.text.as_bytes().get(m.end()) != Some(&b'=') {
+                    all.entry(n.as_str()).or_default().push((m.start(), m.end()));
+                }
+            }
+            all
+        });
+        all.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// The string or comment containing `pos`, if any.
@@ -140,7 +171,6 @@ impl<'a> Py<'a> {
     /// Strings and comments are skipped.
     fn expr_end(&self, from: usize, limit: usize, in_brackets: bool) -> usize {
         let b = self.text.as_bytes();
-        let mut depth = 0usize;
         let mut i = from;
         while i < limit {
             if let Some(l) = self.lexeme_at(i) {
@@ -148,14 +178,14 @@ impl<'a> Py<'a> {
                 continue;
             }
             match b.get(i) {
-                Some(b'(' | b'[' | b'{') => depth += 1,
-                Some(b')' | b']' | b'}') if depth == 0 => return i,
-                Some(b')' | b']' | b'}') => depth -= 1,
-                Some(b',') if depth == 0 => return i,
+                // A bracketed group holds no end: jump to its closer (none: it runs to `limit`).
+                Some(b'(' | b'[' | b'{') => match self.closer(i) {
+                    Some(c) if c < limit => i = c,
+                    _ => return limit,
+                },
+                Some(b')' | b']' | b'}' | b',') => return i,
                 Some(b'\n')
-                    if !in_brackets
-                        && depth == 0
-                        && self.text.get(from..i).is_some_and(|t| !t.trim_end().ends_with('\\')) =>
+                    if !in_brackets && self.text.get(from..i).is_some_and(|t| !t.trim_end().ends_with('\\')) =>
                 {
                     return i;
                 }
@@ -166,17 +196,9 @@ impl<'a> Py<'a> {
         limit
     }
 
-    /// The position of the bracket closing the one at `open`.
+    /// The position of the `)` closing the `(` at `open`.
     fn close_of(&self, open: usize) -> Option<usize> {
-        let mut i = open + 1;
-        loop {
-            let e = self.expr_end(i, self.text.len(), true);
-            match self.text.as_bytes().get(e) {
-                Some(b',') => i = e + 1,
-                Some(b')') => return Some(e),
-                _ => return None,
-            }
-        }
+        self.closer(open).filter(|&c| self.text.as_bytes().get(c) == Some(&b')'))
     }
 
     /// The top-level arguments between `open` and `close`: (keyword, value span).
@@ -205,13 +227,51 @@ impl<'a> Py<'a> {
     /// The first string literal's content span in `start..end`; in a Dagster config dict
     /// (`{"env": "X"}`) the value's, not the key's.
     fn first_string(&self, start: usize, end: usize) -> Option<(usize, usize)> {
-        let mut strings = self.lexemes.iter().filter(|l| l.start >= start && l.end <= end).filter_map(|l| l.content);
+        let from = self.lexemes.partition_point(|l| l.start < start);
+        let inside = self.lexemes.get(from..).unwrap_or_default().iter().take_while(|l| l.start < end);
+        let mut strings = inside.filter(|l| l.end <= end).filter_map(|l| l.content);
         let first = strings.next()?;
         if self.text.get(first.0..first.1) == Some("env") {
             return strings.next().or(Some(first));
         }
         Some(first)
     }
+}
+
+/// The brackets of `b` outside strings and comments, each with the bracket closing it, in
+/// order: one pass with a stack.
+fn match_brackets(b: &[u8], lexemes: &[Lexeme]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut open = Vec::new();
+    let mut next = lexemes.iter().peekable();
+    let mut i = 0;
+    while i < b.len() {
+        while next.peek().is_some_and(|l| l.end <= i) {
+            next.next();
+        }
+        if let Some(l) = next.peek().filter(|l| l.start <= i) {
+            i = l.end.max(i + 1);
+            continue;
+        }
+        match b.get(i) {
+            Some(b'(' | b'[' | b'{') => open.push(i),
+            Some(b')' | b']' | b'}') => {
+                if let Some(o) = open.pop() {
+                    out.push((o, i));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.sort_unstable();
+    out
+}
+
+/// `name = ` (or `name: type = `) at the start of a line.
+fn assignment_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| crate::pattern::constant(r"(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_.]*)[ \t]*(?::[^=\n]*)?=[ \t]*"))
 }
 
 fn kwarg_pattern() -> &'static Regex {
@@ -514,13 +574,9 @@ fn token_expr(ctx: &Ctx, py: &Py, start: usize, end: usize, hops: usize) -> Opti
 /// The right-hand side of the last `name = …` at the start of a line before `before` (or, when
 /// there is none, anywhere in the file).
 fn assignment(py: &Py, name: &str, before: usize) -> Option<(usize, usize)> {
-    let pat = Regex::new(&format!(r"(?m)^[ \t]*{}[ \t]*(?::[^=\n]*)?=[ \t]*", regex::escape(name))).ok()?;
-    let hits: Vec<(usize, usize)> = pat
-        .find_iter(py.text)
-        .filter(|m| py.in_code(m.start()) && py.text.as_bytes().get(m.end()) != Some(&b'='))
-        .map(|m| (m.start(), m.end()))
-        .collect();
-    let (_, rhs) = hits.iter().rev().find(|(s, _)| *s < before).or_else(|| hits.first()).copied()?;
+    let hits = py.assignments_to(name);
+    let last_before = hits.partition_point(|(s, _)| *s < before).checked_sub(1).and_then(|i| hits.get(i));
+    let (_, rhs) = last_before.or_else(|| hits.first()).copied()?;
     Some((rhs, py.expr_end(rhs, py.text.len(), false)))
 }
 
@@ -590,9 +646,17 @@ fn conn_var_pattern() -> &'static Regex {
 fn airflow_conn_text(ctx: &Ctx) -> Vec<TokenUse> {
     let text = ctx.src.text.as_str();
     let mut uses = Vec::new();
-    for m in conn_var_pattern().find_iter(text) {
-        let line_end = memchr::memchr(b'\n', &text.as_bytes()[m.end()..]).map_or(text.len(), |j| m.end() + j);
-        let Some(refs) = values::airflow_conn_refs(ctx, m.as_str(), m.end(), line_end) else { continue };
+    let vars: Vec<regex::Match> = conn_var_pattern().find_iter(text).collect();
+    let mut line_end = 0;
+    for (i, m) in vars.iter().enumerate() {
+        if line_end < m.end() {
+            line_end = memchr::memchr(b'\n', text.as_bytes().get(m.end()..).unwrap_or_default())
+                .map_or(text.len(), |j| m.end() + j);
+        }
+        // A value ends at its line's end, or where the next variable of the line starts
+        // (`ENV AIRFLOW_CONN_A=… AIRFLOW_CONN_B=…`): each value is read once.
+        let end = vars.get(i + 1).map_or(line_end, |next| next.start().min(line_end));
+        let Some(refs) = values::airflow_conn_refs(ctx, m.as_str(), m.end(), end) else { continue };
         for r in refs {
             let mut u = values::token_use(ctx, &r, m.as_str(), format!("Airflow connection `{}`", m.as_str()));
             u.facts = orchestrator_facts(ctx, &format!("Airflow connection `{}`", m.as_str()));

@@ -9,6 +9,7 @@ use crate::literal::Literal;
 use crate::model::fact::{Fact, Seen};
 use crate::model::{Evidence, TokenUse, TypeSource};
 use regex::Regex;
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// Reads of a named value: `$X`, `${X}`, `os.environ["X"]`, `getenv("X")`, `process.env.X`,
@@ -107,8 +108,9 @@ fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<code::Read> {
     let mut out = Vec::new();
     for (i, r) in token_reads.iter().enumerate() {
         if r.assignment {
-            let line_end =
-                ctx.src.text.get(r.end..).and_then(|t| t.find('\n')).map(|j| r.end + j).unwrap_or(usize::MAX);
+            // The line's end from the line index: searching for it from each read would cost
+            // the rest of the line per read on a long one.
+            let line_end = ctx.src.line_span(ctx.src.line_col(r.end).0).1;
             let fed = token_reads.get(i + 1).is_some_and(|n| !n.assignment && n.start < line_end);
             if fed {
                 continue;
@@ -122,12 +124,15 @@ fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<code::Read> {
 /// Code without a parser: names read by the text patterns, the first reference to each.
 fn text_reads(ctx: &Ctx) -> Vec<code::Read> {
     let mut out: Vec<code::Read> = Vec::new();
+    // A hash set: a script reading 60k distinct names stays linear.
+    let mut seen: HashSet<&str> = HashSet::new();
     for caps in name_pattern().captures_iter(&ctx.src.text) {
         let Some(m) = caps.get(1).or_else(|| caps.get(2)) else { continue };
         let name = m.as_str();
-        if !is_token_read(name, &ctx.policy.signals) || out.iter().any(|r| r.name == name) {
+        if seen.contains(name) || !is_token_read(name, &ctx.policy.signals) {
             continue;
         }
+        seen.insert(name);
         out.push(code::Read {
             name: name.to_owned(),
             start: m.start(),

@@ -2,6 +2,7 @@
 //! &token=…`) in any text file: the token a BI tool connects to dbt's Semantic Layer with.
 
 use super::Ctx;
+use super::overlap::Overlaps;
 use super::values;
 use crate::classify::names::partner_in;
 use crate::model::TokenUse;
@@ -21,6 +22,8 @@ pub fn extract(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
         return;
     }
     let lower = text.to_ascii_lowercase();
+    // The other extractors' uses, indexed once: a file of many URLs stays linear.
+    let others = Overlaps::new(uses.iter().map(|u| (u.at.span.start, u.at.span.end)));
     let mut from = 0;
     while let Some(i) = lower.get(from..).and_then(|t| t.find(&eco.jdbc_prefix)) {
         let start = from + i;
@@ -34,12 +37,18 @@ pub fn extract(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
             .and_then(|t| t.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`' | ')' | ']')))
             .unwrap_or(text.len() - host);
         let end = host + len;
+        // URLs do not overlap: a use added for an earlier URL cannot be this URL's.
+        let this_url = uses.len();
         for (vs, ve) in token_params(&lower, host, end, &eco.jdbc_token_params) {
             let hint = partner_hint(ctx);
             // Only a literal or a variable reference is a token; a placeholder word is not.
             let refs = values::refs(ctx, vs, ve, true).into_iter().filter(|r| r.literal.is_some() || r.name.is_some());
             for r in refs {
-                if let Some(u) = uses.iter_mut().find(|u| u.at.span.start < r.end && r.start < u.at.span.end) {
+                let added = uses.get(this_url..).unwrap_or_default();
+                let same = others.first(r.start, r.end).or_else(|| {
+                    added.iter().position(|u| u.at.span.start < r.end && r.start < u.at.span.end).map(|i| this_url + i)
+                });
+                if let Some(u) = same.and_then(|i| uses.get_mut(i)) {
                     u.saw(hint.clone());
                     continue;
                 }

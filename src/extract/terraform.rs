@@ -24,6 +24,10 @@ pub struct TfProvider {
     pub local: String,
     pub alias: Option<String>,
     pub token: Option<TfExpr>,
+    /// `host_url`, when the block sets it.
+    pub host_url: Option<TfExpr>,
+    /// The block's label.
+    pub at: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +90,17 @@ pub struct TfPartnerAttr {
     pub value: TfExpr,
 }
 
+/// An `output` block: its value and whether it is marked sensitive.
+#[derive(Clone, Debug)]
+pub struct TfOutput {
+    pub name: String,
+    pub value: TfExpr,
+    pub sensitive: bool,
+    /// The block's label, and the whole block.
+    pub at: Span,
+    pub block: Span,
+}
+
 /// Everything one Terraform file declares that matters for tokens.
 #[derive(Clone, Debug, Default)]
 pub struct TfFile {
@@ -108,6 +123,8 @@ pub struct TfFile {
     /// The Terraform Cloud / remote backend workspaces the configuration runs in: their names,
     /// name prefixes and tags (`cloud { workspaces { name = "dbt-staging" } }`).
     pub workspaces: Vec<String>,
+    /// `output` blocks (TW204).
+    pub outputs: Vec<TfOutput>,
 }
 
 /// A CI secret managed by Terraform: its name and the value it is set to.
@@ -150,7 +167,25 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
                 local: first,
                 alias: string_attr(&block.body, "alias"),
                 token: block.body.get_attribute("token").map(|a| expr(ctx, &a.value)),
+                host_url: block.body.get_attribute("host_url").map(|a| expr(ctx, &a.value)),
+                at: label_span(block).unwrap_or_default(),
             }),
+            "output" => {
+                if let Some(value) = block.body.get_attribute("value").map(|a| expr(ctx, &a.value)) {
+                    let sensitive = block
+                        .body
+                        .get_attribute("sensitive")
+                        .is_some_and(|a| expr(ctx, &a.value).text.trim() == "true");
+                    let r = block.span().unwrap_or(0..0);
+                    tf.outputs.push(TfOutput {
+                        name: first,
+                        value,
+                        sensitive,
+                        at: label_span(block).unwrap_or_default(),
+                        block: Span::new(r.start, r.end),
+                    });
+                }
+            }
             "locals" => {
                 for attr in block.body.attributes() {
                     tf.locals.push((attr.key.as_str().to_owned(), expr(ctx, &attr.value)));

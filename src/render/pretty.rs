@@ -25,6 +25,9 @@ const LEAD: usize = 60;
 const TRAIL: usize = 60;
 /// Longest stretch of a line a window shows; a longer label is shown from its start.
 const MAX_WINDOW: usize = 240;
+
+/// Bytes of the line on each side of a window that masking sees with it (not shown).
+const MASK_CONTEXT: usize = 512;
 /// Most lines one label spans in a snippet; a longer span is cut after them.
 const MAX_SPAN_LINES: usize = 8;
 /// Width of the report (a terminal narrower than this wraps).
@@ -194,16 +197,31 @@ impl Window {
             if stretch.cut_left {
                 window.text.push('…');
             }
-            let piece = text.get(stretch.start..stretch.end).unwrap_or("");
+            // Masked with some of the line around the piece, so that a token split in halves
+            // across the cut (`["dbtu_…", "…"].join("")`) is still seen as one and each half
+            // hidden; the piece is then cut out of the masked text. The context is bounded, so
+            // the cost of a finding stays independent of its line's length.
+            let (ls, le) = src.line_span(line);
+            let mut from = stretch.start.saturating_sub(MASK_CONTEXT).max(ls);
+            while !text.is_char_boundary(from) {
+                from += 1;
+            }
+            let mut to = stretch.end.saturating_add(MASK_CONTEXT).min(le).max(stretch.end);
+            while !text.is_char_boundary(to) {
+                to += 1;
+            }
+            let (around, shifts) = mask_with_offsets(text.get(from..to).unwrap_or(""));
+            let moved_to = |o: usize| shift_offset(o.clamp(stretch.start, stretch.end) - from, &shifts);
+            let (cut_start, cut_end) = (moved_to(stretch.start), moved_to(stretch.end));
+            let masked = around.get(cut_start..cut_end.max(cut_start)).unwrap_or("");
             // The labels' ends on this line, relative to the piece, moved as masking moves them.
-            let (masked, shifts) = mask_with_offsets(piece);
             let mut rel = Vec::new();
             for (k, p) in placed.iter().enumerate() {
                 if p.2 == line {
-                    rel.push((k, 0, shift_offset(p.0.clamp(stretch.start, stretch.end) - stretch.start, &shifts)));
+                    rel.push((k, 0, moved_to(p.0).saturating_sub(cut_start)));
                 }
                 if p.3 == line {
-                    rel.push((k, 1, shift_offset(p.1.clamp(stretch.start, stretch.end) - stretch.start, &shifts)));
+                    rel.push((k, 1, moved_to(p.1).saturating_sub(cut_start)));
                 }
             }
             let base = window.text.len();
@@ -368,6 +386,20 @@ mod tests {
         assert_eq!(&w.text[s.offset()..s.offset() + s.len()], "tok");
         let c = w.read_span(&s, 0, 0).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((c.line(), c.column()), (1, 3));
+    }
+
+    #[test]
+    fn a_token_split_in_halves_across_the_cut_of_a_window_is_masked() {
+        // tokenwise: ignore[TW201] -- halves of a fake token
+        let (a, b) = ("dbtc_t2P4t5bR2iRD2dQH1f3OGS", "JZ7PKcyERACFemsfm7tPWdd7DhHs");
+        let unit = format!("api_token: [\"{a}\", \"{b}\"].join(\"\")   ");
+        let line = unit.repeat(40);
+        let src = file(&line);
+        // A label whose window starts between the halves of one of the tokens.
+        for at in (0..line.len()).step_by(37).filter(|&i| line.is_char_boundary(i)) {
+            let (w, _) = window(&src, at, at + 1);
+            assert!(!w.text.contains(&b[..12]) && !w.text.contains(&a[5..17]), "{at}: {}", w.text);
+        }
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub fn render(r: &Report) -> String {
             "tool": {"driver": {
                 "name": "tokenwise",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://docs.getdbt.com/docs/dbt-cloud-apis/authentication",
+                "informationUri": "https://docs.getdbt.com/docs/dbt-apis/authentication",
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",

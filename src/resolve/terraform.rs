@@ -13,7 +13,7 @@ use crate::model::fact::{Consumer, DevMark, Fact, Seen};
 use crate::model::{Evidence, Loc, TokenType, TokenUse, TypeHint, TypeSource};
 use crate::policy::Policy;
 use crate::source::SourceFile;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How deep module calls are followed: module graphs are shallow.
 const MAX_MODULE_DEPTH: usize = 8;
@@ -30,14 +30,68 @@ pub struct Index<'a> {
     dirs: BTreeMap<String, Vec<(usize, TfFile)>>,
     /// Type hints a CI pipeline gave to a variable (`TF_VAR_x` from a secret whose name says).
     ci_hints: BTreeMap<(String, String), Vec<TypeHint>>,
+    /// Each folder's declarations by name, built once: every question the resolver asks is a
+    /// lookup, so a folder of 20k declarations costs linear work, not a pass per question.
+    by_dir: HashMap<String, Folder>,
+    /// (folder, input) → what local module calls pass to that input, in folder order.
+    callers: HashMap<(String, String), Vec<Call>>,
+    /// Variable name → the first folder declaring it.
+    var_dirs: HashMap<String, String>,
+    /// CI secret name → (folder, slot, secret) of the Terraform resources setting it, in order.
+    ci_secrets: HashMap<String, Vec<(String, usize, usize)>>,
 }
 
-fn parent(path: &str) -> String {
+/// A module call's input: (calling folder, slot, module, input).
+type Call = (String, usize, usize, usize);
+
+/// A place in a folder's declarations: the file's slot in the folder and an item's index in
+/// one of its lists.
+type At = (usize, usize);
+
+/// What uses a provider configuration (`dbtcloud.alias`).
+enum UseAt {
+    Resource(At),
+    Module(At),
+}
+
+/// What reads a variable, in the order `var_consumers` weighs them.
+enum Reader {
+    /// A provider's `token`.
+    Provider(At),
+    /// An attribute of a partner's resource.
+    Partner(At),
+    /// The header of a `data "http"` call.
+    Http(At),
+    /// An input of a module call: (slot, module, input).
+    ModuleInput(usize, usize, usize),
+}
+
+/// One folder's declarations by name.
+#[derive(Default)]
+struct Folder {
+    /// The first declaration of each variable.
+    variables: HashMap<String, At>,
+    locals: HashMap<String, Vec<At>>,
+    /// `.tfvars` assignments.
+    assignments: HashMap<String, Vec<At>>,
+    /// Provider target (`local.alias`) → its consumers, in declaration order.
+    consumers: HashMap<String, Vec<UseAt>>,
+    /// Variable → what reads it, directly or through locals, in declaration order.
+    readers: HashMap<String, Vec<Reader>>,
+    /// Service token label → the references to its `token_string`.
+    token_refs: HashMap<String, Vec<At>>,
+    /// The local names under which the dbt Cloud provider is known.
+    provider_names: BTreeSet<String>,
+    /// Whether the folder, called as a module, manages only resources that need a user token.
+    user_context: bool,
+}
+
+pub fn parent(path: &str) -> String {
     path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default()
 }
 
 /// `dir` joined with a relative module source (`./modules/x`, `../shared`).
-fn join(dir: &str, source: &str) -> Option<String> {
+pub fn join(dir: &str, source: &str) -> Option<String> {
     if !(source.starts_with("./") || source.starts_with("../")) {
         return None;
     }
@@ -58,11 +112,146 @@ impl<'a> Index<'a> {
     pub fn build(files: &'a [SourceFile], facts: &mut [FileFacts], policy: &'a Policy) -> Self {
         let mut dirs: BTreeMap<String, Vec<(usize, TfFile)>> = BTreeMap::new();
         for (i, f) in facts.iter_mut().enumerate() {
-            if let (Some(tf), Some(src)) = (f.terraform.take(), files.get(i)) {
+            // Cloned, not taken: the rules read the declarations too (providers' hosts, outputs).
+            if let (Some(tf), Some(src)) = (f.terraform.clone(), files.get(i)) {
                 dirs.entry(parent(&src.display)).or_default().push((i, tf));
             }
         }
-        Index { files, policy, dirs, ci_hints: BTreeMap::new() }
+        let mut index = Index {
+            files,
+            policy,
+            dirs,
+            ci_hints: BTreeMap::new(),
+            by_dir: HashMap::new(),
+            callers: HashMap::new(),
+            var_dirs: HashMap::new(),
+            ci_secrets: HashMap::new(),
+        };
+        index.build_lookups();
+        index
+    }
+
+    /// Fill the lookups, in declaration order (folders sorted, files in the order read).
+    fn build_lookups(&mut self) {
+        let keys: Vec<String> = self.dirs.keys().cloned().collect();
+        for dir in &keys {
+            let folder = self.folder(dir);
+            self.by_dir.insert(dir.clone(), folder);
+        }
+        // Readers follow locals, which the folders above index.
+        for dir in &keys {
+            let readers = self.readers(dir);
+            if let Some(f) = self.by_dir.get_mut(dir) {
+                f.readers = readers;
+            }
+        }
+        for (dir, files) in &self.dirs {
+            for (slot, (_, tf)) in files.iter().enumerate() {
+                for v in &tf.variables {
+                    self.var_dirs.entry(v.name.clone()).or_insert_with(|| dir.clone());
+                }
+                for (i, secret) in tf.ci_secrets.iter().enumerate() {
+                    self.ci_secrets.entry(secret.name.clone()).or_default().push((dir.clone(), slot, i));
+                }
+                for (mi, m) in tf.modules.iter().enumerate() {
+                    let Some(child) = join(dir, &m.source) else { continue };
+                    for (ii, (input, _)) in m.inputs.iter().enumerate() {
+                        let key = (child.clone(), input.clone());
+                        self.callers.entry(key).or_default().push((dir.clone(), slot, mi, ii));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The lookups of one folder that need no other folder.
+    fn folder(&self, dir: &str) -> Folder {
+        let s = &self.policy.signals;
+        let mut f = Folder::default();
+        let mut mapped = BTreeSet::new();
+        let mut managed = Vec::new();
+        for (slot, (_, tf)) in self.decls(dir).enumerate() {
+            for (i, v) in tf.variables.iter().enumerate() {
+                f.variables.entry(v.name.clone()).or_insert((slot, i));
+            }
+            for (i, (name, _)) in tf.locals.iter().enumerate() {
+                f.locals.entry(name.clone()).or_default().push((slot, i));
+            }
+            for (i, (name, _)) in tf.assignments.iter().enumerate() {
+                f.assignments.entry(name.clone()).or_default().push((slot, i));
+            }
+            for (i, r) in tf.resources.iter().enumerate() {
+                if let Some(p) = &r.provider {
+                    f.consumers.entry(p.trim().to_owned()).or_default().push(UseAt::Resource((slot, i)));
+                }
+                if !r.data && r.rtype.starts_with("dbt") {
+                    managed.push(r.rtype.as_str());
+                }
+            }
+            for (i, m) in tf.modules.iter().enumerate() {
+                let mut targets: Vec<&str> = m.providers.iter().map(|(_, v)| v.trim()).collect();
+                targets.sort_unstable();
+                targets.dedup();
+                for t in targets {
+                    f.consumers.entry(t.to_owned()).or_default().push(UseAt::Module((slot, i)));
+                }
+            }
+            for (i, r) in tf.token_string_refs.iter().enumerate() {
+                f.token_refs.entry(r.token_label.clone()).or_default().push((slot, i));
+            }
+            for (local, source) in &tf.required {
+                mapped.insert(local.clone());
+                if s.provider_sources.iter().any(|p| p == source) {
+                    f.provider_names.insert(local.clone());
+                }
+            }
+        }
+        for d in &s.provider_default_names {
+            if !mapped.contains(d) {
+                f.provider_names.insert(d.clone());
+            }
+        }
+        f.user_context = !managed.is_empty() && managed.iter().all(|r| self.is_user_context_resource(r));
+        f
+    }
+
+    /// Variable → what reads it in `dir`, in the order `var_consumers` weighs them: per file,
+    /// providers, partner attributes, HTTP calls, module inputs.
+    fn readers(&self, dir: &str) -> HashMap<String, Vec<Reader>> {
+        let mut out: HashMap<String, Vec<Reader>> = HashMap::new();
+        for (slot, (_, tf)) in self.decls(dir).enumerate() {
+            for (i, p) in tf.providers.iter().enumerate() {
+                for v in p.token.as_ref().map(|e| self.vars_of(dir, e)).unwrap_or_default() {
+                    out.entry(v).or_default().push(Reader::Provider((slot, i)));
+                }
+            }
+            for (i, a) in tf.partner_attrs.iter().enumerate() {
+                let mut names: Vec<String> = var_refs(&a.value).into_iter().map(|(v, _, _)| v).collect();
+                names.sort_unstable();
+                names.dedup();
+                for v in names {
+                    out.entry(v).or_default().push(Reader::Partner((slot, i)));
+                }
+            }
+            for (i, h) in tf.http.iter().enumerate() {
+                for v in self.vars_of(dir, &h.header) {
+                    out.entry(v).or_default().push(Reader::Http((slot, i)));
+                }
+            }
+            for (mi, m) in tf.modules.iter().enumerate() {
+                for (ii, (_, e)) in m.inputs.iter().enumerate() {
+                    for v in self.vars_of(dir, e) {
+                        out.entry(v).or_default().push(Reader::ModuleInput(slot, mi, ii));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The declarations of the file in slot `slot` of `dir`.
+    fn slot(&self, dir: &str, slot: usize) -> Option<&(usize, TfFile)> {
+        self.dirs.get(dir).and_then(|files| files.get(slot))
     }
 
     fn path(&self, file: usize) -> &str {
@@ -77,25 +266,9 @@ impl<'a> Index<'a> {
         self.dirs.get(dir).into_iter().flatten()
     }
 
-    /// The local names under which the dbt Cloud provider is known in `dir`.
-    fn dbt_provider_names(&self, dir: &str) -> BTreeSet<String> {
-        let s = &self.policy.signals;
-        let mut names = BTreeSet::new();
-        let mut mapped = BTreeSet::new();
-        for (_, tf) in self.decls(dir) {
-            for (local, source) in &tf.required {
-                mapped.insert(local.clone());
-                if s.provider_sources.iter().any(|p| p == source) {
-                    names.insert(local.clone());
-                }
-            }
-        }
-        for d in &s.provider_default_names {
-            if !mapped.contains(d) {
-                names.insert(d.clone());
-            }
-        }
-        names
+    /// Whether `local` is a name under which the dbt Cloud provider is known in `dir`.
+    fn is_dbt_provider(&self, dir: &str, local: &str) -> bool {
+        self.by_dir.get(dir).is_some_and(|f| f.provider_names.contains(local))
     }
 
     /// The variables an expression reads, directly or through `local.x` values of its folder.
@@ -107,11 +280,11 @@ impl<'a> Index<'a> {
             if !seen.insert(local.clone()) {
                 continue;
             }
-            for (_, tf) in self.decls(dir) {
-                for (_, value) in tf.locals.iter().filter(|(n, _)| *n == local) {
-                    out.extend(var_refs(value).into_iter().map(|(v, _, _)| v));
-                    pending.extend(local_refs(value).into_iter().map(|(l, _, _)| l));
-                }
+            let defs = self.by_dir.get(dir).and_then(|f| f.locals.get(&local)).map_or(&[][..], Vec::as_slice);
+            for &(slot, i) in defs {
+                let Some((_, value)) = self.slot(dir, slot).and_then(|(_, tf)| tf.locals.get(i)) else { continue };
+                out.extend(var_refs(value).into_iter().map(|(v, _, _)| v));
+                pending.extend(local_refs(value).into_iter().map(|(l, _, _)| l));
             }
         }
         out.sort();
@@ -120,7 +293,9 @@ impl<'a> Index<'a> {
     }
 
     fn variable(&self, dir: &str, name: &str) -> Option<(usize, &TfVariable)> {
-        self.decls(dir).flat_map(|(i, tf)| tf.variables.iter().map(move |v| (*i, v))).find(|(_, v)| v.name == name)
+        let &(slot, i) = self.by_dir.get(dir)?.variables.get(name)?;
+        let (file, tf) = self.slot(dir, slot)?;
+        tf.variables.get(i).map(|v| (*file, v))
     }
 
     /// The base workflow of Terraform at `path`: developmental if the path says so, else
@@ -185,11 +360,10 @@ impl<'a> Index<'a> {
                 });
             }
         }
-        for (file, tf) in self.decls(dir) {
-            for (key, e) in &tf.assignments {
-                if key != name {
-                    continue;
-                }
+        let assigned = self.by_dir.get(dir).and_then(|f| f.assignments.get(name)).map_or(&[][..], Vec::as_slice);
+        for &(slot, i) in assigned {
+            let Some((file, tf)) = self.slot(dir, slot) else { continue };
+            if let Some((_, e)) = tf.assignments.get(i) {
                 for lit in literal::find(&e.text, s) {
                     let at = Self::loc(*file, crate::tree::Span::new(e.span.start + lit.start, e.span.start + lit.end));
                     hints.push(TypeHint {
@@ -219,18 +393,15 @@ impl<'a> Index<'a> {
 
     /// What module calls with a local source of `dir` pass to its variable `name`.
     fn callers(&self, dir: &str, name: &str) -> Vec<(String, TfExpr)> {
-        let mut out = Vec::new();
-        for (pdir, files) in &self.dirs {
-            for (_, tf) in files {
-                for m in &tf.modules {
-                    if join(pdir, &m.source).as_deref() != Some(dir) {
-                        continue;
-                    }
-                    out.extend(m.inputs.iter().filter(|(k, _)| k == name).map(|(_, e)| (pdir.clone(), e.clone())));
-                }
-            }
-        }
-        out
+        let Some(calls) = self.callers.get(&(dir.to_owned(), name.to_owned())) else { return Vec::new() };
+        calls
+            .iter()
+            .filter_map(|(pdir, slot, m, i)| {
+                let (_, tf) = self.slot(pdir, *slot)?;
+                let (_, e) = tf.modules.get(*m)?.inputs.get(*i)?;
+                Some((pdir.clone(), e.clone()))
+            })
+            .collect()
     }
 
     /// The modules called from `dir` with a local source: (module name, child folder).
@@ -245,15 +416,16 @@ impl<'a> Index<'a> {
         let target = format!("{local}.{alias}");
         let mut consumers = Vec::new();
         let mut all_user = true;
-        for (_, tf) in self.decls(dir) {
-            for r in &tf.resources {
-                if r.provider.as_deref().map(str::trim) == Some(target.as_str()) {
+        let found = self.by_dir.get(dir).and_then(|f| f.consumers.get(&target)).map_or(&[][..], Vec::as_slice);
+        for c in found {
+            match *c {
+                UseAt::Resource((slot, i)) => {
+                    let Some(r) = self.slot(dir, slot).and_then(|(_, tf)| tf.resources.get(i)) else { continue };
                     consumers.push(Consumer::Resource { rtype: r.rtype.clone(), name: r.name.clone() });
                     all_user &= self.is_user_context_resource(&r.rtype);
                 }
-            }
-            for m in &tf.modules {
-                if m.providers.iter().any(|(_, v)| v.trim() == target) {
+                UseAt::Module((slot, i)) => {
+                    let Some(m) = self.slot(dir, slot).and_then(|(_, tf)| tf.modules.get(i)) else { continue };
                     consumers.push(Consumer::Module(m.name.clone()));
                     all_user &= self.child(dir, &m.source).is_some_and(|c| self.module_is_user_context(&c));
                 }
@@ -271,13 +443,7 @@ impl<'a> Index<'a> {
 
     /// A module whose managed dbt Cloud resources all need a user token.
     fn module_is_user_context(&self, dir: &str) -> bool {
-        let managed: Vec<&str> = self
-            .decls(dir)
-            .flat_map(|(_, tf)| tf.resources.iter())
-            .filter(|r| !r.data && r.rtype.starts_with("dbt"))
-            .map(|r| r.rtype.as_str())
-            .collect();
-        !managed.is_empty() && managed.iter().all(|r| self.is_user_context_resource(r))
+        self.by_dir.get(dir).is_some_and(|f| f.user_context)
     }
 
     /// Where variable `name` of `dir` goes: the workflows of the places that consume it.
@@ -290,33 +456,38 @@ impl<'a> Index<'a> {
             return Vec::new();
         }
         let mut hints = Vec::new();
-        let providers = self.dbt_provider_names(dir);
-        for (file, tf) in self.decls(dir) {
-            for p in &tf.providers {
-                let uses_var = p.token.as_ref().is_some_and(|e| self.vars_of(dir, e).iter().any(|v| v == name));
-                if uses_var && providers.contains(&p.local) {
-                    hints.extend(self.provider_workflow(dir, *file, &p.local, p.alias.as_deref()));
-                }
-            }
-            for a in tf.partner_attrs.iter().filter(|a| var_refs(&a.value).iter().any(|(v, _, _)| v == name)) {
-                hints.push(Seen::new(partner_attr_hint(a)));
-            }
-            for h in &tf.http {
-                if self.vars_of(dir, &h.header).iter().any(|v| v == name)
-                    && let Some(w) = self.http_workflow(*file, &h.url)
-                {
-                    hints.push(w);
-                }
-            }
-            if depth < MAX_MODULE_DEPTH {
-                for m in &tf.modules {
-                    let Some(child) = self.child(dir, &m.source) else { continue };
-                    for (input, e) in &m.inputs {
-                        if self.vars_of(dir, e).iter().any(|v| v == name) {
-                            hints.extend(self.var_consumers_in(&child, input, depth + 1, seen));
-                        }
+        let readers = self.by_dir.get(dir).and_then(|f| f.readers.get(name)).map_or(&[][..], Vec::as_slice);
+        for reader in readers {
+            match *reader {
+                Reader::Provider((slot, i)) => {
+                    let Some((file, tf)) = self.slot(dir, slot) else { continue };
+                    if let Some(p) = tf.providers.get(i)
+                        && self.is_dbt_provider(dir, &p.local)
+                    {
+                        hints.extend(self.provider_workflow(dir, *file, &p.local, p.alias.as_deref()));
                     }
                 }
+                Reader::Partner((slot, i)) => {
+                    if let Some(a) = self.slot(dir, slot).and_then(|(_, tf)| tf.partner_attrs.get(i)) {
+                        hints.push(Seen::new(partner_attr_hint(a)));
+                    }
+                }
+                Reader::Http((slot, i)) => {
+                    let Some((file, tf)) = self.slot(dir, slot) else { continue };
+                    if let Some(h) = tf.http.get(i)
+                        && let Some(w) = self.http_workflow(*file, &h.url)
+                    {
+                        hints.push(w);
+                    }
+                }
+                Reader::ModuleInput(slot, m, i) if depth < MAX_MODULE_DEPTH => {
+                    let Some(m) = self.slot(dir, slot).and_then(|(_, tf)| tf.modules.get(m)) else { continue };
+                    let Some(child) = self.child(dir, &m.source) else { continue };
+                    if let Some((input, _)) = m.inputs.get(i) {
+                        hints.extend(self.var_consumers_in(&child, input, depth + 1, seen));
+                    }
+                }
+                Reader::ModuleInput(..) => {}
             }
         }
         if hints.is_empty()
@@ -347,13 +518,7 @@ impl<'a> Index<'a> {
     /// Terraform variable `name` set by CI through `TF_VAR_name`: give the CI use the workflow of
     /// the variable's consumers, and decide which side reports a type mismatch.
     pub fn follow_ci_variable(&mut self, u: &mut TokenUse, name: &str) {
-        let dirs: Vec<String> = self
-            .dirs
-            .iter()
-            .filter(|(_, fs)| fs.iter().any(|(_, tf)| tf.variables.iter().any(|v| v.name == name)))
-            .map(|(d, _)| d.clone())
-            .collect();
-        let Some(dir) = dirs.first().cloned() else { return };
+        let Some(dir) = self.var_dirs.get(name).cloned() else { return };
         let consumers = least_forgiving(self.var_consumers(&dir, name, 0));
         let var_loc = self.variable(&dir, name).map(|(f, v)| Self::loc(f, v.at));
         for c in consumers {
@@ -387,30 +552,28 @@ impl<'a> Index<'a> {
         if name.is_empty() {
             return;
         }
-        for (dir, files) in &self.dirs {
-            for (file, tf) in files {
-                for secret in tf.ci_secrets.iter().filter(|s| s.name == name) {
-                    let at = Self::loc(*file, secret.value.span);
-                    if let Some((label, _, _)) = service_token_refs(&secret.value).into_iter().next() {
-                        u.token_type(
-                            TokenType::Service,
-                            TypeSource::Definition,
-                            Evidence::at(
-                                format!(
-                                    "`{}` sets `{name}` from `dbtcloud_service_token.{label}.token_string`",
-                                    secret.resource
-                                ),
-                                at,
-                            ),
-                        );
-                    }
-                    for var in self.vars_of(dir, &secret.value) {
-                        for mut h in self.var_type_hints(dir, &var, 0) {
-                            h.evidence.text =
-                                format!("`{}` sets `{name}` from `var.{var}`: {}", secret.resource, h.evidence.text);
-                            u.type_hints.push(h);
-                        }
-                    }
+        for (dir, slot, i) in self.ci_secrets.get(&name).map_or(&[][..], Vec::as_slice) {
+            let Some((file, tf)) = self.slot(dir, *slot) else { continue };
+            let Some(secret) = tf.ci_secrets.get(*i) else { continue };
+            let at = Self::loc(*file, secret.value.span);
+            if let Some((label, _, _)) = service_token_refs(&secret.value).into_iter().next() {
+                u.token_type(
+                    TokenType::Service,
+                    TypeSource::Definition,
+                    Evidence::at(
+                        format!(
+                            "`{}` sets `{name}` from `dbtcloud_service_token.{label}.token_string`",
+                            secret.resource
+                        ),
+                        at,
+                    ),
+                );
+            }
+            for var in self.vars_of(dir, &secret.value) {
+                for mut h in self.var_type_hints(dir, &var, 0) {
+                    h.evidence.text =
+                        format!("`{}` sets `{name}` from `var.{var}`: {}", secret.resource, h.evidence.text);
+                    u.type_hints.push(h);
                 }
             }
         }
@@ -420,11 +583,10 @@ impl<'a> Index<'a> {
     pub fn uses(&self) -> Vec<TokenUse> {
         let mut out = Vec::new();
         for (dir, files) in &self.dirs {
-            let providers = self.dbt_provider_names(dir);
             for (file, tf) in files {
                 for p in &tf.providers {
                     let Some(e) = &p.token else { continue };
-                    if !providers.contains(&p.local) {
+                    if !self.is_dbt_provider(dir, &p.local) {
                         continue;
                     }
                     let target = match &p.alias {
@@ -546,11 +708,11 @@ impl<'a> Index<'a> {
             .or_else(|| st.display_name.as_deref().and_then(|n| partner_in(n, s)))
             .map(|p| (p.name.clone(), format!("its name mentions {}", p.name)));
         if integration.is_none() {
-            for (_, tf) in self.decls(dir) {
-                for r in tf.token_string_refs.iter().filter(|r| r.token_label == st.label) {
-                    if let Some(p) = partner_in(&r.holder, s) {
-                        integration = Some((p.name.clone(), format!("its token is passed to `{}`", r.holder)));
-                    }
+            let refs = self.by_dir.get(dir).and_then(|f| f.token_refs.get(&st.label)).map_or(&[][..], Vec::as_slice);
+            for &(slot, i) in refs {
+                let Some(r) = self.slot(dir, slot).and_then(|(_, tf)| tf.token_string_refs.get(i)) else { continue };
+                if let Some(p) = partner_in(&r.holder, s) {
+                    integration = Some((p.name.clone(), format!("its token is passed to `{}`", r.holder)));
                 }
             }
         }

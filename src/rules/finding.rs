@@ -24,6 +24,23 @@ pub struct Finding {
     pub key: Vec<String>,
     /// Unique in its scan, stable across runs; set when every rule has run.
     pub fingerprint: String,
+    /// What a fix of this finding would change, where the rule knows it.
+    pub remedy: Option<Remedy>,
+}
+
+/// The places and values a fix needs, as structure (never a secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// Replace a retiring host (`cloud.getdbt.com`) with the account-specific one the repository
+    /// shows, when it shows exactly one (TW501).
+    ReplaceHost { host: Loc, with: Option<String> },
+    /// Add `host_url` to a provider block that relies on its retiring default: the block's label
+    /// and the URL to set, when the repository shows the account's (TW501).
+    SetProviderHost { provider: Loc, with: Option<String> },
+    /// Mark an output block sensitive (`sensitive = true`): the whole block (TW204).
+    MarkSensitive { block: Loc },
+    /// Replace a permission set's value with the closest valid name, if one is close (TW303).
+    RenamePermissionSet { value: Loc, with: Option<String> },
 }
 
 impl Finding {
@@ -78,5 +95,6 @@ pub fn finding(rule: Rule, d: Draft) -> Finding {
         help: d.help.unwrap_or_else(|| texts.help.clone()),
         key: d.key,
         fingerprint: String::new(),
+        remedy: None,
     }
 }

@@ -7,7 +7,7 @@ mod finding;
 pub mod fingerprint;
 mod mismatch;
 
-pub use finding::{Draft, Finding, finding};
+pub use finding::{Draft, Finding, Remedy, finding};
 pub use hardcoded::literal_finding;
 
 use crate::extract::FileFacts;
@@ -60,9 +60,15 @@ registry! {
     ServiceTokenInCloudCli => service_token_in_cloud_cli,
     ServiceTokenOnUserEndpoint => service_token_on_user_endpoint,
     ServiceTokenInDevWorkflow => service_token_in_dev_workflow,
+    PatCreatesServiceToken => pat_creates_service_token,
     HardcodedToken => hardcoded,
+    LegacyUserApiKey => legacy_key,
+    CommittedCredentialCache => credential_cache,
+    ExposedTokenOutput => exposed_output,
     OverprivilegedIntegrationToken => overprivileged,
+    UnassignablePermissionSet => unassignable_set,
     UnknownTokenType => unknown_type,
+    RetiringAccessUrl => retiring_url,
 }
 
 impl Rule {

@@ -1,0 +1,139 @@
+//! dbt Cloud access URLs written in a file, as facts: each mention of a shared region host
+//! (`cloud.getdbt.com`) or of an account-specific one (`ab123.us1.dbt.com`), with the key it is
+//! the value of and whether it sits in a comment. `rules::retiring_url` decides which are
+//! findings.
+
+use regex::Regex;
+
+/// One host written in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostMention {
+    /// The host's span (without scheme, path or subdomain: `metadata.cloud.getdbt.com` is
+    /// `cloud.getdbt.com` there, so replacing the span keeps the subdomain).
+    pub start: usize,
+    pub end: usize,
+    pub host: String,
+    /// A shared region host that dbt retires, or an account-specific one.
+    pub retiring: bool,
+    /// The name the value is assigned to on its line (`host_url`, `DBT_HOST`), if any.
+    pub key: Option<String>,
+    /// The mention is in a comment (`#`, `//`, `/*`, `*`, `--`, `<!--`).
+    pub comment: bool,
+}
+
+/// Every mention of a retiring host (exact, lowercase, as a whole host or the end of one) and
+/// of an account-specific host in `text`.
+pub fn mentions(text: &str, retiring: &[String], account: Option<&Regex>) -> Vec<HostMention> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for host in retiring {
+        for start in memchr::memmem::find_iter(bytes, host.as_bytes()) {
+            let end = start + host.len();
+            let before_ok =
+                start == 0 || !bytes.get(start - 1).copied().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-');
+            // Not the start of a longer name: `cloud.getdbt.com.evil.example`, `au.dbt.com-x`.
+            let glued = bytes.get(end).copied().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            let longer =
+                bytes.get(end) == Some(&b'.') && bytes.get(end + 1).copied().is_some_and(|b| b.is_ascii_alphabetic());
+            let after_ok = !glued && !longer;
+            if before_ok && after_ok {
+                out.push(mention(text, start, end, true));
+            }
+        }
+    }
+    if let Some(re) = account {
+        for m in re.find_iter(text) {
+            out.push(mention(text, m.start(), m.end(), false));
+        }
+    }
+    out.sort_by_key(|m| (m.start, m.end));
+    out.dedup_by_key(|m| m.start);
+    out
+}
+
+fn mention(text: &str, start: usize, end: usize, retiring: bool) -> HostMention {
+    let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let before = text.get(line_start..start).unwrap_or("");
+    HostMention {
+        start,
+        end,
+        host: text.get(start..end).unwrap_or("").to_owned(),
+        retiring,
+        key: key_of(before),
+        comment: in_comment(before),
+    }
+}
+
+/// Whether the text before a mention on its line opens a comment.
+fn in_comment(before: &str) -> bool {
+    let t = before.trim_start();
+    if ["#", "//", "/*", "*", "--", "<!--", ";", "rem "].iter().any(|c| t.starts_with(c)) {
+        return true;
+    }
+    // A trailing comment: ` #` or ` //` (not the `//` of a scheme) before the mention.
+    let b = before.as_bytes();
+    let spaced = |i: usize| i == 0 || b.get(i - 1).is_some_and(u8::is_ascii_whitespace);
+    (0..b.len()).any(|i| spaced(i) && (b.get(i) == Some(&b'#') || b.get(i..i + 2) == Some(b"//".as_slice())))
+}
+
+/// The name a value on this line is assigned to: the last `name` before `=` or `:` that
+/// precedes the mention (`host_url = "https://…"`, `DBT_HOST: cloud.getdbt.com`).
+fn key_of(before: &str) -> Option<String> {
+    let cut = before.rfind(['=', ':']).filter(|&i| {
+        // The `:` of `https:` is not an assignment.
+        !before.get(i..).is_some_and(|t| t.starts_with("://"))
+    });
+    let cut = match cut {
+        Some(c) => c,
+        None => {
+            // `https://` right before the host: look before the scheme.
+            let scheme = before.rfind("://")?;
+            let head = before.get(..scheme)?;
+            let head = head.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+            head.rfind(['=', ':'])?
+        }
+    };
+    let head = before.get(..cut)?.trim_end().trim_end_matches(['"', '\'']).trim_end_matches('>');
+    let name: String = head
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retiring() -> Vec<String> {
+        ["cloud.getdbt.com", "emea.dbt.com", "au.dbt.com"].map(str::to_owned).to_vec()
+    }
+
+    #[test]
+    fn mentions_with_their_keys_and_comments() {
+        let account = Regex::new(r"[a-z0-9-]+\.(?:us|eu|au|jp)[0-9]\.dbt\.com").ok();
+        let text = "provider \"dbtcloud\" {\n  host_url = \"https://cloud.getdbt.com/api\"\n}\n# moved from https://emea.dbt.com\nDBT_HOST: ab123.us1.dbt.com\nurl: https://metadata.au.dbt.com/graphql\nsee docs.getdbt.com and xau.dbt.com\n";
+        let got = mentions(text, &retiring(), account.as_ref());
+        let summary: Vec<(&str, bool, Option<&str>, bool)> =
+            got.iter().map(|m| (m.host.as_str(), m.retiring, m.key.as_deref(), m.comment)).collect();
+        assert_eq!(
+            summary,
+            [
+                ("cloud.getdbt.com", true, Some("host_url"), false),
+                ("emea.dbt.com", true, None, true),
+                ("ab123.us1.dbt.com", false, Some("DBT_HOST"), false),
+                ("au.dbt.com", true, Some("url"), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_host_inside_a_longer_name_is_not_a_mention() {
+        assert_eq!(mentions("cloud.getdbt.com.evil.example x-cloud.getdbt.com", &retiring(), None), vec![]);
+        assert_eq!(mentions("s = \"cloud.getdbt.com\"; // ok", &retiring(), None).len(), 1);
+    }
+}

@@ -1,0 +1,166 @@
+//! TW501: a token sent to, or a client that carries one configured with, a shared region URL
+//! that dbt retires for API integrations; or a client whose default is one and that sets none.
+
+use super::{Draft, Finding, Input, Remedy, Rule, Spec, finding};
+use crate::classify::names::words;
+use crate::extract::access_url::HostMention;
+use crate::kind::FileKind;
+use crate::model::{Confidence, Evidence, Loc};
+use crate::tree::Span;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const SPEC: Spec = Spec { code: "TW501", name: "retiring-access-url", slots: &["url"], mismatch: None, check };
+
+fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
+    let urls = &input.policy.signals.access_urls;
+    let candidate = account_host(input);
+    let help = |host: &str| match &candidate {
+        Some(new) => format!(
+            "replace `{host}` with this account's own access URL `{new}` (the repository uses it elsewhere); dbt retires the shared region URLs for API integrations on {}",
+            urls.retire_date
+        ),
+        None => format!(
+            "replace `{host}` with your account's access URL (Account settings → Access URLs, `https://ACCOUNT_PREFIX.REGION.dbt.com`) before {}",
+            urls.retire_date
+        ),
+    };
+    let files_with_uses: BTreeSet<usize> = input.uses.iter().map(|u| u.usage.at.file).collect();
+    for (file, facts) in input.facts.iter().enumerate() {
+        let Some(src) = input.files.get(file) else { continue };
+        let kind = crate::kind::of_path(&src.display);
+        let config_kind = matches!(kind, FileKind::Terraform | FileKind::TerraformVars | FileKind::CloudCli);
+        for m in facts.hosts.iter().filter(|m| m.retiring && !m.comment) {
+            let Some(why) = why_a_client(m, config_kind, files_with_uses.contains(&file), input) else { continue };
+            let at = Loc { file, span: Span::new(m.start, m.end) };
+            let draft = Draft {
+                at,
+                subject: None,
+                workflow: None,
+                token_type: None,
+                confidence: Confidence::High,
+                evidence: vec![Evidence::at(why, at)],
+                vars: vec![("url", m.host.clone())],
+                help: Some(help(&m.host)),
+                key: vec![m.host.clone()],
+            };
+            let mut f = finding(rule, draft);
+            f.remedy = Some(Remedy::ReplaceHost { host: at, with: candidate.clone() });
+            out.push(f);
+        }
+    }
+    if input.facts.iter().any(|f| f.sets_host_env) {
+        return;
+    }
+    for (file, provider) in providers_without_host(input) {
+        let at = Loc { file, span: provider.1 };
+        let draft = Draft {
+            at,
+            subject: None,
+            workflow: None,
+            token_type: None,
+            confidence: Confidence::Medium,
+            evidence: vec![Evidence::at(
+                format!(
+                    "url: provider `{}` sets no `host_url` and nothing in the repository sets `{}`, so it uses its default `{}`",
+                    provider.0,
+                    urls.host_env.join("`/`"),
+                    urls.provider_default
+                ),
+                at,
+            )],
+            vars: vec![("url", urls.provider_default.clone())],
+            help: Some(match &candidate {
+                Some(new) => format!("set `host_url = \"https://{new}/api\"` on the provider (or `DBT_CLOUD_HOST_URL` where it runs) before {}", urls.retire_date),
+                None => format!("set `host_url` to your account's access URL (`https://ACCOUNT_PREFIX.REGION.dbt.com/api`) on the provider, or `DBT_CLOUD_HOST_URL` where it runs, before {}", urls.retire_date),
+            }),
+            key: vec!["default-host".to_owned(), provider.0.clone()],
+        };
+        let mut f = finding(rule, draft);
+        f.remedy = Some(Remedy::SetProviderHost { provider: at, with: candidate.as_ref().map(|h| format!("https://{h}/api")) });
+        out.push(f);
+    }
+}
+
+/// Why a mention is a client's URL, or `None` for a mere mention: the value of a host key, a
+/// URL in a file that carries a dbt token, or one in Terraform or a Cloud CLI config.
+fn why_a_client(m: &HostMention, config_kind: bool, has_token: bool, input: &Input) -> Option<String> {
+    let urls = &input.policy.signals.access_urls;
+    let key_words = m.key.as_deref().map(words).unwrap_or_default();
+    if key_words.iter().any(|w| urls.prose_key_words.contains(w)) {
+        return None;
+    }
+    if let Some(key) = &m.key
+        && key_words.iter().any(|w| urls.host_key_words.contains(w))
+    {
+        return Some(format!("url: `{key}` is set to the shared region host `{}`", m.host));
+    }
+    if has_token {
+        return Some(format!("url: the file sends a dbt Cloud token, and names the shared region host `{}`", m.host));
+    }
+    config_kind.then(|| format!("url: dbt Cloud configuration names the shared region host `{}`", m.host))
+}
+
+/// The account-specific host the repository shows, when it shows exactly one.
+fn account_host(input: &Input) -> Option<String> {
+    let hosts: BTreeSet<String> = input
+        .facts
+        .iter()
+        .flat_map(|f| f.hosts.iter())
+        .filter(|m| !m.retiring)
+        .map(|m| m.host.to_ascii_lowercase())
+        .collect();
+    (hosts.len() == 1).then(|| hosts.into_iter().next()).flatten()
+}
+
+/// The dbt Cloud provider blocks that set no `host_url`, as (file, (local name, label span)).
+fn providers_without_host(input: &Input) -> Vec<(usize, (String, Span))> {
+    let s = &input.policy.signals;
+    // Per folder, the local names mapped to a source, and those mapped to dbt Cloud's.
+    let mut mapped: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+    for (file, facts) in input.facts.iter().enumerate() {
+        let (Some(tf), Some(src)) = (&facts.terraform, input.files.get(file)) else { continue };
+        let entry = mapped.entry(folder(&src.display)).or_default();
+        for (local, source) in &tf.required {
+            entry.0.insert(local.clone());
+            if s.provider_sources.iter().any(|p| p == source) {
+                entry.1.insert(local.clone());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (file, facts) in input.facts.iter().enumerate() {
+        let (Some(tf), Some(src)) = (&facts.terraform, input.files.get(file)) else { continue };
+        let (all, dbt) = mapped.get(&folder(&src.display)).cloned().unwrap_or_default();
+        for p in tf.providers.iter().filter(|p| p.host_url.is_none()) {
+            let is_dbt = dbt.contains(&p.local) || (!all.contains(&p.local) && s.provider_default_names.contains(&p.local));
+            if is_dbt {
+                out.push((file, (p.local.clone(), p.at)));
+            }
+        }
+    }
+    out
+}
+
+fn folder(path: &str) -> String {
+    path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::access_url::mentions;
+
+    #[test]
+    fn the_policy_examples_hold() {
+        let p = crate::policy::builtin();
+        let urls = &p.signals.access_urls;
+        let ex = p.examples.get("access_urls").and_then(|n| n.get("examples")).cloned();
+        let ex = ex.unwrap_or_else(|| panic!("access_urls has examples"));
+        for (group, retiring, account) in [("retiring", 1, 0), ("account", 0, 1), ("neither", 0, 0)] {
+            for text in crate::policy::raw_list(&ex, group) {
+                let got = mentions(&text, &urls.retiring, urls.account.as_ref());
+                assert_eq!(got.iter().filter(|m| m.retiring).count(), retiring, "{group}: {text}");
+                assert_eq!(got.iter().filter(|m| !m.retiring).count(), account, "{group}: {text}");
+            }
+        }
+    }
+}
