@@ -113,8 +113,10 @@ struct CheckArgs {
     diff_base: Option<String>,
     /// Scan the files given as the git index holds them (what a commit would record), not as
     /// the work tree has them; files not in the index are skipped (the pre-commit hook).
-    #[arg(long, conflicts_with_all = ["stdin_filename"])]
+    #[arg(long, conflicts_with_all = ["stdin_filename", "fix", "diff", "add_ignore"])]
     staged: bool,
+    #[command(flatten)]
+    fixes: crate::fix::command::Args,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -169,8 +171,11 @@ struct HistoryArgs {
 #[derive(clap::Args, Debug)]
 struct AdviseArgs {
     /// The workflow: production, partner-integration, cloud-cli, dev-script, user-context-endpoint.
-    #[arg(long)]
-    workflow: String,
+    #[arg(long, required_unless_present = "at")]
+    workflow: Option<String>,
+    /// Instead: the least-privilege service token (Terraform) for the finding at PATH:LINE.
+    #[arg(long = "for", id = "at", value_name = "PATH:LINE", conflicts_with_all = ["workflow", "integration", "format"])]
+    at: Option<String>,
     /// A partner integration (Hightouch, Tableau, …) or, for production, the tool (GitHub
     /// Actions, Airflow, Terraform, …): the narrowest permission sets for it.
     #[arg(long)]
@@ -260,8 +265,11 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
         Command::History(args) => history(args, policy),
         Command::Advise(args) => {
             let json = args.format == AdviseFormat::Json;
-            let text =
-                crate::advise::run(&args.workflow, args.integration.as_deref(), json, policy).map_err(UsageError)?;
+            let text = match (&args.at, &args.workflow) {
+                (Some(at), _) => crate::fix::command::advise_for(at, policy),
+                (None, w) => crate::advise::run(w.as_deref().unwrap_or(""), args.integration.as_deref(), json, policy),
+            }
+            .map_err(UsageError)?;
             write_output(None, &text)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -362,19 +370,18 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         _ => None,
     };
     let extended = run_policy(&opts, policy)?;
+    let policy = extended.as_ref().unwrap_or(policy);
     let scan = if args.staged {
-        crate::git::staged::scan(&opts, extended.as_ref().unwrap_or(policy)).map_err(UsageError)?
+        crate::git::staged::scan(&opts, policy).map_err(UsageError)?
     } else {
-        scan::run_reading(&opts, extended.as_ref().unwrap_or(policy), std::io::stdin().lock())
+        scan::run_reading(&opts, policy, std::io::stdin().lock())
     };
     for w in &scan.warnings {
         warn(w);
     }
     let level = |f: &crate::rules::Finding, path: &str| selection.level(f, path, &opts.config);
     let base = match &args.diff_base {
-        Some(spec) => {
-            Some(crate::git::base::scan(&opts, extended.as_ref().unwrap_or(policy), spec).map_err(UsageError)?)
-        }
+        Some(spec) => Some(crate::git::base::scan(&opts, policy, spec).map_err(UsageError)?),
         None => None,
     };
     let mut report = report::build(&scan, level, baseline);
@@ -389,14 +396,41 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
         let _ = writeln!(std::io::stderr(), "tokenwise: {}", printable(&msg));
         return Ok(ExitCode::SUCCESS);
     }
+    match crate::fix::command::act(&args.fixes, &mut report, opts.stdin.is_some()).map_err(UsageError)? {
+        crate::fix::command::Next::Report => finish(&args, &report, format, to_terminal),
+        crate::fix::command::Next::Exit(code) => Ok(code),
+        crate::fix::command::Next::Rescan(files) => {
+            let mut opts = opts.clone();
+            opts.paths.extend(files);
+            let scan = scan::run(&opts, policy);
+            let baseline = args.baseline.as_deref().map(Baseline::read).transpose().map_err(UsageError)?;
+            let level = |f: &crate::rules::Finding, path: &str| selection.level(f, path, &opts.config);
+            let mut report = report::build(&scan, level, baseline);
+            if let Some(base) = &base {
+                crate::git::base::drop_known(&mut report, &report::build(base, level, None));
+            }
+            let mut fixes: Vec<_> = report.findings.iter_mut().flat_map(|f| f.fixes.iter_mut()).collect();
+            crate::fix::resolve(&mut fixes);
+            finish(&args, &report, format, to_terminal)
+        }
+    }
+}
+
+/// Print the report and exit by `--fail-on`.
+fn finish(
+    args: &CheckArgs,
+    report: &render::Report,
+    format: Format,
+    to_terminal: bool,
+) -> Result<ExitCode, UsageError> {
     let text = match format {
-        Format::Pretty => render::pretty::render(&report, to_terminal && std::env::var_os("NO_COLOR").is_none()),
-        Format::Concise => render::concise::render(&report),
-        Format::Json => render::json::render(&report),
-        Format::Sarif => render::sarif::render(&report),
-        Format::Github => render::github::render(&report),
-        Format::Gitlab => render::gitlab::render(&report),
-        Format::Junit => render::junit::render(&report),
+        Format::Pretty => render::pretty::render(report, to_terminal && std::env::var_os("NO_COLOR").is_none()),
+        Format::Concise => render::concise::render(report),
+        Format::Json => render::json::render(report),
+        Format::Sarif => render::sarif::render(report),
+        Format::Github => render::github::render(report),
+        Format::Gitlab => render::gitlab::render(report),
+        Format::Junit => render::junit::render(report),
     };
     write_output(args.output.as_deref(), &text)?;
     let threshold = match args.fail_on {

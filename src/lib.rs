@@ -18,6 +18,7 @@ pub mod discover;
 pub mod encoded;
 pub mod escape;
 pub mod extract;
+pub mod fix;
 pub mod git;
 pub mod globs;
 pub mod ignore_rules;

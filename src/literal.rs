@@ -18,6 +18,11 @@ pub struct Literal {
 }
 
 impl Literal {
+    /// The prefix the token starts with (`dbtu_`, `dbtc_`).
+    pub fn prefix(&self) -> &'static str {
+        if self.token_type == TokenType::Personal { "dbtu_" } else { "dbtc_" }
+    }
+
     /// The token itself.
     pub fn token<'a>(&'a self, text: &'a str) -> &'a str {
         match &self.decoded {

@@ -3,7 +3,7 @@
 pub mod fact;
 
 use crate::tree::Span;
-use fact::{Fact, Seen};
+use fact::{Fact, Seen, TypeFact, TypeSeen};
 use serde::Serialize;
 
 /// The two kinds of dbt Cloud token, or `Unknown` when nothing says which.
@@ -131,7 +131,7 @@ pub enum TypeSource {
     Literal,
 }
 
-/// A candidate token type for a use.
+/// A candidate token type for a use, as `classify::token_type` reads it from a type fact.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TypeHint {
     pub token_type: TokenType,
@@ -200,7 +200,8 @@ pub struct TokenUse {
     pub declaration: bool,
     /// What was seen about the use's context; `classify` decides what it means.
     pub facts: Vec<Seen>,
-    pub type_hints: Vec<TypeHint>,
+    /// What was seen that may say the token's type; `classify::token_type` decides.
+    pub type_facts: Vec<TypeSeen>,
     pub flow: Option<Flow>,
     /// For declared service tokens: the integration they are for and their grants.
     pub integration: Option<String>,
@@ -231,7 +232,7 @@ impl TokenUse {
             literal: false,
             declaration: false,
             facts: Vec::new(),
-            type_hints: Vec::new(),
+            type_facts: Vec::new(),
             flow: None,
             integration: None,
             grants: Vec::new(),
@@ -250,8 +251,14 @@ impl TokenUse {
         self.facts.push(Seen::at(fact, at));
     }
 
-    pub fn token_type(&mut self, token_type: TokenType, source: TypeSource, evidence: Evidence) {
-        self.type_hints.push(TypeHint { token_type, source, evidence, inherited: false });
+    /// Record a fact that may say the token's type.
+    pub fn saw_type(&mut self, fact: TypeFact) {
+        self.type_facts.push(TypeSeen::new(fact));
+    }
+
+    /// Record a fact that may say the token's type, and the source that shows it.
+    pub fn saw_type_at(&mut self, fact: TypeFact, at: Loc) {
+        self.type_facts.push(TypeSeen::at(fact, at));
     }
 
     /// Point every location of the use at `file`. Files are read in parallel, before their
@@ -259,8 +266,11 @@ impl TokenUse {
     pub fn relocate(&mut self, file: usize) {
         self.at.file = file;
         let facts = self.facts.iter_mut().map(|s| &mut s.at);
-        for at in facts.chain(self.type_hints.iter_mut().map(|h| &mut h.evidence.at)).flatten() {
+        for at in facts.flatten() {
             at.file = file;
+        }
+        for t in &mut self.type_facts {
+            t.relocate(file);
         }
         for g in &mut self.grants {
             g.at.file = file;

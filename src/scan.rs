@@ -175,11 +175,11 @@ fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings:
         .into_iter()
         .map(|mut u| {
             configured_path_hint(&mut u, &files, policy);
-            let class = classify(&u);
+            let class = classify(&u, &policy.signals);
             ClassifiedUse { usage: u, class }
         })
         .collect();
-    let unclaimed = unclaimed_literals(&files, &facts, &uses);
+    let unclaimed = unclaimed_literals(&files, &facts, &uses, &policy.signals);
     uses.extend(unclaimed);
     let findings = rules::run(&rules::Input { files: &files, facts: &facts, uses: &uses, policy });
     Scan { files, facts, uses, findings, files_scanned, warnings }
@@ -201,7 +201,12 @@ fn configured_path_hint(u: &mut crate::model::TokenUse, files: &[SourceFile], po
 /// a `.tfvars` value no module reads), as uses of their own: a committed token is a token in the
 /// repository, so `inventory` lists it where `check` reports its TW201. Nothing says how such a
 /// token is used, so its workflow is unknown and only TW201 judges it.
-fn unclaimed_literals(files: &[SourceFile], facts: &[FileFacts], uses: &[ClassifiedUse]) -> Vec<ClassifiedUse> {
+fn unclaimed_literals(
+    files: &[SourceFile],
+    facts: &[FileFacts],
+    uses: &[ClassifiedUse],
+    signals: &crate::policy::Signals,
+) -> Vec<ClassifiedUse> {
     // Per file, the uses' spans by start: a literal is claimed when a use that starts at or before
     // it ends at or after it, so one sweep with the furthest end so far answers every literal.
     let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files.len()];
@@ -228,12 +233,8 @@ fn unclaimed_literals(files: &[SourceFile], facts: &[FileFacts], uses: &[Classif
             let token = lit.token(&src.text);
             let mut u = crate::model::TokenUse::new(at, crate::literal::mask_token(token), "literal in the file");
             u.literal = true;
-            u.token_type(
-                lit.token_type,
-                crate::model::TypeSource::Literal,
-                crate::extract::literal_evidence(lit.token_type, at),
-            );
-            let class = classify(&u);
+            u.saw_type_at(crate::model::fact::TypeFact::Literal { prefix: lit.prefix().to_owned() }, at);
+            let class = classify(&u, signals);
             out.push(ClassifiedUse { usage: u, class });
         }
     }
@@ -245,18 +246,16 @@ fn unclaimed_literals(files: &[SourceFile], facts: &[FileFacts], uses: &[Classif
 /// cache is a use of its own at its first token. `inventory` lists them where `check` reports
 /// their TW202 and TW203.
 fn prefixless_credentials(files: &[SourceFile], facts: &[FileFacts], uses: &mut Vec<crate::model::TokenUse>) {
-    use crate::model::{Evidence, Loc, TokenType, TokenUse, TypeSource};
+    use crate::model::fact::TypeFact;
+    use crate::model::{Loc, TokenUse};
     use crate::tree::Span;
     for (file, (src, f)) in files.iter().zip(facts).enumerate() {
         for v in &f.hex_values {
             let at = Loc { file, span: Span::new(v.start, v.end) };
-            let evidence = Evidence::at(
-                format!("token: 40 hex characters as the value of `{}` are a legacy user API key, a user's", v.name),
-                at,
-            );
+            let key = TypeFact::LegacyUserKey { name: v.name.clone() };
             let mut claimed = false;
             for u in uses.iter_mut().filter(|u| u.at.contains(&at)) {
-                u.token_type(TokenType::Personal, TypeSource::Literal, evidence.clone());
+                u.saw_type_at(key.clone(), at);
                 claimed = true;
             }
             if !claimed {
@@ -264,7 +263,7 @@ fn prefixless_credentials(files: &[SourceFile], facts: &[FileFacts], uses: &mut 
                 let mut u =
                     TokenUse::new(at, format!("…{}", token.get(36..).unwrap_or("")), "legacy user API key in the file");
                 u.literal = true;
-                u.token_type(TokenType::Personal, TypeSource::Literal, evidence);
+                u.saw_type_at(key, at);
                 uses.push(u);
             }
         }
@@ -273,11 +272,7 @@ fn prefixless_credentials(files: &[SourceFile], facts: &[FileFacts], uses: &mut 
             let at = Loc { file, span: Span::new(start, end) };
             let mut u = TokenUse::new(at, format!("`{}`", c.name), "dbt credential cache");
             u.literal = true;
-            u.token_type(
-                TokenType::Personal,
-                TypeSource::Literal,
-                Evidence::at(format!("token: `{}` caches a user's signed-in session", c.name), at),
-            );
+            u.saw_type_at(TypeFact::CredentialCache { name: c.name.clone() }, at);
             uses.push(u);
         }
     }

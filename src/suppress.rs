@@ -103,9 +103,10 @@ mod tests {
                 confidence: Confidence::High,
                 evidence: Vec::new(),
                 help: String::new(),
-                remedy: None,
                 key: Vec::new(),
                 fingerprint: String::new(),
+                remedy: None,
+                fixes: Vec::new(),
             }
         };
         let mut s = Suppressions::new(&files);

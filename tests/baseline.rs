@@ -54,7 +54,7 @@ fn write_baseline_records_every_finding_and_exits_zero() {
     assert_eq!(stdout(&out), "");
     assert_eq!(stderr(&out), "tokenwise: recorded 4 findings in tokenwise-baseline.json\n");
     let text = std::fs::read_to_string(dir.path().join("tokenwise-baseline.json")).unwrap_or_default();
-    let json: Value = serde_json::from_str(&text).unwrap_or_default();
+    let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("the output must be JSON: {e}"));
     assert_eq!(json["version"], 1);
     let entries = json["fingerprints"].as_array().cloned().unwrap_or_default();
     let listed: Vec<(String, String)> = entries

@@ -8,7 +8,8 @@ use common::{root, run_in};
 /// (workflow, token type, confidence, line) of every use in a fixture, in report order.
 fn uses(fixture: &str) -> Vec<(String, String, String, u64)> {
     let out = run_in(&root().join("fixtures").join(fixture), &["inventory", "--format", "json", "."]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("the output must be JSON: {e}"));
     json["token_uses"]
         .as_array()
         .into_iter()

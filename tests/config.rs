@@ -133,7 +133,7 @@ fn exclude_applies_to_walked_and_explicit_files() {
     let (code, f) = findings(dir.path(), &["terraform/staging/main.tf"]);
     assert_eq!((code, f), (Some(0), vec![]));
     let out = run_in(dir.path(), &["check", "--format", "json", "terraform/staging/main.tf"]);
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("the output must be JSON: {e}"));
     assert_eq!(json["summary"]["files_scanned"], 0, "an excluded file is not read");
 }
 
@@ -176,7 +176,7 @@ fn inventory_uses_the_config_signals_and_excludes() {
     write(dir.path(), ".tokenwise.yml", "exclude: [vendor]\nclassify:\n  production-paths: ['jobs/*.py']\n");
     let out = run_in(dir.path(), &["inventory", "--format", "json", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("the output must be JSON: {e}"));
     let uses = json["token_uses"].as_array().cloned().unwrap_or_default();
     assert_eq!(uses.len(), 1, "{}", stdout(&out));
     assert_eq!(uses[0]["path"], "jobs/refresh.py");

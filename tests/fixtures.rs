@@ -186,13 +186,15 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
     let root = common::root().join("fixtures");
     for name in silent {
         let out = run_in(&root.join(name), &["check", "--format", "json", "--fail-on", "note", "."]);
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("the output must be JSON: {e}"));
         assert_eq!(json["findings"].as_array().map(Vec::len), Some(0), "{name} should be silent: {}", stdout(&out));
         assert_eq!(out.status.code(), Some(0), "{name}");
     }
     for (name, code) in firing {
         let out = run_in(&root.join(name), &["check", "--format", "json", "--fail-on", "note", "."]);
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("the output must be JSON: {e}"));
         let codes: Vec<&str> =
             json["findings"].as_array().into_iter().flatten().filter_map(|f| f["code"].as_str()).collect();
         assert!(codes.contains(&code), "{name} should fire {code}, got {codes:?}");

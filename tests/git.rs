@@ -364,8 +364,8 @@ fn history_reports_a_deleted_token_at_the_commit_that_added_it() {
         assert!(text.contains(&two[..10]), "{format}: {text}");
         assert!(text.contains("no longer at HEAD"), "{format}: {text}");
     }
-    let sarif: serde_json::Value =
-        serde_json::from_str(&stdout(&run(root, &["history", "--format", "sarif"]))).unwrap_or_default();
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&run(root, &["history", "--format", "sarif"])))
+        .unwrap_or_else(|e| panic!("the output must be JSON: {e}"));
     let results = sarif["runs"][0]["results"].as_array().cloned().unwrap_or_default();
     assert_eq!(results.len(), 3);
     assert!(

@@ -2,7 +2,7 @@
 //! the modules its code names (`crate::a::b`, `super::c`, `use crate::{d, e}`), its tests left
 //! out. Data flows one way through the pipeline, and a leaf (globs, words, path names) is shared
 //! instead of two modules reaching into each other. And extractors and resolvers record facts:
-//! only `classify/` turns them into workflows and confidences.
+//! only `classify/` turns them into workflows, token types and confidences.
 
 mod common;
 
@@ -168,7 +168,8 @@ fn the_circle_finder_finds_circles() {
 
 /// The verdicts a module's code (tests and comments left out) constructs or names.
 fn verdicts(code: &str) -> Vec<String> {
-    let verdict = Regex::new(r"\b(Workflow|Confidence)::[A-Za-z]+|\bWorkflowHint\b").unwrap_or_else(|e| panic!("{e}"));
+    let verdict = Regex::new(r"\b(Workflow|Confidence|TokenType|TypeSource)::[A-Za-z]+|\b(WorkflowHint|TypeHint)\b")
+        .unwrap_or_else(|e| panic!("{e}"));
     verdict.find_iter(code).map(|m| m.as_str().to_owned()).collect()
 }
 
@@ -198,5 +199,8 @@ fn extractors_and_resolvers_record_facts_not_verdicts() {
 fn the_verdict_finder_finds_verdicts() {
     let code = "u.workflow(Workflow::Production, Confidence::High, e); let h: WorkflowHint = x; Fact::Notebook";
     assert_eq!(verdicts(code), ["Workflow::Production", "Confidence::High", "WorkflowHint"]);
+    let code = "u.token_type(TokenType::Personal, TypeSource::Literal, e); let h: TypeHint = x;";
+    assert_eq!(verdicts(code), ["TokenType::Personal", "TypeSource::Literal", "TypeHint"]);
     assert!(verdicts("u.saw(Fact::CiTrigger(trigger))").is_empty());
+    assert!(verdicts("u.saw_type_at(TypeFact::Literal { prefix: lit.prefix().to_owned() }, at)").is_empty());
 }

@@ -75,7 +75,8 @@ fn every_rule_fires_on_a_fixture_with_its_message_complete() {
     let mut fired = BTreeSet::new();
     for dir in fixtures() {
         let out = run_in(&dir, &["check", "--format", "json", "--select", "ALL", "."]);
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("the output must be JSON: {e}"));
         for f in json["findings"].as_array().into_iter().flatten() {
             let (code, message) = (f["code"].as_str().unwrap_or(""), f["message"].as_str().unwrap_or(""));
             assert!(slots(message).is_empty(), "{}: {code} leaves a slot open: {message}", dir.display());

@@ -4,20 +4,24 @@
 pub mod deployed;
 pub mod names;
 pub mod secrets;
+pub mod token_type;
 pub mod workflow;
 
 use crate::model::fact::{Fact, Seen};
-use crate::model::{Classification, Confidence, Evidence, TokenType, TokenUse, TypeSource, Workflow, WorkflowHint};
+use crate::model::{
+    Classification, Confidence, Evidence, TokenType, TokenUse, TypeHint, TypeSource, Workflow, WorkflowHint,
+};
+use crate::policy::Signals;
 
 /// Decide a use's workflow and token type.
-pub fn classify(u: &TokenUse) -> Classification {
+pub fn classify(u: &TokenUse, signals: &Signals) -> Classification {
     let linked = u.facts.iter().any(|s| matches!(s.fact, Fact::RunByCi { .. }));
     // A CI step that runs the file is the file's workflow evidence (production, as its
     // triggers say): it beats a guess from the path (`tests/`, `dev/`), never the project's own
     // globs or what the code itself does (a user-context endpoint it calls).
     let facts: Vec<Seen> =
         u.facts.iter().filter(|s| !(linked && matches!(s.fact, Fact::DevPathSegment { .. }))).cloned().collect();
-    let mut c = decide(u, &workflow::hints(&facts));
+    let mut c = decide(u, &workflow::hints(&facts), &token_type::hints(&u.type_facts, signals));
     if let Some(shown) = shown_at_ci_link(&facts, c.workflow, linked) {
         c.type_shown_here = shown;
     }
@@ -36,8 +40,8 @@ fn shown_at_ci_link(facts: &[Seen], w: Workflow, linked: bool) -> Option<bool> {
     linked.then_some(w != Workflow::Production)
 }
 
-/// Decide from the workflow hints the use's facts give.
-fn decide(u: &TokenUse, hints: &[WorkflowHint]) -> Classification {
+/// Decide from the workflow and type hints the use's facts give.
+fn decide(u: &TokenUse, hints: &[WorkflowHint], type_hints: &[TypeHint]) -> Classification {
     // The most specific workflow wins (Workflow's order is the SPEC's precedence); among hints
     // for the same workflow, the most confident one speaks.
     let workflow_hint = hints.iter().min_by(|a, b| a.workflow.cmp(&b.workflow).then(b.confidence.cmp(&a.confidence)));
@@ -46,8 +50,7 @@ fn decide(u: &TokenUse, hints: &[WorkflowHint]) -> Classification {
 
     // The strongest type evidence wins; a use's own evidence beats evidence inherited from
     // another use at the same strength.
-    let type_hint = u
-        .type_hints
+    let type_hint = type_hints
         .iter()
         .filter(|h| h.token_type != TokenType::Unknown)
         .max_by(|a, b| a.source.cmp(&b.source).then(b.inherited.cmp(&a.inherited)));
@@ -73,7 +76,7 @@ fn decide(u: &TokenUse, hints: &[WorkflowHint]) -> Classification {
     if let Some(h) = type_hint {
         evidence.push(prefixed("token", &h.evidence));
         // Agreeing evidence of another kind strengthens the case; show it too.
-        for other in &u.type_hints {
+        for other in type_hints {
             if other.token_type == h.token_type && other.source != h.source && evidence.len() < 4 {
                 evidence.push(prefixed("token", &other.evidence));
             }
@@ -98,24 +101,25 @@ fn prefixed(kind: &str, e: &Evidence) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Loc, TypeHint};
+    use crate::model::Loc;
     use crate::tree::Span;
 
     fn classify_with(workflows: &[(Workflow, Confidence)], types: &[(TokenType, TypeSource, bool)]) -> Classification {
-        let mut u = TokenUse::new(Loc { file: 0, span: Span::new(0, 1) }, "x", "sink");
+        let u = TokenUse::new(Loc { file: 0, span: Span::new(0, 1) }, "x", "sink");
         let hints: Vec<WorkflowHint> = workflows
             .iter()
             .map(|(w, c)| WorkflowHint { workflow: *w, confidence: *c, evidence: Evidence::new(w.as_str()) })
             .collect();
-        for (t, s, inherited) in types {
-            u.type_hints.push(TypeHint {
+        let type_hints: Vec<TypeHint> = types
+            .iter()
+            .map(|(t, s, inherited)| TypeHint {
                 token_type: *t,
                 source: *s,
                 evidence: Evidence::new("t"),
                 inherited: *inherited,
-            });
-        }
-        decide(&u, &hints)
+            })
+            .collect();
+        decide(&u, &hints, &type_hints)
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! (SPEC §7), and the evidence prose that says why. `classify` picks among the answers in the
 //! SPEC's precedence; this is the only place facts become verdicts.
 
-use crate::model::fact::{Basis, Consumer, DevMark, Fact, FunctionCode, FunctionManifest, Role, Runs, Seen, Trigger};
+use crate::model::fact::{
+    Basis, Consumer, DevMark, Fact, FunctionCode, FunctionManifest, IntegrationShownBy, OrchestratorPart,
+    PartnerNamedBy, Role, Runs, Seen, Trigger,
+};
 use crate::model::{Confidence, Evidence, Workflow, WorkflowHint};
 
 /// The workflow, confidence and evidence one fact gives a use; `all` is every fact of the use
@@ -51,7 +54,10 @@ fn is_pipeline(fact: &Fact) -> bool {
 fn trigger_text(t: &Trigger) -> String {
     let what = &t.what;
     let mut text = match &t.runs {
-        Runs::On(parts) if !parts.is_empty() => format!("{what} runs on {} (CI/CD automation)", parts.join(", ")),
+        Runs::On(events) if !events.is_empty() => {
+            let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+            format!("{what} runs on {} (CI/CD automation)", names.join(", "))
+        }
         Runs::On(_) | Runs::WithoutPerson => format!("{what} runs without a person (CI/CD automation)"),
         Runs::WhenUsed { by } => format!("{what} runs in {by} (CI/CD automation)"),
         Runs::ByHandOrSchedule => format!("{what} runs by hand or on a schedule (CI/CD automation)"),
@@ -111,7 +117,14 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
             Low,
             format!("folder `{folder}` holds an example workflow: it runs once copied into `.github/workflows/`"),
         ),
-        Fact::Orchestrator { what } => (Production, High, format!("{what} runs without a person (orchestrator)")),
+        Fact::Orchestrator { name, part } => {
+            let what = match part {
+                OrchestratorPart::Code => format!("{name} code"),
+                OrchestratorPart::Component => format!("{name} component"),
+                OrchestratorPart::Connection(id) => format!("{name} connection `{id}`"),
+            };
+            (Production, High, format!("{what} runs without a person (orchestrator)"))
+        }
         Fact::OrchestratorCode { name } => {
             (Production, High, format!("{name} code runs on a schedule without a person (orchestrator)"))
         }
@@ -132,7 +145,11 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
                 partner.as_deref().unwrap_or("a Semantic Layer integration")
             ),
         ),
-        Fact::PartnerConfig { partner, why } => {
+        Fact::PartnerConfig { partner, named_by } => {
+            let why = match named_by {
+                PartnerNamedBy::Path(path) => format!("its path `{path}` names it"),
+                PartnerNamedBy::Key(key) => format!("key `{key}` names it"),
+            };
             (PartnerIntegration, Medium, format!("configuration handed to {partner}: {why}"))
         }
         Fact::CloudCliConfig { key } => {
@@ -172,7 +189,14 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
         Fact::Infrastructure { tool, dev: None } => {
             (Production, Medium, format!("{tool} applies without a person: production unless marked staging/dev"))
         }
-        Fact::ServiceTokenFor { integration, why } => {
+        Fact::ServiceTokenFor { integration, shown_by } => {
+            let why = match shown_by {
+                IntegrationShownBy::NameMentions => format!("its name mentions {integration}"),
+                IntegrationShownBy::PassedTo { holder, rtype: None } => format!("its token is passed to `{holder}`"),
+                IntegrationShownBy::PassedTo { holder, rtype: Some(rtype) } => {
+                    format!("its token is passed to `{holder}` (`{rtype}`)")
+                }
+            };
             (PartnerIntegration, Medium, format!("service token for {integration}: {why}"))
         }
         Fact::ProviderOnlyFor { provider, consumers } => {
@@ -255,7 +279,7 @@ mod tests {
     fn trigger() -> Fact {
         Fact::CiTrigger(Trigger {
             what: "GitLab CI job `deploy`".to_owned(),
-            runs: Runs::On(vec!["a schedule".to_owned()]),
+            runs: Runs::On(vec![crate::model::fact::Event::new(crate::model::fact::EventKind::Schedule, "a schedule")]),
             environment: Some(("it".to_owned(), "production".to_owned())),
         })
     }

@@ -25,7 +25,7 @@ pub struct HostMention {
 /// of an account-specific host in `text`.
 pub fn mentions(text: &str, retiring: &[String], account: Option<&Regex>) -> Vec<HostMention> {
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
+    let mut out: Vec<(usize, usize, bool)> = Vec::new();
     for host in retiring {
         for start in memchr::memmem::find_iter(bytes, host.as_bytes()) {
             let end = start + host.len();
@@ -37,37 +37,62 @@ pub fn mentions(text: &str, retiring: &[String], account: Option<&Regex>) -> Vec
                 bytes.get(end) == Some(&b'.') && bytes.get(end + 1).copied().is_some_and(|b| b.is_ascii_alphabetic());
             let after_ok = !glued && !longer;
             if before_ok && after_ok {
-                out.push(mention(text, start, end, true));
+                out.push((start, end, true));
             }
         }
     }
     if let Some(re) = account {
         for m in re.find_iter(text) {
-            out.push(mention(text, m.start(), m.end(), false));
+            out.push((m.start(), m.end(), false));
         }
     }
-    out.sort_by_key(|m| (m.start, m.end));
-    out.dedup_by_key(|m| m.start);
-    out
+    out.sort_by_key(|&(start, end, _)| (start, end));
+    out.dedup_by_key(|m| m.0);
+    // In order, so that the line start of each mention is found by scanning only the bytes
+    // since the previous one: many mentions on one long line cost one pass over it.
+    let (mut line_start, mut scanned) = (0, 0);
+    let mut mentions = Vec::with_capacity(out.len());
+    for (start, end, retiring) in out {
+        if let Some(i) = bytes.get(scanned..start).and_then(|b| memchr::memrchr(b'\n', b)) {
+            line_start = scanned + i + 1;
+        }
+        scanned = scanned.max(start);
+        mentions.push(mention(text, line_start, start, end, retiring));
+    }
+    mentions
 }
 
-fn mention(text: &str, start: usize, end: usize, retiring: bool) -> HostMention {
-    let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-    let before = text.get(line_start..start).unwrap_or("");
+/// How much of a line before a mention says what it is the value of: a key and a trailing
+/// comment sit close to the value they name.
+const CONTEXT: usize = 256;
+
+fn mention(text: &str, line_start: usize, start: usize, end: usize, retiring: bool) -> HostMention {
+    let mut from = start.saturating_sub(CONTEXT).max(line_start);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = text.get(from..start).unwrap_or("");
+    // Only its leading whitespace and first characters are read.
+    let line_head = text.get(line_start..start).unwrap_or("");
     HostMention {
         start,
         end,
         host: text.get(start..end).unwrap_or("").to_owned(),
         retiring,
         key: key_of(before),
-        comment: in_comment(before),
+        comment: opens_comment(line_head) || in_comment(before),
     }
+}
+
+/// Whether a line starts with a comment marker.
+fn opens_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    ["#", "//", "/*", "*", "--", "<!--", ";", "rem "].iter().any(|c| t.starts_with(c))
 }
 
 /// Whether the text before a mention on its line opens a comment.
 fn in_comment(before: &str) -> bool {
-    let t = before.trim_start();
-    if ["#", "//", "/*", "*", "--", "<!--", ";", "rem "].iter().any(|c| t.starts_with(c)) {
+    if opens_comment(before) {
         return true;
     }
     // A trailing comment: ` #` or ` //` (not the `//` of a scheme) before the mention.

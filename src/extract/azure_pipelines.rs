@@ -5,6 +5,7 @@
 use super::Ctx;
 use super::ci::{self, Dialect, Item, Pipeline, add, declared_trigger, strings, ticked};
 use crate::model::TokenUse;
+use crate::model::fact::{Event, EventKind};
 use crate::model::fact::{Runs, Trigger};
 use crate::tree::{Node, NodeKind};
 
@@ -47,7 +48,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     ci::uses(ctx, p)
 }
 
-fn jobs(p: &mut Pipeline, parent: usize, jobs: Option<&Node>, parts: &[String], template: bool) {
+fn jobs(p: &mut Pipeline, parent: usize, jobs: Option<&Node>, parts: &[Event], template: bool) {
     for job in jobs.map(Node::items).unwrap_or_default() {
         if let Some(t) = job.get("template").and_then(Node::as_str) {
             params(p, parent, job.get("parameters"), &format!("template `{t}`"));
@@ -151,34 +152,36 @@ fn variables(p: &mut Pipeline, scope: usize, node: Option<&Node>, label: &str) {
 }
 
 /// What `trigger:`, `pr:`, `schedules:` and pipeline resources say about when the pipeline runs.
-fn trigger_parts(doc: &Node) -> Vec<String> {
+fn trigger_parts(doc: &Node) -> Vec<Event> {
     let mut parts = Vec::new();
     match doc.get("trigger") {
-        None if !is_template(doc) => add(&mut parts, "push to any branch (the default trigger)"),
+        None if !is_template(doc) => {
+            add(&mut parts, Event::new(EventKind::Push, "push to any branch (the default trigger)"))
+        }
         None => {}
         Some(t) if t.as_str() == Some("none") => {}
         Some(t) if matches!(t.kind, NodeKind::Map(_)) => {
             let branches = strings(t.get("branches").and_then(|b| b.get("include")));
             if branches.is_empty() {
-                add(&mut parts, "push to any branch");
+                add(&mut parts, Event::new(EventKind::Push, "push to any branch"));
             } else {
-                add(&mut parts, format!("push to {}", ticked(&branches)));
+                add(&mut parts, Event::new(EventKind::Push, format!("push to {}", ticked(&branches))));
             }
             if t.get("tags").is_some() {
-                add(&mut parts, "tags");
+                add(&mut parts, Event::new(EventKind::Tag, "tags"));
             }
         }
-        Some(t) => add(&mut parts, format!("push to {}", ticked(&strings(Some(t))))),
+        Some(t) => add(&mut parts, Event::new(EventKind::Push, format!("push to {}", ticked(&strings(Some(t)))))),
     }
     if doc.get("pr").is_some_and(|pr| pr.as_str() != Some("none")) {
-        add(&mut parts, "pull requests");
+        add(&mut parts, Event::new(EventKind::PullRequest, "pull requests"));
     }
     if !doc.get("schedules").map(Node::items).unwrap_or_default().is_empty() {
-        add(&mut parts, "a schedule");
+        add(&mut parts, Event::new(EventKind::Schedule, "a schedule"));
     }
     let resources = doc.get("resources").and_then(|r| r.get("pipelines")).map(Node::items).unwrap_or_default();
     if resources.iter().any(|r| r.get("trigger").is_some()) {
-        add(&mut parts, "another pipeline's completion");
+        add(&mut parts, Event::new(EventKind::Upstream, "another pipeline's completion"));
     }
     parts
 }
@@ -204,10 +207,19 @@ mod tests {
     #[test]
     fn triggers_say_when_the_pipeline_runs() {
         let d = doc("trigger:\n  branches:\n    include: [main]\npr: none\nschedules:\n  - cron: '0 3 * * *'\n");
-        assert_eq!(trigger_parts(&d), ["push to `main`", "a schedule"]);
-        assert_eq!(trigger_parts(&doc("trigger: [main, release/*]\n")), ["push to `main`, `release/*`"]);
-        assert_eq!(trigger_parts(&doc("trigger: none\npr: [main]\n")), ["pull requests"]);
-        assert_eq!(trigger_parts(&doc("steps: []\n")), ["push to any branch (the default trigger)"]);
+        assert_eq!(crate::model::fact::names(&trigger_parts(&d)), ["push to `main`", "a schedule"]);
+        assert_eq!(
+            crate::model::fact::names(&trigger_parts(&doc("trigger: [main, release/*]\n"))),
+            ["push to `main`, `release/*`"]
+        );
+        assert_eq!(crate::model::fact::names(&trigger_parts(&doc("trigger: none\npr: [main]\n"))), ["pull requests"]);
+        assert_eq!(
+            crate::model::fact::names(&trigger_parts(&doc("steps: []\n"))),
+            ["push to any branch (the default trigger)"]
+        );
         assert!(trigger_parts(&doc("parameters: []\nsteps: []\n")).is_empty());
+        let kinds = |d: &Node| trigger_parts(d).iter().map(|e| e.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(&d), [EventKind::Push, EventKind::Schedule]);
+        assert_eq!(kinds(&doc("trigger: none\npr: [main]\n")), [EventKind::PullRequest]);
     }
 }

@@ -4,6 +4,7 @@
 use super::Ctx;
 use super::ci::{self, Dialect, Item, Pipeline, declared_trigger};
 use crate::model::TokenUse;
+use crate::model::fact::{Event, EventKind};
 use crate::model::fact::{Runs, Trigger};
 use crate::tree::{Node, NodeKind};
 
@@ -17,13 +18,17 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let root = p.scope("the pipelines", declared_trigger("Bitbucket Pipelines", &[], None), None);
     let pipelines = doc.get("pipelines");
     if let Some(default) = pipelines.and_then(|n| n.get("default")) {
-        steps(&mut p, root, default, &declared_trigger("Bitbucket Pipelines", &["every push".to_owned()], None));
+        let every_push = Event::new(EventKind::Push, "every push");
+        steps(&mut p, root, default, &declared_trigger("Bitbucket Pipelines", &[every_push], None));
     }
-    for (section, trigger) in
-        [("branches", "push to"), ("tags", "tags"), ("bookmarks", "bookmarks"), ("pull-requests", "pull requests from")]
-    {
+    for (section, kind, trigger) in [
+        ("branches", EventKind::Push, "push to"),
+        ("tags", EventKind::Tag, "tags"),
+        ("bookmarks", EventKind::Push, "bookmarks"),
+        ("pull-requests", EventKind::PullRequest, "pull requests from"),
+    ] {
         for (k, list) in pipelines.and_then(|n| n.get(section)).map(Node::entries).unwrap_or_default() {
-            let part = format!("{trigger} `{}`", k.as_str().unwrap_or(""));
+            let part = Event::new(kind, format!("{trigger} `{}`", k.as_str().unwrap_or("")));
             steps(&mut p, root, list, &declared_trigger("Bitbucket Pipelines", &[part], None));
         }
     }
@@ -109,7 +114,7 @@ mod tests {
     fn uses_of(text: &str) -> Vec<TokenUse> {
         let src = SourceFile::new("bitbucket-pipelines.yml".into(), "bitbucket-pipelines.yml".into(), text.into());
         let ctx = Ctx { file: 0, src: &src, policy: builtin() };
-        let docs = crate::parse::yaml::parse(text).unwrap_or_default();
+        let docs = crate::parse::yaml::parse(text).unwrap_or_else(|e| panic!("the test input must parse: {e:?}"));
         docs.iter().flat_map(|d| extract(&ctx, d)).collect()
     }
 

@@ -9,12 +9,14 @@
 //! the file from a secret is judged at its definition, not again where a script reads it.
 
 use super::Ctx;
-use super::literal_evidence;
+use super::literal_fact;
 use super::scope_tree::{FirstBy, ScopeTree};
-use crate::classify::names::{is_dbt_token_name, is_other_credential, type_from_description, type_from_name};
+use crate::classify::names::{is_dbt_token_name, is_other_credential};
+use crate::classify::token_type;
 use crate::literal;
-use crate::model::fact::{Fact, Runs, Trigger};
-use crate::model::{Evidence, Flow, StepRun, TokenType, TokenUse, TypeHint, TypeSource};
+use crate::model::fact::{Event, Fact, Runs, Trigger};
+use crate::model::fact::{TypeFact, TypeSeen};
+use crate::model::{Flow, StepRun, TokenUse};
 use crate::tree::{Node, NodeKind, Span};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
@@ -426,8 +428,9 @@ struct Run<'a, 'c> {
 #[derive(Clone)]
 struct Said {
     item: usize,
-    token_type: TokenType,
-    evidence: Evidence,
+    /// The first source, and the type `classify` reads from it.
+    seen: TypeSeen,
+    token_type: crate::model::TokenType,
     same: bool,
 }
 
@@ -542,12 +545,18 @@ impl Run<'_, '_> {
         let mut own: Vec<Option<Said>> = vec![None; self.p.scopes.len()];
         for (item, it) in self.p.items.iter().enumerate() {
             if let Item::Source { scope: s, name, at, kind, .. } = it
-                && let Some((t, hint)) = type_from_name(name, signals)
                 && let Some(slot) = own.get_mut(*s)
             {
-                let text = format!("{kind} `{name}` of {} says {} (`{hint}`)", self.p.label(*s), t.as_str());
-                let evidence = Evidence::at(text, self.ctx.loc(at.start, at.end));
-                *slot = merge(slot.take(), Some(Said { item, token_type: t, evidence, same: true }));
+                let fact = TypeFact::ScopeSource {
+                    kind: (*kind).to_owned(),
+                    name: name.clone(),
+                    scope: self.p.label(*s).to_owned(),
+                };
+                let seen = TypeSeen::at(fact, self.ctx.loc(at.start, at.end));
+                if let Some(h) = token_type::hint(&seen, signals) {
+                    let said = Said { item, seen, token_type: h.token_type, same: true };
+                    *slot = merge(slot.take(), Some(said));
+                }
             }
         }
         let mut said: Vec<Option<Said>> = vec![None; self.p.scopes.len()];
@@ -586,15 +595,9 @@ impl Run<'_, '_> {
         }
         let mut u = TokenUse::new(self.ctx.loc(at.start, at.end), format!("{kind} `{name}`"), sink);
         u.flow = key.and_then(terraform_flow);
-        if let Some((t, hint)) = type_from_name(name, signals) {
-            u.token_type(
-                t,
-                TypeSource::Name,
-                Evidence::at(format!("{kind} `{name}` says {} (`{hint}`)", t.as_str()), u.at),
-            );
-        }
+        u.saw_type_at(TypeFact::Name { called: kind.to_owned(), name: name.to_owned() }, u.at);
         if let Some(k) = key {
-            key_hint(&mut u, k, name, signals);
+            key_hint(&mut u, k, name);
             self.reported.insert(norm(k));
         }
         let names: Vec<String> = key.map(|k| vec![k.to_owned()]).unwrap_or_default();
@@ -630,13 +633,9 @@ impl Run<'_, '_> {
                 continue;
             }
             let mut u = self.ref_use(&r, sink);
-            key_hint(&mut u, key, &r.name, signals);
-            if let Some((t, phrase)) = description.and_then(|d| type_from_description(d, signals)) {
-                u.token_type(
-                    t,
-                    TypeSource::Definition,
-                    Evidence::new(format!("the description of `{key}` says {} (`{phrase}`)", t.as_str())),
-                );
+            key_hint(&mut u, key, &r.name);
+            if let Some(d) = description {
+                u.saw_type(TypeFact::Description { called: String::new(), name: key.to_owned(), text: d.to_owned() });
             }
             self.inherit(&mut u, scope);
             self.classify(&mut u, scope, &[key.to_owned(), r.name.clone()], None);
@@ -691,10 +690,8 @@ impl Run<'_, '_> {
     fn ref_use(&self, r: &VarRef, sink: &str) -> TokenUse {
         let ctx = self.ctx;
         let mut u = TokenUse::new(ctx.loc(r.span.start, r.span.end), ctx.text(r.span.start, r.span.end), sink);
-        if let Some((t, hint)) = type_from_name(&r.name, &ctx.policy.signals) {
-            let text = format!("{} name `{}` says {} (`{hint}`)", self.p.var_kind, r.name, t.as_str());
-            u.token_type(t, TypeSource::Name, Evidence::at(text, u.at));
-        }
+        let called = format!("{} name", self.p.var_kind);
+        u.saw_type_at(TypeFact::Name { called, name: r.name.clone() }, u.at);
         u
     }
 
@@ -707,7 +704,7 @@ impl Run<'_, '_> {
             }
             let mut u = TokenUse::new(ctx.loc(start, end), literal::mask_token(ctx.text(start, end)), sink);
             u.literal = true;
-            u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, u.at));
+            u.saw_type_at(literal_fact(lit.prefix()), u.at);
             self.classify(&mut u, scope, names, Some(span));
             out.push(u);
         }
@@ -717,33 +714,30 @@ impl Run<'_, '_> {
     /// says (a CircleCI context `dbt-cloud-pat`), as inherited evidence: the finding stays on
     /// the source.
     fn inherit(&self, u: &mut TokenUse, scope: usize) {
-        if u.type_hints.iter().any(|h| h.token_type != TokenType::Unknown) {
+        let signals = &self.ctx.policy.signals;
+        if token_type::says_a_type(&u.type_facts, signals) {
             return;
         }
         if self.tree.is_some() {
             if let Some(Some(said)) = self.said.get(scope)
                 && said.same
             {
-                let (token_type, evidence) = (said.token_type, said.evidence.clone());
-                u.type_hints.push(TypeHint { token_type, source: TypeSource::Name, evidence, inherited: true });
+                u.type_facts.push(TypeSeen { inherited: true, ..said.seen.clone() });
             }
             return;
         }
-        let signals = &self.ctx.policy.signals;
-        let mut said: Vec<(TokenType, Evidence)> = Vec::new();
+        let mut sources = Vec::new();
         for item in &self.p.items {
             if let Item::Source { scope: s, name, at, kind, .. } = item
                 && self.p.within(scope, *s)
-                && let Some((t, hint)) = type_from_name(name, signals)
             {
-                let text = format!("{kind} `{name}` of {} says {} (`{hint}`)", self.p.label(*s), t.as_str());
-                said.push((t, Evidence::at(text, self.ctx.loc(at.start, at.end))));
+                let scope = self.p.label(*s).to_owned();
+                let fact = TypeFact::ScopeSource { kind: (*kind).to_owned(), name: name.clone(), scope };
+                sources.push(TypeSeen::at(fact, self.ctx.loc(at.start, at.end)));
             }
         }
-        let Some((first, _)) = said.first() else { return };
-        if said.iter().all(|(t, _)| t == first) {
-            let (token_type, evidence) = said.swap_remove(0);
-            u.type_hints.push(TypeHint { token_type, source: TypeSource::Name, evidence, inherited: true });
+        if !sources.is_empty() {
+            u.type_facts.push(TypeSeen { fact: TypeFact::Agreeing(sources), at: None, inherited: true });
         }
     }
 
@@ -796,15 +790,12 @@ fn names_dbt_token(key: &str, signals: &crate::policy::Signals) -> bool {
 }
 
 /// The type the variable a reference is bound to says, when it differs from the reference.
-fn key_hint(u: &mut TokenUse, key: &str, name: &str, signals: &crate::policy::Signals) {
+fn key_hint(u: &mut TokenUse, key: &str, name: &str) {
     if norm(key) == norm(name) {
         return;
     }
-    if let Some((t, hint)) = type_from_name(key, signals) {
-        // First, so that the reference's own name speaks when both say a type.
-        let evidence = Evidence::new(format!("name `{key}` says {} (`{hint}`)", t.as_str()));
-        u.type_hints.insert(0, TypeHint { token_type: t, source: TypeSource::Name, evidence, inherited: false });
-    }
+    // First, so that the reference's own name speaks when both say a type.
+    u.type_facts.insert(0, TypeSeen::new(TypeFact::Name { called: "name".to_owned(), name: key.to_owned() }));
 }
 
 /// A reference found by reading a file as text: the name it reads, what the system calls such a
@@ -885,11 +876,8 @@ pub fn text_uses(ctx: &Ctx, read: &TextRead, refs: Vec<TextRef>) -> Vec<TokenUse
             format!("`{key}` in a {} read as text", read.noun)
         };
         let mut u = TokenUse::new(ctx.loc(r.span.start, r.span.end), ctx.text(r.span.start, r.span.end), sink);
-        if let Some((t, hint)) = type_from_name(&r.name, signals) {
-            let evidence = format!("{} name `{}` says {} (`{hint}`)", r.kind, r.name, t.as_str());
-            u.token_type(t, TypeSource::Name, Evidence::at(evidence, u.at));
-        }
-        key_hint(&mut u, &key, &r.name, signals);
+        u.saw_type_at(TypeFact::Name { called: format!("{} name", r.kind), name: r.name.clone() }, u.at);
+        key_hint(&mut u, &key, &r.name);
         u.saw(Fact::UnparsedCi { system: read.system.to_owned() });
         if let Some(m) = signals.user_endpoints.find(ctx.text(line.start, line.end)) {
             let at = ctx.loc(line.start + m.start(), line.start + m.end());
@@ -931,8 +919,7 @@ pub fn ticked(names: &[String]) -> String {
 }
 
 /// Push `part` unless already there.
-pub fn add(parts: &mut Vec<String>, part: impl Into<String>) {
-    let part = part.into();
+pub fn add<T: PartialEq>(parts: &mut Vec<T>, part: T) {
     if !parts.contains(&part) {
         parts.push(part);
     }
@@ -940,7 +927,7 @@ pub fn add(parts: &mut Vec<String>, part: impl Into<String>) {
 
 /// What starts `what`: the events in `parts`, or nothing declared (it runs without a person);
 /// `environment` is who deploys to which environment.
-pub fn declared_trigger(what: &str, parts: &[String], environment: Option<(&str, &str)>) -> Trigger {
+pub fn declared_trigger(what: &str, parts: &[Event], environment: Option<(&str, &str)>) -> Trigger {
     let runs = if parts.is_empty() { Runs::WithoutPerson } else { Runs::On(parts.to_vec()) };
     Trigger { what: what.to_owned(), runs, environment: environment.map(|(who, env)| (who.to_owned(), env.to_owned())) }
 }
@@ -1002,7 +989,11 @@ mod tests {
 
     fn yaml_uses(path: &str, text: &str, f: fn(&Ctx, &Node) -> Vec<TokenUse>) -> Vec<TokenUse> {
         ctx_uses(path, text, |ctx| {
-            crate::parse::yaml::parse(text).unwrap_or_default().iter().flat_map(|d| f(ctx, d)).collect()
+            crate::parse::yaml::parse(text)
+                .unwrap_or_else(|e| panic!("the test input must parse: {e:?}"))
+                .iter()
+                .flat_map(|d| f(ctx, d))
+                .collect()
         })
     }
 
@@ -1166,6 +1157,9 @@ mod tests {
         let w = &hints[0];
         assert_eq!((w.workflow, w.confidence), (crate::model::Workflow::Production, crate::model::Confidence::Medium));
         assert!(w.evidence.text.contains("read as text"), "{}", w.evidence.text);
-        assert_eq!(u.type_hints[0].token_type, TokenType::Personal);
+        assert_eq!(
+            crate::classify::token_type::hints(&u.type_facts, &crate::policy::builtin().signals)[0].token_type,
+            crate::model::TokenType::Personal
+        );
     }
 }

@@ -4,6 +4,7 @@
 use super::Ctx;
 use super::ci::{self, Dialect, Item, Pipeline, add, declared_trigger, strings, ticked};
 use crate::model::TokenUse;
+use crate::model::fact::{Event, EventKind};
 use crate::model::fact::{Runs, Trigger};
 use crate::tree::{Node, NodeKind};
 use std::collections::{HashMap, HashSet};
@@ -11,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 /// How the workflows run one job: when, and with which contexts.
 #[derive(Default)]
 struct JobRuns<'a> {
-    parts: Vec<String>,
+    parts: Vec<Event>,
     contexts: Vec<&'a Node>,
 }
 
@@ -68,7 +69,7 @@ fn job_scope(p: &mut Pipeline, root: usize, name: &str, runs: &HashMap<&str, Vec
     for r in runs.get(name).into_iter().flatten() {
         // `add`, with a set: a job run by thousands of workflows stays linear.
         for part in &r.parts {
-            if seen.insert(part.as_str()) {
+            if seen.insert(part.name.as_str()) {
                 parts.push(part.clone());
             }
         }
@@ -126,11 +127,11 @@ fn workflow_runs(doc: &Node) -> Vec<(String, JobRuns<'_>)> {
         }
         let mut wf_parts = Vec::new();
         if !wf.get("triggers").map(Node::items).unwrap_or_default().is_empty() {
-            add(&mut wf_parts, "a schedule");
+            add(&mut wf_parts, Event::new(EventKind::Schedule, "a schedule"));
         }
         let scheduled = |n: Option<&Node>| n.is_some_and(|n| mentions(n, "scheduled_pipeline"));
         if scheduled(wf.get("when")) {
-            add(&mut wf_parts, "a schedule");
+            add(&mut wf_parts, Event::new(EventKind::Schedule, "a schedule"));
         }
         for job in wf.get("jobs").map(Node::items).unwrap_or_default() {
             let (name, cfg) = match (&job.kind, job.entries().first()) {
@@ -142,13 +143,13 @@ fn workflow_runs(doc: &Node) -> Vec<(String, JobRuns<'_>)> {
             let filters = cfg.and_then(|c| c.get("filters"));
             let branches = strings(filters.and_then(|f| f.get("branches")).and_then(|b| b.get("only")));
             if !branches.is_empty() {
-                add(&mut parts, format!("push to {}", ticked(&branches)));
+                add(&mut parts, Event::new(EventKind::Push, format!("push to {}", ticked(&branches))));
             }
             if filters.and_then(|f| f.get("tags")).and_then(|t| t.get("only")).is_some() {
-                add(&mut parts, "tags");
+                add(&mut parts, Event::new(EventKind::Tag, "tags"));
             }
             if parts.is_empty() {
-                add(&mut parts, "push to any branch");
+                add(&mut parts, Event::new(EventKind::Push, "push to any branch"));
             }
             let contexts = match cfg.and_then(|c| c.get("context")) {
                 Some(c) if matches!(c.kind, NodeKind::Seq(_)) => c.items().iter().collect(),
@@ -200,7 +201,7 @@ mod tests {
             .unwrap_or(Node { kind: NodeKind::Alias, span: Default::default() });
         let runs = workflow_runs(&doc);
         let summary: Vec<(String, Vec<String>, usize)> =
-            runs.iter().map(|(n, r)| (n.clone(), r.parts.clone(), r.contexts.len())).collect();
+            runs.iter().map(|(n, r)| (n.clone(), crate::model::fact::names(&r.parts), r.contexts.len())).collect();
         assert_eq!(
             summary,
             [

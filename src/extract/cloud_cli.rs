@@ -1,10 +1,10 @@
 //! The dbt Cloud CLI's `dbt_cloud.yml`: `token-value` (and the legacy `api-key`) of each project.
 
 use super::Ctx;
-use super::literal_evidence;
+use super::literal_fact;
 use crate::literal;
+use crate::model::TokenUse;
 use crate::model::fact::Fact;
-use crate::model::{TokenUse, TypeSource};
 use crate::tree::Node;
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
@@ -27,7 +27,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             // prefix: it says nothing about the type of the token that will replace it.
             if let Some(lit) = literal::find(text, &ctx.policy.signals).first() {
                 u.literal = true;
-                u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, at));
+                u.saw_type_at(literal_fact(lit.prefix()), at);
             }
             uses.push(u);
         }

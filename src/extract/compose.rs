@@ -171,7 +171,7 @@ mod tests {
             text.as_bytes().to_vec(),
         );
         let ctx = Ctx { file: 0, src: &src, policy: builtin() };
-        let docs = crate::parse::yaml::parse(text).unwrap_or_default();
+        let docs = crate::parse::yaml::parse(text).unwrap_or_else(|e| panic!("the test input must parse: {e:?}"));
         let u = extract(&ctx, &docs[0]);
         let spans: Vec<&str> = u.iter().map(|u| &text[u.at.span.start..u.at.span.end]).collect();
         assert_eq!(spans, ["${DBT_PAT}", "DBT_SVC_TOKEN"]);

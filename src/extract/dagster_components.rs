@@ -6,6 +6,7 @@ use super::Ctx;
 use super::values;
 use crate::classify::names::{is_dbt_token_name, words};
 use crate::model::TokenUse;
+use crate::model::fact::OrchestratorPart;
 use crate::tree::{Node, NodeKind};
 
 /// How deep attributes are walked.
@@ -57,7 +58,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         .into_iter()
         .map(|(key, r)| {
             let mut u = values::token_use(ctx, &r, &key, format!("attribute `{key}` of Dagster component `{shown}`"));
-            u.facts = super::orchestrator::orchestrator_facts(ctx, "Dagster component");
+            u.facts = super::orchestrator::orchestrator_facts(ctx, "Dagster", OrchestratorPart::Component);
             u
         })
         .collect()

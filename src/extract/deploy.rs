@@ -144,7 +144,7 @@ fn word_pairs(ctx: &Ctx, start: usize, end: usize, command: &str) -> Vec<TokenUs
         let mut u = values::token_use(ctx, &r, name, format!("environment of the app deployed by `{command}`"));
         // The value may say the type the name does not (`DBT_TOKEN=$DBT_SERVICE_TOKEN`).
         if let Some(v) = values::refs(ctx, vs, vs + value.len(), false).first() {
-            values::name_type(&mut u, &[v.name.as_deref().unwrap_or(""), value], s);
+            values::name_type(&mut u, &[v.name.as_deref().unwrap_or(""), value]);
         }
         u.saw(Fact::DeployCommand { command: command.to_owned() });
         uses.push(u);
@@ -181,8 +181,8 @@ fn walk(ctx: &Ctx, node: &Node, depth: usize, out: &mut Vec<TokenUse>) {
                 let mut u =
                     values::token_use(ctx, &r, key, format!("environment variable `{key}` of the deployed function"));
                 // A dynamic reference (`{{resolve:secretsmanager:DBT_CLOUD_PAT}}`) names its secret.
-                if u.type_hints.is_empty() {
-                    values::name_type(&mut u, &[ctx.text(v.span.start, v.span.end)], s);
+                if !crate::classify::token_type::says_a_type(&u.type_facts, s) {
+                    values::name_type(&mut u, &[ctx.text(v.span.start, v.span.end)]);
                 }
                 out.push(u);
             }

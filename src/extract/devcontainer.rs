@@ -5,9 +5,9 @@
 //! `.devcontainer/`) read that value.
 
 use super::Ctx;
-use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
-use crate::model::fact::{Basis, Fact, Role, Seen, Trigger};
-use crate::model::{Evidence, Flow, RunTarget, StepRun, TokenUse, TypeSource};
+use crate::classify::names::is_dbt_token_name;
+use crate::model::fact::{Basis, Fact, Role, Seen, Trigger, TypeFact};
+use crate::model::{Flow, RunTarget, StepRun, TokenUse};
 use crate::tree::{Node, NodeKind};
 
 /// The lifecycle commands of a dev container: each runs in it, with its secrets.
@@ -18,19 +18,6 @@ const COMMANDS: [&str; 5] =
 pub fn is_devcontainer(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name == "devcontainer.json" || name == ".devcontainer.json"
-}
-
-/// Documentation pages whose address says the token type.
-fn type_from_url(url: &str) -> Option<(crate::model::TokenType, &'static str)> {
-    use crate::model::TokenType::{Personal, Service};
-    let lower = url.to_ascii_lowercase();
-    if lower.contains("service-token") {
-        Some((Service, "service-tokens"))
-    } else if lower.contains("user-token") || lower.contains("personal-access-token") {
-        Some((Personal, "personal access tokens"))
-    } else {
-        None
-    }
 }
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
@@ -48,16 +35,13 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         }
         let at = ctx.loc(k.span.start, k.span.end);
         let mut u = TokenUse::new(at, format!("secrets.{name}"), format!("dev container secret `{name}`"));
-        if let Some((t, phrase)) = type_from_description(description, s) {
-            let text = format!("the description of secret `{name}` says {} (`{phrase}`)", t.as_str());
-            u.token_type(t, TypeSource::Definition, Evidence::at(text, at));
-        } else if let Some((t, page)) = type_from_url(url) {
-            let text = format!("the documentation of secret `{name}` is the page on {page}");
-            u.token_type(t, TypeSource::Definition, Evidence::at(text, at));
-        } else if let Some((t, hint)) = type_from_name(name, s) {
-            let text = format!("secret name `{name}` says {} (`{hint}`)", t.as_str());
-            u.token_type(t, TypeSource::Name, Evidence::at(text, at));
-        }
+        // The description speaks first, then the documentation page, then the name.
+        let said = TypeFact::FirstOf(vec![
+            TypeFact::Description { called: "secret".to_owned(), name: name.to_owned(), text: description.to_owned() },
+            TypeFact::DocumentationPage { name: name.to_owned(), url: url.to_owned() },
+            TypeFact::Name { called: "secret name".to_owned(), name: name.to_owned() },
+        ]);
+        u.saw_type_at(said, at);
         u.facts.push(Seen::new(Fact::Runs {
             role: Role::Local("a dev container asks the developer for its secrets: developmental work".to_owned()),
             basis: Basis::Config,

@@ -105,7 +105,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
             start: lit.start,
             end: lit.end,
             reference: lit.masked(&ctx.src.text),
-            literal: Some(lit.token_type),
+            literal: Some(lit.prefix()),
             name: None,
         };
         let mut u = values::token_use(ctx, &r, "", format!("literal in `{path}`"));

@@ -3,9 +3,11 @@
 
 use super::ci::{self, Dialect, Item, Pipeline};
 use super::{Ctx, find_expr_refs};
-use crate::classify::names::{is_dbt_token_name, type_from_description, type_from_name};
+use crate::classify::names::is_dbt_token_name;
+use crate::model::TokenUse;
 use crate::model::fact::Fact;
-use crate::model::{Evidence, TokenUse, TypeSource};
+use crate::model::fact::TypeFact;
+use crate::model::fact::{Event, EventKind};
 use crate::tree::{Node, NodeKind};
 
 /// Read a workflow or a composite action into the CI engine's model: the workflow, its jobs and
@@ -73,13 +75,7 @@ pub fn code_inputs(ctx: &Ctx, uses: &mut Vec<TokenUse>) {
             format!("INPUT_{}", n.to_ascii_uppercase().replace(' ', "_")),
             format!("input `{n}` of the action, read by its code"),
         );
-        if let Some((t, h)) = type_from_name(n, s) {
-            u.token_type(
-                t,
-                TypeSource::Name,
-                Evidence::at(format!("input name `{n}` says {} (`{h}`)", t.as_str()), at),
-            );
-        }
+        u.saw_type_at(TypeFact::Name { called: "input name".to_owned(), name: n.to_owned() }, at);
         u.saw(Fact::ActionCodeReadsInput);
         uses.push(u);
     }
@@ -115,19 +111,12 @@ fn action_inputs(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         }
         let at = ctx.loc(k.span.start, k.span.end);
         let mut u = TokenUse::new(at, format!("inputs.{name}"), format!("input `{name}` of the action"));
-        if let Some((t, phrase)) = type_from_description(description, s) {
-            u.token_type(
-                t,
-                TypeSource::Definition,
-                Evidence::at(format!("the description of input `{name}` says {} (`{phrase}`)", t.as_str()), at),
-            );
-        } else if let Some((t, hint)) = type_from_name(name, s) {
-            u.token_type(
-                t,
-                TypeSource::Name,
-                Evidence::at(format!("input name `{name}` says {} (`{hint}`)", t.as_str()), at),
-            );
-        }
+        // The definition's own description speaks first (SPEC §4), else its name.
+        let description_then_name = TypeFact::FirstOf(vec![
+            TypeFact::Description { called: "input".to_owned(), name: name.to_owned(), text: description.to_owned() },
+            TypeFact::Name { called: "input name".to_owned(), name: name.to_owned() },
+        ]);
+        u.saw_type_at(description_then_name, at);
         if let Some(p) = CLOUD_CLI_PHRASES.iter().find(|p| lower.contains(*p)) {
             u.saw(Fact::ActionInputForCloudCli { input: name.to_owned(), phrase: (*p).to_owned() });
         } else {
@@ -241,7 +230,7 @@ pub fn extract_text(ctx: &Ctx) -> Vec<TokenUse> {
 
 /// What runs the workflow and its triggers, for the trigger evidence ("GitHub Actions workflow
 /// runs on push to `main`, a schedule (CI/CD automation)").
-fn describe_triggers(on: Option<&Node>) -> (&'static str, Vec<String>) {
+fn describe_triggers(on: Option<&Node>) -> (&'static str, Vec<Event>) {
     let Some(on) = on else { return ("GitHub Actions", Vec::new()) };
     let mut parts = Vec::new();
     match &on.kind {
@@ -256,7 +245,8 @@ fn describe_triggers(on: Option<&Node>) -> (&'static str, Vec<String>) {
                     parts.push(trigger_name(name));
                 } else {
                     let list = branches.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ");
-                    parts.push(format!("{} to {list}", trigger_name(name)));
+                    let event = trigger_name(name);
+                    parts.push(Event::new(event.kind, format!("{} to {list}", event.name)));
                 }
             }
         }
@@ -265,13 +255,13 @@ fn describe_triggers(on: Option<&Node>) -> (&'static str, Vec<String>) {
     ("GitHub Actions workflow", parts)
 }
 
-fn trigger_name(t: &str) -> String {
+fn trigger_name(t: &str) -> Event {
     match t {
-        "push" => "push".to_owned(),
-        "pull_request" | "pull_request_target" => "pull request".to_owned(),
-        "schedule" => "a schedule".to_owned(),
-        "workflow_dispatch" => "manual dispatch".to_owned(),
-        "workflow_call" => "a call from another workflow".to_owned(),
-        other => format!("`{other}`"),
+        "push" => Event::new(EventKind::Push, "push"),
+        "pull_request" | "pull_request_target" => Event::new(EventKind::PullRequest, "pull request"),
+        "schedule" => Event::new(EventKind::Schedule, "a schedule"),
+        "workflow_dispatch" => Event::new(EventKind::Manual, "manual dispatch"),
+        "workflow_call" => Event::new(EventKind::Upstream, "a call from another workflow"),
+        other => Event::new(EventKind::Other, format!("`{other}`")),
     }
 }

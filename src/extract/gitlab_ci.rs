@@ -4,6 +4,7 @@
 use super::Ctx;
 use super::ci::{self, Dialect, Item, Pipeline, add, declared_trigger, strings, ticked};
 use crate::model::TokenUse;
+use crate::model::fact::{Event, EventKind};
 use crate::tree::{Node, NodeKind};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -131,7 +132,7 @@ fn if_patterns() -> &'static [Regex; 3] {
 
 /// What the `if:` expressions of `rules:` say about when a job runs (`when: never` rules
 /// excluded).
-fn rule_parts(rules: Option<&Node>) -> Vec<String> {
+fn rule_parts(rules: Option<&Node>) -> Vec<Event> {
     let mut parts = Vec::new();
     for rule in rules.map(Node::items).unwrap_or_default() {
         if rule.get("when").and_then(Node::as_str) == Some("never") {
@@ -140,11 +141,11 @@ fn rule_parts(rules: Option<&Node>) -> Vec<String> {
         let Some(expr) = rule.get("if").and_then(Node::as_str) else { continue };
         let [branch, source, tag] = if_patterns();
         if expr.contains("$CI_DEFAULT_BRANCH") {
-            add(&mut parts, "the default branch");
+            add(&mut parts, Event::new(EventKind::Push, "the default branch"));
         }
         for c in branch.captures_iter(expr) {
             if let Some(b) = c.get(1) {
-                add(&mut parts, format!("push to `{}`", b.as_str()));
+                add(&mut parts, Event::new(EventKind::Push, format!("push to `{}`", b.as_str())));
             }
         }
         for c in source.captures_iter(expr) {
@@ -153,29 +154,29 @@ fn rule_parts(rules: Option<&Node>) -> Vec<String> {
             }
         }
         if tag.is_match(expr) {
-            add(&mut parts, "tags");
+            add(&mut parts, Event::new(EventKind::Tag, "tags"));
         }
         if expr.contains("$CI_MERGE_REQUEST_") {
-            add(&mut parts, "merge requests");
+            add(&mut parts, Event::new(EventKind::PullRequest, "merge requests"));
         }
     }
     parts
 }
 
-fn source_name(s: &str) -> String {
+fn source_name(s: &str) -> Event {
     match s {
-        "schedule" => "a schedule".to_owned(),
-        "merge_request_event" => "merge requests".to_owned(),
-        "push" => "push".to_owned(),
-        "web" => "a run started in the UI".to_owned(),
-        "api" | "trigger" => "an API trigger".to_owned(),
-        "pipeline" | "parent_pipeline" => "another pipeline".to_owned(),
-        other => format!("`{other}`"),
+        "schedule" => Event::new(EventKind::Schedule, "a schedule"),
+        "merge_request_event" => Event::new(EventKind::PullRequest, "merge requests"),
+        "push" => Event::new(EventKind::Push, "push"),
+        "web" => Event::new(EventKind::Manual, "a run started in the UI"),
+        "api" | "trigger" => Event::new(EventKind::Upstream, "an API trigger"),
+        "pipeline" | "parent_pipeline" => Event::new(EventKind::Upstream, "another pipeline"),
+        other => Event::new(EventKind::Other, format!("`{other}`")),
     }
 }
 
 /// What `only:` (a list, or a map with `refs:`) says about when a job runs.
-fn only_parts(only: Option<&Node>) -> Vec<String> {
+fn only_parts(only: Option<&Node>) -> Vec<Event> {
     let refs = match only {
         Some(n) if matches!(n.kind, NodeKind::Map(_)) => strings(n.get("refs")),
         other => strings(other),
@@ -184,19 +185,21 @@ fn only_parts(only: Option<&Node>) -> Vec<String> {
     let mut branches = Vec::new();
     for r in refs {
         match r.as_str() {
-            "schedules" => add(&mut parts, "a schedule"),
-            "tags" => add(&mut parts, "tags"),
-            "merge_requests" | "external_pull_requests" => add(&mut parts, "merge requests"),
-            "branches" | "pushes" => add(&mut parts, "push to any branch"),
-            "web" => add(&mut parts, "a run started in the UI"),
-            "api" | "triggers" => add(&mut parts, "an API trigger"),
-            "pipelines" => add(&mut parts, "another pipeline"),
+            "schedules" => add(&mut parts, Event::new(EventKind::Schedule, "a schedule")),
+            "tags" => add(&mut parts, Event::new(EventKind::Tag, "tags")),
+            "merge_requests" | "external_pull_requests" => {
+                add(&mut parts, Event::new(EventKind::PullRequest, "merge requests"))
+            }
+            "branches" | "pushes" => add(&mut parts, Event::new(EventKind::Push, "push to any branch")),
+            "web" => add(&mut parts, Event::new(EventKind::Manual, "a run started in the UI")),
+            "api" | "triggers" => add(&mut parts, Event::new(EventKind::Upstream, "an API trigger")),
+            "pipelines" => add(&mut parts, Event::new(EventKind::Upstream, "another pipeline")),
             "chat" | "external" => {}
             branch => branches.push(branch.to_owned()),
         }
     }
     if !branches.is_empty() {
-        parts.insert(0, format!("push to {}", ticked(&branches)));
+        parts.insert(0, Event::new(EventKind::Push, format!("push to {}", ticked(&branches))));
     }
     parts
 }
@@ -259,7 +262,11 @@ mod tests {
     fn uses_of(text: &str) -> Vec<TokenUse> {
         let src = SourceFile::new(".gitlab-ci.yml".into(), ".gitlab-ci.yml".into(), text.into());
         let ctx = Ctx { file: 0, src: &src, policy: builtin() };
-        yaml::parse(text).unwrap_or_default().iter().flat_map(|d| extract(&ctx, d)).collect()
+        yaml::parse(text)
+            .unwrap_or_else(|e| panic!("the test input must parse: {e:?}"))
+            .iter()
+            .flat_map(|d| extract(&ctx, d))
+            .collect()
     }
 
     #[test]
@@ -317,14 +324,17 @@ mod tests {
             "  - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n",
             "    when: never\n",
         ));
-        assert_eq!(rule_parts(d.get("rules")), ["the default branch", "a schedule", "push to `release`", "tags"]);
+        assert_eq!(
+            crate::model::fact::names(&rule_parts(d.get("rules"))),
+            ["the default branch", "a schedule", "push to `release`", "tags"]
+        );
     }
 
     #[test]
     fn only_says_when_a_job_runs() {
         let d = doc("a: [main, schedules, tags]\nb: {refs: [merge_requests]}\n");
-        assert_eq!(only_parts(d.get("a")), ["push to `main`", "a schedule", "tags"]);
-        assert_eq!(only_parts(d.get("b")), ["merge requests"]);
+        assert_eq!(crate::model::fact::names(&only_parts(d.get("a"))), ["push to `main`", "a schedule", "tags"]);
+        assert_eq!(crate::model::fact::names(&only_parts(d.get("b"))), ["merge requests"]);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use super::Ctx;
 use super::ci::{self, Dialect, Item, Pipeline, add, declared_trigger, ticked};
 use crate::model::TokenUse;
+use crate::model::fact::{Event, EventKind};
 use crate::tree::Span;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -176,7 +177,7 @@ fn matching_brace(code: &str, from: usize) -> Option<usize> {
 
 /// What `triggers {}` and `when {}` say about when the pipeline runs: `code` has comments
 /// blanked, `skeleton` string contents too.
-fn trigger_parts(code: &str, skeleton: &str) -> Vec<String> {
+fn trigger_parts(code: &str, skeleton: &str) -> Vec<Event> {
     let mut parts = Vec::new();
     let branches: Vec<String> = patterns()
         .branch
@@ -187,7 +188,7 @@ fn trigger_parts(code: &str, skeleton: &str) -> Vec<String> {
             acc
         });
     if !branches.is_empty() {
-        add(&mut parts, format!("push to {}", ticked(&branches)));
+        add(&mut parts, Event::new(EventKind::Push, format!("push to {}", ticked(&branches))));
     }
     let has = |name: &str| {
         skeleton.match_indices(name).any(|(i, _)| {
@@ -197,19 +198,19 @@ fn trigger_parts(code: &str, skeleton: &str) -> Vec<String> {
         })
     };
     if has("cron") || has("parameterizedCron") {
-        add(&mut parts, "a schedule");
+        add(&mut parts, Event::new(EventKind::Schedule, "a schedule"));
     }
     if has("pollSCM") || has("githubPush") || has("gitlab") || has("bitbucketPush") || has("GenericTrigger") {
-        add(&mut parts, "push");
+        add(&mut parts, Event::new(EventKind::Push, "push"));
     }
     if has("buildingTag") || has("tag") {
-        add(&mut parts, "tags");
+        add(&mut parts, Event::new(EventKind::Tag, "tags"));
     }
     if has("changeRequest") {
-        add(&mut parts, "pull requests");
+        add(&mut parts, Event::new(EventKind::PullRequest, "pull requests"));
     }
     if has("upstream") {
-        add(&mut parts, "another job's completion");
+        add(&mut parts, Event::new(EventKind::Upstream, "another job's completion"));
     }
     parts
 }
@@ -295,7 +296,7 @@ mod tests {
     fn triggers_say_when_the_pipeline_runs() {
         let code = "triggers { cron('H 2 * * *') }\nstage('x') { when { branch 'main' } }\nwhen { buildingTag() }";
         let parts = |c: &str| trigger_parts(c, &blank(c, &regions(c), true));
-        assert_eq!(parts(code), ["push to `main`", "a schedule", "tags"]);
+        assert_eq!(crate::model::fact::names(&parts(code)), ["push to `main`", "a schedule", "tags"]);
         assert!(parts("sh 'crontab -l; git tag \"v1\"'").is_empty());
     }
 

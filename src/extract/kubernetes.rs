@@ -29,8 +29,8 @@ pub fn is_helm_values(path: &str, signals: &crate::policy::Signals) -> bool {
 /// Longest `data:` value decoded: a token is far shorter.
 const MAX_ENCODED: usize = 400;
 
-/// The type of the token a Secret's base64 `data:` value holds, if it holds one.
-fn decoded_token(value: &str, signals: &crate::policy::Signals) -> Option<crate::model::TokenType> {
+/// The prefix of the token a Secret's base64 `data:` value holds, if it holds one.
+fn decoded_token(value: &str, signals: &crate::policy::Signals) -> Option<&'static str> {
     let value = value.trim();
     if value.len() > MAX_ENCODED || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b)) {
         return None;
@@ -39,7 +39,7 @@ fn decoded_token(value: &str, signals: &crate::policy::Signals) -> Option<crate:
         .into_iter()
         .map(|b| if b.is_ascii() { char::from(b) } else { '\u{1a}' })
         .collect();
-    crate::literal::find(&plain, signals).first().map(|l| l.token_type)
+    crate::literal::find(&plain, signals).first().map(|l| l.prefix())
 }
 
 /// A value stored in a Secret or ConfigMap of the file, and the use made of it.
@@ -118,8 +118,8 @@ pub fn extract(ctx: &Ctx, docs: &[Node]) -> Vec<TokenUse> {
                 };
                 for r in refs {
                     let mut u = values::token_use(ctx, &r, key, format!("key `{key}` of Kubernetes {kind} `{object}`"));
-                    if u.type_hints.is_empty() {
-                        values::name_type(&mut u, &[&object], signals);
+                    if !crate::classify::token_type::says_a_type(&u.type_facts, signals) {
+                        values::name_type(&mut u, &[&object]);
                     }
                     stored.push(Stored {
                         object: object.clone(),
@@ -252,7 +252,7 @@ fn env_item(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut Store
             format!("{what} `{object}` key `{skey}`"),
             format!("environment variable `{key}` of {place}, from {what} `{object}`"),
         );
-        values::name_type(&mut u, &[skey, object, key], signals);
+        values::name_type(&mut u, &[skey, object, key]);
         u.saw(hint.clone());
         uses.push(u);
     }
@@ -282,7 +282,7 @@ fn env_from(ctx: &Ctx, item: &Node, place: &str, hint: &Fact, stored: &mut Store
             format!("{what} `{object}`"),
             format!("environment of {place}, from {what} `{object}`"),
         );
-        values::name_type(&mut u, &[object], signals);
+        values::name_type(&mut u, &[object]);
         u.saw(hint.clone());
         uses.push(u);
     }
@@ -361,7 +361,7 @@ mod tests {
     fn uses(path: &str, text: &str) -> Vec<TokenUse> {
         let src = SourceFile::new(PathBuf::from(path), path.to_owned(), text.as_bytes().to_vec());
         let ctx = Ctx { file: 0, src: &src, policy: builtin() };
-        let docs = crate::parse::yaml::parse(text).unwrap_or_default();
+        let docs = crate::parse::yaml::parse(text).unwrap_or_else(|e| panic!("the test input must parse: {e:?}"));
         if docs.iter().any(is_manifest) { extract(&ctx, &docs) } else { extract_helm_values(&ctx, &docs[0]) }
     }
 
@@ -394,7 +394,12 @@ mod tests {
         let u = uses("k8s/app.yaml", &text);
         assert_eq!(u.len(), 1);
         assert_eq!(&text[u[0].at.span.start..u[0].at.span.end], value);
-        assert_eq!(u[0].type_hints.first().map(|h| h.token_type), Some(crate::model::TokenType::Personal));
+        assert_eq!(
+            crate::classify::token_type::hints(&u[0].type_facts, &crate::policy::builtin().signals)
+                .first()
+                .map(|h| h.token_type),
+            Some(crate::model::TokenType::Personal)
+        );
     }
 
     #[test]

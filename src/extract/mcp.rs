@@ -74,7 +74,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
                 start: s,
                 end: e,
                 reference: literal::mask_token(ctx.text(s, e)),
-                literal: Some(lit.token_type),
+                literal: Some(lit.prefix()),
                 name: None,
             };
             let mut u = values::token_use(ctx, &r, "", format!("argument of MCP server `{server}`"));

@@ -303,10 +303,9 @@ fn json_uses(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
 
 /// The first `${{ secrets.NAME }}`-style reference to a dbt token in a CI value, as
 /// (context, name, byte start, byte end) into the file.
-/// The evidence a literal token's prefix gives.
-pub fn literal_evidence(t: crate::model::TokenType, at: crate::model::Loc) -> crate::model::Evidence {
-    let prefix = if t == crate::model::TokenType::Personal { "dbtu_" } else { "dbtc_" };
-    crate::model::Evidence::at(format!("literal `{prefix}` prefix says {}", t.as_str()), at)
+/// The fact a literal token's prefix is.
+pub fn literal_fact(prefix: &str) -> crate::model::fact::TypeFact {
+    crate::model::fact::TypeFact::Literal { prefix: prefix.to_owned() }
 }
 
 pub fn find_expr_refs(ctx: &Ctx, node: &Node, prefixes: &[&str]) -> Vec<(String, String, usize, usize)> {

@@ -63,7 +63,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
                     start: at(lit.start),
                     end: at(lit.end),
                     reference: literal::mask_token(code.get(lit.start..lit.end).unwrap_or("")),
-                    literal: Some(lit.token_type),
+                    literal: Some(lit.prefix()),
                     name: None,
                 };
                 let mut u = values::token_use(ctx, &r, "", "literal in a notebook cell");

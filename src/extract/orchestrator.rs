@@ -6,7 +6,7 @@ use super::values::{self, ValueRef};
 use crate::classify::names::dev_segment;
 use crate::literal;
 use crate::model::TokenUse;
-use crate::model::fact::{Fact, Seen};
+use crate::model::fact::{Fact, OrchestratorPart, Seen};
 use crate::policy::{Orchestrator, Signals};
 use regex::Regex;
 use std::cell::OnceCell;
@@ -48,8 +48,8 @@ fn imported_modules(text: &str) -> Vec<String> {
 
 /// What is seen about orchestrator code at `path`: the orchestrator, and a path segment that
 /// marks it developmental (a staging deployment, tests).
-pub(crate) fn orchestrator_facts(ctx: &Ctx, what: &str) -> Vec<Seen> {
-    let mut facts = vec![Seen::new(Fact::Orchestrator { what: what.to_owned() })];
+pub(crate) fn orchestrator_facts(ctx: &Ctx, name: &str, part: OrchestratorPart) -> Vec<Seen> {
+    let mut facts = vec![Seen::new(Fact::Orchestrator { name: name.to_owned(), part })];
     if let Some(seg) = dev_segment(&ctx.src.display, &ctx.policy.signals) {
         facts.push(Seen::new(Fact::DevPathSegment { segment: seg }));
     }
@@ -336,7 +336,7 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
                     ValueRef { start: cs, end: ce, reference: name.clone(), literal: None, name: Some(name.clone()) };
                 let sink = format!("{} `{}` block `{name}` loaded by the code", o.name, callee_name(callee.as_str()));
                 let mut u = values::token_use(ctx, &r, "", sink);
-                u.facts = orchestrator_facts(ctx, &format!("{} code", o.name));
+                u.facts = orchestrator_facts(ctx, &o.name, OrchestratorPart::Code);
                 uses.push(u);
             }
             continue;
@@ -394,7 +394,7 @@ fn python_uses(ctx: &Ctx) -> Vec<TokenUse> {
         let Some((r, source)) = token_expr(ctx, &py, t.start, t.end, 0) else { continue };
         let sink = format!("`{}` of `{}` ({}), from {source}", t.arg, t.call, t.orchestrator);
         let mut u = values::token_use(ctx, &r, t.label.as_deref().unwrap_or(""), sink);
-        u.facts = orchestrator_facts(ctx, &format!("{} code", t.orchestrator));
+        u.facts = orchestrator_facts(ctx, &t.orchestrator, OrchestratorPart::Code);
         // `Connection(conn_id="x", password=…)` defines the connection other code reads by id.
         if let Some(id) = t.label.as_deref().filter(|_| t.call.eq_ignore_ascii_case("connection")) {
             u.airflow_conn = Some(crate::model::AirflowConn::Defines(id.to_ascii_lowercase()));
@@ -430,7 +430,7 @@ fn airflow_http_uses(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
         let r = ValueRef { start, end, reference, literal: None, name };
         let mut u = values::token_use(ctx, &r, "", sink);
         u.airflow_conn = conn.map(|c| crate::model::AirflowConn::Reads(c.to_ascii_lowercase()));
-        u.facts = orchestrator_facts(ctx, "Airflow code");
+        u.facts = orchestrator_facts(ctx, "Airflow", OrchestratorPart::Code);
         uses.push(u);
     };
     for m in conn_template_pattern().captures_iter(text) {
@@ -517,7 +517,7 @@ fn token_expr(ctx: &Ctx, py: &Py, start: usize, end: usize, hops: usize) -> Opti
             start: s + l.start,
             end: s + l.end,
             reference: literal::mask_token(text.get(l.start..l.end).unwrap_or("")),
-            literal: Some(l.token_type),
+            literal: Some(l.prefix()),
             name: None,
         };
         return Some((r, "a literal in the code".to_owned()));
@@ -627,7 +627,7 @@ fn connection_ids(ctx: &Ctx, py: &Py) -> Vec<TokenUse> {
                     ValueRef { start: cs, end: ce, reference: id.to_owned(), literal: None, name: Some(id.to_owned()) };
                 let mut u = values::token_use(ctx, &r, "", format!("{} connection `{id}` (`{arg}`)", o.name));
                 u.airflow_conn = Some(crate::model::AirflowConn::Reads(id.to_ascii_lowercase()));
-                u.facts = orchestrator_facts(ctx, &format!("{} code", o.name));
+                u.facts = orchestrator_facts(ctx, &o.name, OrchestratorPart::Code);
                 uses.push(u);
             }
         }
@@ -659,7 +659,7 @@ fn airflow_conn_text(ctx: &Ctx) -> Vec<TokenUse> {
         let Some(refs) = values::airflow_conn_refs(ctx, m.as_str(), m.end(), end) else { continue };
         for r in refs {
             let mut u = values::token_use(ctx, &r, m.as_str(), format!("Airflow connection `{}`", m.as_str()));
-            u.facts = orchestrator_facts(ctx, &format!("Airflow connection `{}`", m.as_str()));
+            u.facts = orchestrator_facts(ctx, "Airflow", OrchestratorPart::Connection(m.as_str().to_owned()));
             uses.push(u);
         }
     }
@@ -711,7 +711,10 @@ mod tests {
         assert_eq!(u.len(), 1);
         assert_eq!(u[0].reference, "DBT_CLOUD_PAT");
         assert_eq!(&text[u[0].at.span.start..u[0].at.span.end], "DBT_CLOUD_PAT");
-        assert_eq!(u[0].type_hints[0].token_type, TokenType::Personal);
+        assert_eq!(
+            crate::classify::token_type::hints(&u[0].type_facts, &crate::policy::builtin().signals)[0].token_type,
+            TokenType::Personal
+        );
         assert!(u[0].sink.contains("Dagster"), "{}", u[0].sink);
     }
 
@@ -728,7 +731,10 @@ mod tests {
         let var = "from airflow.models import Variable\nkey = Variable.get(\"dbt_cloud_pat\")\nother = Variable.get(\"slack_channel\")\n";
         let u = uses("dags/x.py", var);
         assert_eq!(u.len(), 1);
-        assert_eq!(u[0].type_hints[0].token_type, TokenType::Personal);
+        assert_eq!(
+            crate::classify::token_type::hints(&u[0].type_facts, &crate::policy::builtin().signals)[0].token_type,
+            TokenType::Personal
+        );
         // Another system's connection sent as a Bearer header is not a dbt Cloud token.
         let other = "from airflow.hooks.base import BaseHook\npw = BaseHook.get_connection(\"slack\").password\nh = {\"Authorization\": \"Bearer \" + pw}\nt = \"Bearer {{ conn.github.password }}\"\n";
         assert!(uses("dags/x.py", other).is_empty());
@@ -748,6 +754,9 @@ mod tests {
         assert_eq!(&t[a..b], "${DBT_SVC_TOKEN}");
         let u = uses("Dockerfile", &format!("ENV {t}\n"));
         assert_eq!(u.len(), 1);
-        assert_eq!(u[0].type_hints[0].token_type, TokenType::Service);
+        assert_eq!(
+            crate::classify::token_type::hints(&u[0].type_facts, &crate::policy::builtin().signals)[0].token_type,
+            TokenType::Service
+        );
     }
 }

@@ -6,19 +6,19 @@ use super::Ctx;
 use super::values;
 use crate::classify::names::partner_in;
 use crate::model::TokenUse;
-use crate::model::fact::Fact;
+use crate::model::fact::{Fact, PartnerNamedBy};
 use crate::tree::{Node, NodeKind};
 
 pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let path = ctx.src.display.as_str();
-    let partner = partner_in(path, &ctx.policy.signals).map(|p| hint(&p.name, &format!("its path `{path}` names it")));
+    let partner = partner_in(path, &ctx.policy.signals).map(|p| hint(&p.name, PartnerNamedBy::Path(path.to_owned())));
     let mut uses = Vec::new();
     walk(ctx, doc, &mut Vec::new(), partner.as_ref(), &mut uses);
     uses
 }
 
-fn hint(partner: &str, why: &str) -> Fact {
-    Fact::PartnerConfig { partner: partner.to_owned(), why: why.to_owned() }
+fn hint(partner: &str, named_by: PartnerNamedBy) -> Fact {
+    Fact::PartnerConfig { partner: partner.to_owned(), named_by }
 }
 
 fn walk<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, partner: Option<&Fact>, uses: &mut Vec<TokenUse>) {
@@ -30,7 +30,7 @@ fn walk<'a>(ctx: &Ctx, n: &'a Node, keys: &mut Vec<&'a str>, partner: Option<&Fa
                     .is_none()
                     .then(|| partner_in(key, &ctx.policy.signals))
                     .flatten()
-                    .map(|p| hint(&p.name, &format!("key `{key}` names it")));
+                    .map(|p| hint(&p.name, PartnerNamedBy::Key(key.to_owned())));
                 let partner = partner.or(own.as_ref());
                 if matches!(v.kind, NodeKind::Scalar { .. }) {
                     scalar(ctx, key, v, keys, partner, uses);
@@ -77,7 +77,7 @@ mod tests {
     fn refs(path: &str, text: &str) -> Vec<String> {
         let src = SourceFile::new(PathBuf::from(path), path.to_owned(), text.as_bytes().to_vec());
         let ctx = Ctx { file: 0, src: &src, policy: builtin() };
-        let docs = crate::parse::yaml::parse(text).unwrap_or_default();
+        let docs = crate::parse::yaml::parse(text).unwrap_or_else(|e| panic!("the test input must parse: {e:?}"));
         docs.iter().flat_map(|d| extract(&ctx, d)).map(|u| u.reference).collect()
     }
 

@@ -1,11 +1,12 @@
 //! Postman collections and environments: developmental work by definition.
 
 use super::Ctx;
-use super::literal_evidence;
-use crate::classify::names::{is_dbt_token_name, type_from_name};
+use super::literal_fact;
+use crate::classify::names::is_dbt_token_name;
 use crate::literal;
+use crate::model::TokenUse;
 use crate::model::fact::Fact;
-use crate::model::{Evidence, TokenUse, TypeSource};
+use crate::model::fact::TypeFact;
 use crate::tree::{Node, NodeKind};
 
 /// Postman exports carry `_postman_id`, a `getpostman.com` schema, or `_postman_variable_scope`.
@@ -74,12 +75,10 @@ fn value_use(ctx: &Ctx, key: &str, value: &Node, what: &str, user_endpoint: Opti
     }
     if let Some(lit) = lit {
         u.literal = true;
-        u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, at));
+        u.saw_type_at(literal_fact(lit.prefix()), at);
     }
     for name in [Some(key), var].into_iter().flatten() {
-        if let Some((t, hint)) = type_from_name(name, signals) {
-            u.token_type(t, TypeSource::Name, Evidence::new(format!("name `{name}` says {} (`{hint}`)", t.as_str())));
-        }
+        u.saw_type(TypeFact::Name { called: "name".to_owned(), name: name.to_owned() });
     }
     Some(u)
 }

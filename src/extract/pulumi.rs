@@ -6,7 +6,8 @@ use super::Ctx;
 use super::values;
 use crate::classify::names::{partner_in, words};
 use crate::model::fact::{DevMark, Fact};
-use crate::model::{Evidence, Grant, TokenType, TokenUse, TypeSource};
+use crate::model::fact::{IntegrationShownBy, TypeFact};
+use crate::model::{Grant, TokenUse};
 use crate::policy::Signals;
 use crate::tree::{Node, NodeKind};
 
@@ -53,15 +54,11 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
             "service token declared in Pulumi",
         );
         u.declaration = true;
-        u.token_type(
-            TokenType::Service,
-            TypeSource::Definition,
-            Evidence::new(format!("declared by a `{rtype}` resource")),
-        );
+        u.saw_type(TypeFact::DeclaredBy { resource: rtype.to_string() });
         u.grants = grants(ctx, props);
         match integration(ctx, logical, display, resources) {
-            Some((name, why)) => {
-                u.saw(Fact::ServiceTokenFor { integration: name.clone(), why });
+            Some((name, shown_by)) => {
+                u.saw(Fact::ServiceTokenFor { integration: name.clone(), shown_by });
                 u.integration = Some(name);
             }
             None => u.saw(base.clone()),
@@ -113,10 +110,10 @@ fn integration(
     logical: &str,
     display: Option<&str>,
     resources: &[(Node, Node)],
-) -> Option<(String, String)> {
+) -> Option<(String, IntegrationShownBy)> {
     let s = &ctx.policy.signals;
     if let Some(p) = partner_in(logical, s).or_else(|| display.and_then(|d| partner_in(d, s))) {
-        return Some((p.name.clone(), format!("its name mentions {}", p.name)));
+        return Some((p.name.clone(), IntegrationShownBy::NameMentions));
     }
     let needle = format!("${{{logical}.tokenString}}");
     for (k, def) in resources {
@@ -127,7 +124,8 @@ fn integration(
             continue;
         }
         if let Some(p) = partner_in(package, s).or_else(|| partner_in(holder, s)) {
-            return Some((p.name.clone(), format!("its token is passed to `{holder}` (`{rtype}`)")));
+            let shown_by = IntegrationShownBy::PassedTo { holder: holder.to_owned(), rtype: Some(rtype.to_owned()) };
+            return Some((p.name.clone(), shown_by));
         }
     }
     None

@@ -3,11 +3,12 @@
 
 use super::Ctx;
 use super::code;
-use super::literal_evidence;
-use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, type_from_description, type_from_name};
+use super::literal_fact;
+use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name};
 use crate::literal::Literal;
+use crate::model::TokenUse;
+use crate::model::fact::TypeFact;
 use crate::model::fact::{Fact, Seen};
-use crate::model::{Evidence, TokenUse, TypeSource};
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -58,20 +59,10 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         let mut u = TokenUse::new(ctx.loc(start, end), name.as_str(), "environment variable read by the code");
         // A read the code declares with a description (a CLI option's help, a settings field's
         // description) is typed by it, as a definition's description is.
-        if let Some((t, phrase)) = description.as_deref().and_then(|d| type_from_description(d, signals)) {
-            u.token_type(
-                t,
-                TypeSource::Definition,
-                Evidence::at(format!("the description of `{name}` says {} (`{phrase}`)", t.as_str()), u.at),
-            );
+        if let Some(text) = description {
+            u.saw_type_at(TypeFact::Description { called: String::new(), name: name.clone(), text }, u.at);
         }
-        if let Some((t, hint)) = type_from_name(&name, signals) {
-            u.token_type(
-                t,
-                TypeSource::Name,
-                Evidence::at(format!("name `{name}` says {} (`{hint}`)", t.as_str()), u.at),
-            );
-        }
+        u.saw_type_at(TypeFact::Name { called: "name".to_owned(), name: name.clone() }, u.at);
         u.facts = hints.clone();
         u.latent = i >= latent;
         // Written into the Cloud CLI's config, the token is the Cloud CLI's, wherever the code
@@ -84,7 +75,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     for lit in literals {
         let mut u = TokenUse::new(ctx.loc(lit.start, lit.end), lit.masked(&ctx.src.text), "literal in the code");
         u.literal = true;
-        u.token_type(lit.token_type, TypeSource::Literal, literal_evidence(lit.token_type, u.at));
+        u.saw_type_at(literal_fact(lit.prefix()), u.at);
         u.facts = hints.clone();
         uses.push(u);
     }

@@ -2,10 +2,11 @@
 //! who runs the thing configured, shared by the config extractors.
 
 use super::Ctx;
-use super::literal_evidence;
-use crate::classify::names::{is_dbt_token_name, type_from_name, words};
+use super::literal_fact;
+use crate::classify::names::{is_dbt_token_name, words};
 use crate::literal;
-use crate::model::{Evidence, TokenType, TokenUse, TypeSource};
+use crate::model::TokenUse;
+use crate::model::fact::TypeFact;
 use crate::policy::Signals;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -17,8 +18,8 @@ pub struct ValueRef {
     pub end: usize,
     /// As shown to users; empty for a value that names nothing (the key then names it).
     pub reference: String,
-    /// The type of a literal token.
-    pub literal: Option<TokenType>,
+    /// The prefix of a literal token (`dbtu_`): `classify` says what type it shows.
+    pub literal: Option<&'static str>,
     /// The variable, secret or setting the value reads.
     pub name: Option<String>,
 }
@@ -52,7 +53,7 @@ pub fn refs(ctx: &Ctx, start: usize, end: usize, dbt_key: bool) -> Vec<ValueRef>
             start: start + l.start,
             end: start + l.end,
             reference: literal::mask_token(text.get(l.start..l.end).unwrap_or("")),
-            literal: Some(l.token_type),
+            literal: Some(l.prefix()),
             name: None,
         })
         .collect();
@@ -102,9 +103,9 @@ pub fn token_use(ctx: &Ctx, r: &ValueRef, key: &str, sink: impl Into<String>) ->
     let mut u = TokenUse::new(ctx.loc(r.start, r.end), reference, sink);
     if let Some(t) = r.literal {
         u.literal = true;
-        u.token_type(t, TypeSource::Literal, literal_evidence(t, u.at));
+        u.saw_type_at(literal_fact(t), u.at);
     } else {
-        name_type(&mut u, &[r.name.as_deref().unwrap_or(""), key], &ctx.policy.signals);
+        name_type(&mut u, &[r.name.as_deref().unwrap_or(""), key]);
     }
     let prefix = &ctx.policy.signals.ecosystems.airflow_conn_prefix;
     if !prefix.is_empty()
@@ -116,17 +117,15 @@ pub fn token_use(ctx: &Ctx, r: &ValueRef, key: &str, sink: impl Into<String>) ->
     u
 }
 
-/// The type the first of `names` that says one says.
-pub fn name_type(u: &mut TokenUse, names: &[&str], signals: &Signals) {
-    for name in names.iter().filter(|n| !n.is_empty()) {
-        if let Some((t, hint)) = type_from_name(name, signals) {
-            u.token_type(
-                t,
-                TypeSource::Name,
-                Evidence::at(format!("name `{name}` says {} (`{hint}`)", t.as_str()), u.at),
-            );
-            return;
-        }
+/// The names a value is known by, the first that says a type speaking.
+pub fn name_type(u: &mut TokenUse, names: &[&str]) {
+    let names: Vec<TypeFact> = names
+        .iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| TypeFact::Name { called: "name".to_owned(), name: (*n).to_owned() })
+        .collect();
+    if !names.is_empty() {
+        u.saw_type_at(TypeFact::FirstOf(names), u.at);
     }
 }
 

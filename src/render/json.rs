@@ -29,6 +29,48 @@ pub struct JsonFinding<'a> {
     pub evidence: Vec<String>,
     pub help: String,
     pub fingerprint: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<JsonFix<'a>>,
+}
+
+/// A fix: its edits as byte ranges of the file as read, replaced by `replacement`.
+#[derive(Serialize)]
+pub struct JsonFix<'a> {
+    pub title: &'a str,
+    pub applicability: &'static str,
+    pub edits: Vec<JsonEdit<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct JsonEdit<'a> {
+    pub path: &'a str,
+    pub start: usize,
+    pub end: usize,
+    pub replacement: &'a str,
+}
+
+/// The JSON form of a finding's fixes.
+pub fn fixes<'a>(r: &'a Report, f: &'a crate::rules::Finding) -> Vec<JsonFix<'a>> {
+    f.fixes
+        .iter()
+        .map(|x| JsonFix {
+            title: &x.title,
+            applicability: x.applicability.as_str(),
+            edits: x
+                .edits
+                .iter()
+                .map(|e| JsonEdit {
+                    path: e.target.path(&r.scan.files),
+                    start: e.start,
+                    end: e.end,
+                    replacement: &e.text,
+                })
+                .collect(),
+            content: x.content.as_deref(),
+        })
+        .collect()
 }
 
 /// The `summary` block, the same in `check` and `inventory`.
@@ -66,6 +108,7 @@ pub fn findings<'a>(r: &'a Report) -> Vec<JsonFinding<'a>> {
                 evidence: f.evidence.iter().map(|e| e.text.clone()).collect(),
                 help: f.help.clone(),
                 fingerprint: f.fingerprint.clone(),
+                fixes: fixes(r, f),
             }
         })
         .collect()

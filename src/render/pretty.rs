@@ -74,6 +74,14 @@ pub fn render(r: &Report, color: bool) -> String {
         for n in &notes {
             help.push_str(&format!("\n• {}", escape::text(n)));
         }
+        for x in &f.fixes {
+            help.push_str(&format!("\nfix ({}): {}", x.applicability.as_str(), escape::text(&x.title)));
+            if let Some(c) = &x.content {
+                for line in c.lines() {
+                    help.push_str(&format!("\n    {}", escape::text(line)));
+                }
+            }
+        }
         help.push_str(&format!("\nsee {} and `tokenwise explain {}`", r.texts(f.rule).reference, f.code()));
         let diag = MietteDiagnostic::new(escape::text(&mask(&f.message)).into_owned())
             .with_code(format!("{}({})", f.code(), f.name()))

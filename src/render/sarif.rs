@@ -76,7 +76,7 @@ pub fn render(r: &Report) -> String {
         .map(|f| {
             let p = r.position(f);
             let path = r.path(f);
-            json!({
+            let mut result = json!({
                 "ruleId": f.code(),
                 "ruleIndex": f.rule.index(),
                 "level": level(f.severity),
@@ -94,7 +94,14 @@ pub fn render(r: &Report) -> String {
                 }],
                 "partialFingerprints": {"tokenwise/v1": f.fingerprint},
                 "properties": properties(f),
-            })
+            });
+            let fixes = fixes(r, f);
+            if !fixes.is_empty()
+                && let Some(o) = result.as_object_mut()
+            {
+                o.insert("fixes".into(), Value::Array(fixes));
+            }
+            result
         })
         .collect();
     let doc = json!({
@@ -113,6 +120,36 @@ pub fn render(r: &Report) -> String {
     });
     let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     format!("{}\n", mask(&text))
+}
+
+/// SARIF `fix` objects for the fixes with edits: one `artifactChange` per file, each edit a
+/// replacement of a byte range (display-only fixes have no edits and are left to the message).
+fn fixes(r: &Report, f: &Finding) -> Vec<Value> {
+    f.fixes
+        .iter()
+        .filter(|x| !x.edits.is_empty())
+        .map(|x| {
+            let mut changes: Vec<(&str, Vec<Value>)> = Vec::new();
+            for e in &x.edits {
+                let path = e.target.path(&r.scan.files);
+                let rep = json!({
+                    "deletedRegion": {"byteOffset": e.start, "byteLength": e.end - e.start},
+                    "insertedContent": {"text": e.text},
+                });
+                match changes.iter_mut().find(|(p, _)| *p == path) {
+                    Some((_, reps)) => reps.push(rep),
+                    None => changes.push((path, vec![rep])),
+                }
+            }
+            json!({
+                "description": {"text": format!("{} ({})", x.title, x.applicability.as_str())},
+                "artifactChanges": changes.into_iter().map(|(p, reps)| json!({
+                    "artifactLocation": {"uri": uri(&mask(p)), "uriBaseId": "%SRCROOT%"},
+                    "replacements": reps,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

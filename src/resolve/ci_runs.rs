@@ -5,10 +5,12 @@
 //! reported there) and the fact that CI runs it; the CI reference learns what the code does with
 //! the value (a user-context endpoint it calls).
 
+use crate::classify::token_type;
 use crate::classify::workflow::says_purpose;
 use crate::extract::runs::{self, is_makefile, make_recipe};
-use crate::model::fact::{Fact, Seen};
-use crate::model::{Evidence, Flow, RunTarget, StepRun, TokenType, TokenUse, TypeHint};
+use crate::model::fact::{Fact, Seen, TypeFact, TypeSeen};
+use crate::model::{Flow, RunTarget, StepRun, TokenUse};
+use crate::policy::Signals;
 use crate::source::SourceFile;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -46,7 +48,7 @@ fn root_of(ci_path: &str) -> String {
 }
 
 /// Link every CI variable that flows into the code its steps run.
-pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
+pub fn follow(uses: &mut [TokenUse], files: &[SourceFile], signals: &Signals) {
     let makefiles: BTreeMap<&str, &SourceFile> =
         files.iter().filter(|f| is_makefile(&f.display)).map(|f| (f.display.as_str(), f)).collect();
     // Uses by file, so each CI variable looks only at the files its steps run.
@@ -54,13 +56,13 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
     for (i, u) in uses.iter().enumerate() {
         by_file.entry(u.at.file).or_default().push(i);
     }
-    let mut links: Vec<(usize, usize, Option<Seen>, Option<TypeHint>)> = Vec::new();
+    let mut links: Vec<(usize, usize, Option<Seen>, Option<TypeSeen>)> = Vec::new();
     for (ci, u) in uses.iter().enumerate() {
         let Some(Flow::StepEnv { var, runs, trigger, developer }) = &u.flow else { continue };
         let Some(ci_file) = files.get(u.at.file) else { continue };
         let root = root_of(&ci_file.display);
         let places = expand(runs, &root, &makefiles);
-        let type_hint = own_type(u);
+        let type_hint = own_type(u, signals);
         for (file, indexes) in &by_file {
             if *file == u.at.file {
                 continue;
@@ -112,7 +114,7 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
             {
                 u.facts.push(e);
             }
-            u.type_hints.extend(type_hint);
+            u.type_facts.extend(type_hint);
             u.latent = false;
         }
     }
@@ -120,15 +122,10 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile]) {
 
 /// The type a CI reference shows itself (its strongest own evidence), as the reads it reaches
 /// inherit it.
-fn own_type(u: &TokenUse) -> Option<TypeHint> {
-    let h =
-        u.type_hints.iter().filter(|h| !h.inherited && h.token_type != TokenType::Unknown).max_by_key(|h| h.source)?;
-    Some(TypeHint {
-        token_type: h.token_type,
-        source: h.source,
-        evidence: Evidence { text: format!("set from `{}`: {}", u.reference, h.evidence.text), at: h.evidence.at },
-        inherited: true,
-    })
+fn own_type(u: &TokenUse, signals: &Signals) -> Option<TypeSeen> {
+    let (seen, _) = token_type::strongest_own(&u.type_facts, signals)?;
+    let fact = TypeFact::PassedByStep { reference: u.reference.clone(), then: Box::new(seen.fact.clone()) };
+    Some(TypeSeen { fact, at: seen.at, inherited: true })
 }
 
 /// The places the runs reach, each with the run that reaches it: `make` targets are followed

@@ -21,8 +21,8 @@ pub fn resolve(files: &[SourceFile], facts: &mut [FileFacts], policy: &Policy) -
         }
     }
     uses.extend(tf.uses());
-    airflow::follow(&mut uses, files);
-    ci_runs::follow(&mut uses, files);
+    airflow::follow(&mut uses, files, &policy.signals);
+    ci_runs::follow(&mut uses, files, &policy.signals);
     uses.retain(|u| !u.latent);
     uses
 }

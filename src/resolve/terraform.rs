@@ -1,16 +1,15 @@
 //! Terraform across files and modules: which provider a token feeds, what that provider is used
 //! for, what a variable's definition says, and where a module input leads.
 
-use crate::classify::names::{
-    configured_path, dev_segment, is_dbt_token_name, partner_in, type_from_description, type_from_name,
-    user_context_purpose,
-};
+use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, partner_in, user_context_purpose};
+use crate::classify::token_type;
 use crate::classify::workflow::least_forgiving;
 use crate::extract::FileFacts;
 use crate::extract::terraform::{TfExpr, TfFile, TfVariable, local_refs, service_token_refs, var_refs};
 use crate::literal;
-use crate::model::fact::{Consumer, DevMark, Fact, Seen};
-use crate::model::{Evidence, Loc, TokenType, TokenUse, TypeHint, TypeSource};
+use crate::model::fact::{Consumer, DevMark, Fact, IntegrationShownBy, Seen};
+use crate::model::fact::{TypeFact, TypeSeen};
+use crate::model::{Loc, TokenUse};
 use crate::policy::Policy;
 use crate::source::SourceFile;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -29,7 +28,7 @@ pub struct Index<'a> {
     /// Module folder → (file index, declarations).
     dirs: BTreeMap<String, Vec<(usize, TfFile)>>,
     /// Type hints a CI pipeline gave to a variable (`TF_VAR_x` from a secret whose name says).
-    ci_hints: BTreeMap<(String, String), Vec<TypeHint>>,
+    ci_hints: BTreeMap<(String, String), Vec<TypeSeen>>,
     /// Each folder's declarations by name, built once: every question the resolver asks is a
     /// lookup, so a folder of 20k declarations costs linear work, not a pass per question.
     by_dir: HashMap<String, Folder>,
@@ -328,11 +327,11 @@ impl<'a> Index<'a> {
 
     /// The type hints of variable `name` in `dir`: its description, its name, literal values
     /// in `.tfvars`, what parent modules pass in, and what CI sets it from.
-    fn var_type_hints(&self, dir: &str, name: &str, depth: usize) -> Vec<TypeHint> {
+    fn var_type_hints(&self, dir: &str, name: &str, depth: usize) -> Vec<TypeSeen> {
         self.var_type_hints_in(dir, name, depth, &mut Visited::new())
     }
 
-    fn var_type_hints_in(&self, dir: &str, name: &str, depth: usize, seen: &mut Visited) -> Vec<TypeHint> {
+    fn var_type_hints_in(&self, dir: &str, name: &str, depth: usize, seen: &mut Visited) -> Vec<TypeSeen> {
         if !seen.insert((dir.to_owned(), name.to_owned())) {
             return Vec::new();
         }
@@ -340,25 +339,11 @@ impl<'a> Index<'a> {
         let mut hints = Vec::new();
         if let Some((file, v)) = self.variable(dir, name) {
             let at = Self::loc(file, v.at);
-            if let Some((t, phrase)) = v.description.as_deref().and_then(|d| type_from_description(d, s)) {
-                hints.push(TypeHint {
-                    token_type: t,
-                    source: TypeSource::Definition,
-                    evidence: Evidence::at(
-                        format!("variable `{name}` is described as a {} token (\"{phrase}\")", t.as_str()),
-                        at,
-                    ),
-                    inherited: false,
-                });
+            if let Some(d) = v.description.as_deref() {
+                let fact = TypeFact::VariableDescription { variable: name.to_owned(), text: d.to_owned() };
+                hints.push(TypeSeen::at(fact, at));
             }
-            if let Some((t, hint)) = type_from_name(name, s) {
-                hints.push(TypeHint {
-                    token_type: t,
-                    source: TypeSource::Name,
-                    evidence: Evidence::at(format!("variable name `{name}` says {} (`{hint}`)", t.as_str()), at),
-                    inherited: false,
-                });
-            }
+            hints.push(TypeSeen::at(TypeFact::Name { called: "variable name".to_owned(), name: name.to_owned() }, at));
         }
         let assigned = self.by_dir.get(dir).and_then(|f| f.assignments.get(name)).map_or(&[][..], Vec::as_slice);
         for &(slot, i) in assigned {
@@ -366,15 +351,9 @@ impl<'a> Index<'a> {
             if let Some((_, e)) = tf.assignments.get(i) {
                 for lit in literal::find(&e.text, s) {
                     let at = Self::loc(*file, crate::tree::Span::new(e.span.start + lit.start, e.span.start + lit.end));
-                    hints.push(TypeHint {
-                        token_type: lit.token_type,
-                        source: TypeSource::Literal,
-                        evidence: Evidence::at(
-                            format!("`{name}` is set to a literal {} token", lit.token_type.as_str()),
-                            at,
-                        ),
-                        inherited: false,
-                    });
+                    let fact =
+                        TypeFact::VariableSetToLiteral { variable: name.to_owned(), prefix: lit.prefix().to_owned() };
+                    hints.push(TypeSeen::at(fact, at));
                 }
             }
         }
@@ -526,20 +505,21 @@ impl<'a> Index<'a> {
             u.facts.push(Seen { fact, at: c.at.or(var_loc) });
         }
         let own = self.var_type_hints(&dir, name, 0);
-        if own.iter().any(|h| !h.inherited) {
+        let s = &self.policy.signals;
+        if own.iter().any(|h| !h.inherited && token_type::hint(h, s).is_some()) {
             // The Terraform side shows the type: the finding belongs there.
-            for h in &mut u.type_hints {
+            for h in &mut u.type_facts {
                 h.inherited = true;
             }
-            u.type_hints.extend(own.into_iter().map(|mut h| {
+            u.type_facts.extend(own.into_iter().map(|mut h| {
                 h.inherited = true;
                 h
             }));
         } else {
-            let hints = u.type_hints.iter().cloned().map(|mut h| {
-                h.inherited = true;
-                h.evidence.text = format!("set from CI {} ({})", u.reference, h.evidence.text);
-                h
+            let hints = u.type_facts.iter().cloned().map(|h| TypeSeen {
+                fact: TypeFact::SetFromCi { reference: u.reference.clone(), then: Box::new(h.fact) },
+                at: h.at,
+                inherited: true,
             });
             self.ci_hints.entry((dir, name.to_owned())).or_default().extend(hints);
         }
@@ -557,23 +537,22 @@ impl<'a> Index<'a> {
             let Some(secret) = tf.ci_secrets.get(*i) else { continue };
             let at = Self::loc(*file, secret.value.span);
             if let Some((label, _, _)) = service_token_refs(&secret.value).into_iter().next() {
-                u.token_type(
-                    TokenType::Service,
-                    TypeSource::Definition,
-                    Evidence::at(
-                        format!(
-                            "`{}` sets `{name}` from `dbtcloud_service_token.{label}.token_string`",
-                            secret.resource
-                        ),
-                        at,
-                    ),
-                );
+                let fact = TypeFact::CiSecretFromServiceToken {
+                    resource: secret.resource.clone(),
+                    secret: name.clone(),
+                    label,
+                };
+                u.saw_type_at(fact, at);
             }
             for var in self.vars_of(dir, &secret.value) {
-                for mut h in self.var_type_hints(dir, &var, 0) {
-                    h.evidence.text =
-                        format!("`{}` sets `{name}` from `var.{var}`: {}", secret.resource, h.evidence.text);
-                    u.type_hints.push(h);
+                for h in self.var_type_hints(dir, &var, 0) {
+                    let fact = TypeFact::CiSecretFromVariable {
+                        resource: secret.resource.clone(),
+                        secret: name.clone(),
+                        variable: var.clone(),
+                        then: Box::new(h.fact),
+                    };
+                    u.type_facts.push(TypeSeen { fact, ..h });
                 }
             }
         }
@@ -645,7 +624,7 @@ impl<'a> Index<'a> {
             let mut u =
                 TokenUse::new(at, literal::mask_token(token), format!("`{}` of `{}` ({})", a.key, a.holder, a.partner));
             u.literal = true;
-            u.token_type(lit.token_type, TypeSource::Literal, crate::extract::literal_evidence(lit.token_type, at));
+            u.saw_type_at(crate::extract::literal_fact(lit.prefix()), at);
             u.saw(partner_attr_hint(a));
             out.push(u);
         }
@@ -660,7 +639,7 @@ impl<'a> Index<'a> {
                 format!("`{key}` of `{}` ({})", a.holder, a.partner),
             );
             u.saw(partner_attr_hint(a));
-            u.type_hints.extend(self.var_type_hints(dir, &name, 0));
+            u.type_facts.extend(self.var_type_hints(dir, &name, 0));
             out.push(u);
         }
         out
@@ -672,22 +651,17 @@ impl<'a> Index<'a> {
         for lit in literal::find(&e.text, s) {
             u.literal = true;
             let at = Self::loc(file, crate::tree::Span::new(e.span.start + lit.start, e.span.start + lit.end));
-            u.token_type(lit.token_type, TypeSource::Literal, crate::extract::literal_evidence(lit.token_type, at));
+            u.saw_type_at(crate::extract::literal_fact(lit.prefix()), at);
         }
         for (name, _, _) in service_token_refs(e) {
-            u.token_type(
-                TokenType::Service,
-                TypeSource::Definition,
-                Evidence::new(format!("value is `dbtcloud_service_token.{name}.token_string`, a service token")),
-            );
+            u.saw_type(TypeFact::ServiceTokenString { label: name });
         }
         for name in self.vars_of(dir, e) {
-            u.type_hints.extend(self.var_type_hints(dir, &name, 0));
+            u.type_facts.extend(self.var_type_hints(dir, &name, 0));
         }
-        if u.type_hints.is_empty()
-            && let Some((t, hint)) = type_from_name(&e.text, s)
-        {
-            u.token_type(t, TypeSource::Name, Evidence::new(format!("`{}` says {} (`{hint}`)", e.text, t.as_str())));
+        // A bare expression's text speaks only when nothing else does.
+        if !token_type::says_a_type(&u.type_facts, s) {
+            u.saw_type(TypeFact::Name { called: String::new(), name: e.text.clone() });
         }
     }
 
@@ -699,26 +673,23 @@ impl<'a> Index<'a> {
             "service token declared in Terraform",
         );
         u.declaration = true;
-        u.token_type(
-            TokenType::Service,
-            TypeSource::Definition,
-            Evidence::new("declared by a `dbtcloud_service_token` resource"),
-        );
+        u.saw_type(TypeFact::DeclaredBy { resource: "dbtcloud_service_token".to_owned() });
         let mut integration = partner_in(&st.label, s)
             .or_else(|| st.display_name.as_deref().and_then(|n| partner_in(n, s)))
-            .map(|p| (p.name.clone(), format!("its name mentions {}", p.name)));
+            .map(|p| (p.name.clone(), IntegrationShownBy::NameMentions));
         if integration.is_none() {
             let refs = self.by_dir.get(dir).and_then(|f| f.token_refs.get(&st.label)).map_or(&[][..], Vec::as_slice);
             for &(slot, i) in refs {
                 let Some(r) = self.slot(dir, slot).and_then(|(_, tf)| tf.token_string_refs.get(i)) else { continue };
                 if let Some(p) = partner_in(&r.holder, s) {
-                    integration = Some((p.name.clone(), format!("its token is passed to `{}`", r.holder)));
+                    let shown_by = IntegrationShownBy::PassedTo { holder: r.holder.clone(), rtype: None };
+                    integration = Some((p.name.clone(), shown_by));
                 }
             }
         }
         match integration {
-            Some((name, why)) => {
-                u.saw(Fact::ServiceTokenFor { integration: name.clone(), why });
+            Some((name, shown_by)) => {
+                u.saw(Fact::ServiceTokenFor { integration: name.clone(), shown_by });
                 u.integration = Some(name);
             }
             None => u.saw(self.base_workflow(self.path(file))),

@@ -26,6 +26,8 @@ pub struct Finding {
     pub fingerprint: String,
     /// What a fix of this finding would change, where the rule knows it.
     pub remedy: Option<Remedy>,
+    /// Ways to fix it, best first; a rule attaches them with `f.fixes.push(Fix::safe(…))`.
+    pub fixes: Vec<crate::fix::Fix>,
 }
 
 /// The places and values a fix needs, as structure (never a secret).
@@ -96,5 +98,6 @@ pub fn finding(rule: Rule, d: Draft) -> Finding {
         key: d.key,
         fingerprint: String::new(),
         remedy: None,
+        fixes: Vec::new(),
     }
 }

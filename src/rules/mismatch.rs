@@ -2,16 +2,44 @@
 //! fit its workflow, reported at the reference that shows the type.
 
 use super::{Draft, Finding, Input, Rule, Spec, finding, fingerprint};
-use crate::model::{TokenType, Workflow};
+use crate::fix::service_token::Repo;
+use crate::model::{ClassifiedUse, TokenType, Workflow};
 
 /// The spec of a mismatch rule: `t` used in `w` breaks it.
 pub const fn spec(code: &'static str, name: &'static str, t: TokenType, w: Workflow) -> Spec {
     Spec { code, name, slots: &[], mismatch: Some((t, w)), check }
 }
 
+/// [`check`], then `attach` adds fixes to each finding it made, given the use it is about and
+/// what the repository holds (gathered once, only when there is a finding).
+pub fn check_then(rule: Rule, input: &Input, out: &mut Vec<Finding>, attach: fn(&ClassifiedUse, &Repo, &mut Finding)) {
+    let mut made: Vec<(usize, Finding)> = Vec::new();
+    each(rule, input, |i, f| made.push((i, f)));
+    if made.is_empty() {
+        return;
+    }
+    let repo = Repo::of(input);
+    for (i, mut f) in made {
+        if let Some(cu) = input.uses.get(i) {
+            attach(cu, &repo, &mut f);
+        }
+        out.push(f);
+    }
+}
+
+/// The least-privilege service token, written for a personal token's workflow.
+pub fn attach_service_token(cu: &ClassifiedUse, repo: &Repo, f: &mut Finding) {
+    f.fixes.extend(crate::fix::service_token::fix(cu, repo));
+}
+
 fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
+    each(rule, input, |_, f| out.push(f));
+}
+
+/// Each finding of the rule, with the index of the use it is about.
+fn each(rule: Rule, input: &Input, mut found: impl FnMut(usize, Finding)) {
     let Some((t, w)) = rule.spec().mismatch else { return };
-    for cu in input.uses {
+    for (i, cu) in input.uses.iter().enumerate() {
         let c = &cu.class;
         if cu.usage.declaration || !c.type_shown_here || (c.token_type, c.workflow) != (t, w) {
             continue;
@@ -27,7 +55,7 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
             help: None,
             key: vec![fingerprint::of_use(&cu.usage, input.files.get(cu.usage.at.file))],
         };
-        out.push(finding(rule, draft));
+        found(i, finding(rule, draft));
     }
 }
 

@@ -146,6 +146,9 @@ pub fn run(input: &Input) -> Vec<Finding> {
     });
     out.dedup_by(|a, b| a.rule == b.rule && a.at == b.at);
     fingerprint::assign(&mut out, input.files);
+    for f in &mut out {
+        crate::fix::guard(&mut f.fixes);
+    }
     out
 }
 

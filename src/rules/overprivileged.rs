@@ -1,6 +1,7 @@
 //! TW301: a partner integration's service token granted more than the integration needs.
 
 use super::{Draft, Finding, Input, Rule, Spec, finding, fingerprint};
+use crate::fix::{Edit, Fix};
 use crate::model::{Evidence, Grant, TokenType, Workflow};
 
 pub const SPEC: Spec = Spec { code: "TW301", name: "overprivileged-integration-token", slots: &["integration", "grant"], mismatch: None, check };
@@ -35,12 +36,13 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
             .collect();
         let broad_sets: Vec<String> =
             too_broad.iter().map(|(_, set, all)| if *all { format!("{set} on all projects") } else { set.clone() }).collect();
-        let needs = s
+        let need_sets: Vec<String> = s
             .partners
             .iter()
             .find(|p| &p.name == integration)
-            .map(|p| p.needs.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" + "))
-            .unwrap_or_else(|| "`metadata_only`".to_owned());
+            .map(|p| p.needs.clone())
+            .unwrap_or_else(|| vec!["metadata_only".to_owned()]);
+        let needs = need_sets.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" + ");
         let mut evidence = cu.class.evidence.clone();
         evidence.push(Evidence::at(format!("grant: permission set `{}`", first.permission_set), first.at));
         let draft = Draft {
@@ -56,6 +58,65 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
             )),
             key: vec![fingerprint::of_use(u, input.files.get(u.at.file)), broad_sets.join(",")],
         };
-        out.push(finding(rule, draft));
+        let mut f = finding(rule, draft);
+        if let [(grant, _, _)] = too_broad.as_slice() {
+            f.fixes.extend(narrow(input, grant, grant.all_projects, integration, &need_sets));
+        }
+        out.push(f);
     }
+}
+
+/// Narrow the one broad grant to the sets the integration documents: its value becomes the
+/// first set, and (in HCL) a copy of its `service_token_permissions` block follows for each
+/// other set. Unsafe: the integration may use more than its documentation says.
+fn narrow(input: &Input, grant: &Grant, all_projects: bool, integration: &str, needs: &[String]) -> Option<Fix> {
+    let src = input.files.get(grant.at.file)?;
+    let text = &src.text;
+    let old = text.get(grant.at.span.start..grant.at.span.end)?;
+    let (first, rest) = needs.split_first()?;
+    let mut edits = vec![crate::fix::replace_value(src, grant.at, first)];
+    if !rest.is_empty() {
+        // The block around the grant: from its keyword's line to the line of its closing brace.
+        let head = text.get(..grant.at.span.start)?.rfind("service_token_permissions")?;
+        let line_start = text.get(..head)?.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let open = head + text.get(head..)?.find('{')?;
+        let mut depth = 0usize;
+        let mut close = None;
+        for (i, c) in text.get(open..)?.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(open + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let close = close?;
+        let line_end = text.get(close..)?.find('\n').map(|i| close + i + 1).unwrap_or(text.len());
+        let block = text.get(line_start..line_end)?;
+        let offset = grant.at.span.start - line_start;
+        for set in rest {
+            let mut copy = String::new();
+            copy.push_str(block.get(..offset)?);
+            copy.push_str(&crate::fix::replace_value(src, grant.at, set).text);
+            copy.push_str(block.get(offset + old.len()..)?);
+            if !copy.ends_with('\n') {
+                copy.insert(0, '\n');
+            }
+            edits.push(Edit::insert(grant.at.file, line_end, copy));
+        }
+    }
+    let sets = needs.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" + ");
+    let scope = if all_projects { "; it stays on all projects: limit it to the projects the integration reads" } else { "" };
+    Some(Fix::unsafe_(
+        format!(
+            "grant {sets} instead of `{}`, what {integration} documents{scope}; unsafe: check that the integration needs nothing more",
+            grant.permission_set
+        ),
+        edits,
+    ))
 }

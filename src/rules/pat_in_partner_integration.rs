@@ -3,4 +3,7 @@
 use super::{Spec, mismatch};
 use crate::model::{TokenType, Workflow};
 
-pub const SPEC: Spec = mismatch::spec("TW102", "pat-in-partner-integration", TokenType::Personal, Workflow::PartnerIntegration);
+pub const SPEC: Spec = Spec {
+    check: |rule, input, out| mismatch::check_then(rule, input, out, mismatch::attach_service_token),
+    ..mismatch::spec("TW102", "pat-in-partner-integration", TokenType::Personal, Workflow::PartnerIntegration)
+};
