@@ -76,16 +76,36 @@ struct Tool {
     kind: ToolKind,
 }
 
-/// `advise` as printed: aligned text, or JSON with `json`.
-pub fn run(workflow: &str, integration: Option<&str>, json: bool, policy: &Policy) -> Result<String, String> {
+/// `advise` as printed: aligned text wrapped to `width` columns, or JSON with `json`.
+pub fn run(
+    workflow: &str,
+    integration: Option<&str>,
+    json: bool,
+    width: usize,
+    policy: &Policy,
+) -> Result<String, String> {
     let advice = advise(workflow, integration, policy)?;
-    Ok(if json { to_json(&advice) } else { text(&advice) })
+    Ok(if json { to_json(&advice) } else { wrap(&text(&advice), width) })
 }
+
+/// Each line wrapped between words to `width` columns, continued two columns right of the
+/// labels' column (so a wrapped item stays apart from the next); a word longer than the room
+/// (a URL) is kept whole.
+fn wrap(text: &str, width: usize) -> String {
+    let indent = " ".repeat(LABEL_WIDTH + 2);
+    let opts = crate::cli_options::wrap_options(width.max(LABEL_WIDTH + 20)).subsequent_indent(&indent);
+    text.lines().flat_map(|l| textwrap::wrap(l, &opts)).map(|l| format!("{l}\n")).collect()
+}
+
+/// Columns of the labels (`permission sets: `) that the text is aligned after.
+const LABEL_WIDTH: usize = 17;
 
 pub fn advise(workflow: &str, integration: Option<&str>, policy: &Policy) -> Result<Advice, String> {
     let w = Workflow::parse(workflow).filter(|w| *w != Workflow::Unknown).ok_or_else(|| {
+        let known = Workflow::ALL.iter().filter(|w| **w != Workflow::Unknown).map(|w| w.as_str());
         format!(
-            "unknown workflow `{workflow}`; use one of: production, partner-integration, cloud-cli, dev-script, user-context-endpoint"
+            "unknown workflow `{workflow}`{}; use one of: production, partner-integration, cloud-cli, dev-script, user-context-endpoint",
+            crate::suggest::hint(workflow, known)
         )
     })?;
     let tools = production_tools(policy);

@@ -9,7 +9,7 @@ use crate::rules::Rule;
 use crate::scan;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -26,7 +26,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Lint files and folders (default `.`).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every token use found, with its workflow, token type and evidence.
     Inventory(InventoryArgs),
     /// Say which token type and permission sets a workflow should use, and why.
@@ -40,6 +40,28 @@ enum Command {
         /// A rule code (TW101) or name (pat-in-production).
         rule: String,
     },
+    /// Show what the config says about a path, or print the config's JSON Schema.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// The config that governs PATH (default `.`), its rule levels there and the `classify`
+    /// globs that match it.
+    Show {
+        path: Option<PathBuf>,
+        /// Use this config file instead of discovering `.tokenwise.yml`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of `.tokenwise.yml`.
+    Schema,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -117,6 +139,8 @@ struct CheckArgs {
     staged: bool,
     #[command(flatten)]
     fixes: crate::fix::command::Args,
+    #[command(flatten)]
+    report: crate::cli_options::ReportArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -260,17 +284,36 @@ fn panic_message(at: Option<&str>, payload: &(dyn std::any::Any + Send)) -> Stri
 fn run(cli: Cli) -> Result<ExitCode, UsageError> {
     let policy = builtin();
     match cli.command {
-        Command::Check(args) => check(args, policy),
+        Command::Check(args) => check(*args, policy),
         Command::Inventory(args) => inventory(args, policy),
         Command::History(args) => history(args, policy),
         Command::Advise(args) => {
             let json = args.format == AdviseFormat::Json;
             let text = match (&args.at, &args.workflow) {
                 (Some(at), _) => crate::fix::command::advise_for(at, policy),
-                (None, w) => crate::advise::run(w.as_deref().unwrap_or(""), args.integration.as_deref(), json, policy),
+                (None, w) => {
+                    use crate::cli_options::{env_var, terminal_width, width};
+                    let width = width(env_var, terminal_width().filter(|_| std::io::stdout().is_terminal()));
+                    crate::advise::run(w.as_deref().unwrap_or(""), args.integration.as_deref(), json, width, policy)
+                }
             }
             .map_err(UsageError)?;
             write_output(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCommand::Show { path, config }) => {
+            let path = path.unwrap_or_else(|| PathBuf::from("."));
+            write_output(None, &crate::config_cmd::show(&path, config.as_deref()).map_err(UsageError)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCommand::Schema) => {
+            write_output(None, crate::config_cmd::SCHEMA)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "tokenwise", &mut buf);
+            write_output(None, &String::from_utf8_lossy(&buf))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules => {
@@ -278,8 +321,11 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule } => {
-            let rule = Rule::parse(&rule)
-                .ok_or_else(|| UsageError(format!("unknown rule `{rule}`; `tokenwise rules` lists them")))?;
+            let rule = Rule::parse(&rule).ok_or_else(|| {
+                let known = Rule::ALL.iter().flat_map(|r| [r.code(), r.name()]);
+                let hint = crate::suggest::hint(&rule, known);
+                UsageError(format!("unknown rule `{rule}`{hint}; `tokenwise rules` lists them"))
+            })?;
             let r = rule.texts();
             let text = format!(
                 "# {} {} ({})\n\n{}\n\nDefault severity: {}{}\nReference: {}\n",
@@ -360,11 +406,19 @@ fn run_policy(opts: &scan::Options, builtin: &Policy) -> Result<Option<Policy>, 
 }
 
 fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageError> {
-    let selection = Selection::parse(&args.select, &args.ignore).map_err(UsageError)?;
+    use crate::cli_options as o;
+    let extra = &args.report;
+    let selection = Selection::from_args(&report::RuleArgs {
+        select: &args.select,
+        extend_select: &extra.extend_select,
+        ignore: &args.ignore,
+        extend_ignore: &extra.extend_ignore,
+    })
+    .map_err(UsageError)?;
     let mut opts = scan_options(&args.scan)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal { Format::Pretty } else { Format::Concise });
-    opts.progress = show_progress(format == Format::Pretty);
+    opts.progress = !extra.quiet && show_progress(format == Format::Pretty);
     let baseline = match &args.baseline {
         Some(p) if args.write_baseline.is_none() => Some(Baseline::read(p).map_err(UsageError)?),
         _ => None,
@@ -376,10 +430,13 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     } else {
         scan::run_reading(&opts, policy, std::io::stdin().lock())
     };
-    for w in &scan.warnings {
+    for w in scan.warnings.iter().filter(|_| !extra.quiet) {
         warn(w);
     }
-    let level = |f: &crate::rules::Finding, path: &str| selection.level(f, path, &opts.config);
+    let min = extra.min_confidence.map(o::MinConfidence::confidence);
+    let level = |f: &crate::rules::Finding, path: &str| {
+        min.is_none_or(|m| f.confidence >= m).then(|| selection.level(f, path, &opts.config)).flatten()
+    };
     let base = match &args.diff_base {
         Some(spec) => Some(crate::git::base::scan(&opts, policy, spec).map_err(UsageError)?),
         None => None,
@@ -388,6 +445,10 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     if let Some(base) = &base {
         crate::git::base::drop_known(&mut report, &report::build(base, level, None));
     }
+    let cwd = std::env::current_dir().map_err(|e| UsageError(format!("cannot read the working directory: {e}")))?;
+    let root = crate::project_root::find(extra.project_root.as_deref(), opts.paths.first().map(PathBuf::as_path), &cwd);
+    let project = Some((root, cwd));
+    report.project = project.clone();
     if let Some(file) = &args.write_baseline {
         let entries: Vec<Entry> = report.findings.iter().map(|f| report::entry(f, &scan)).collect();
         let n = entries.len();
@@ -404,8 +465,8 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
             opts.paths.extend(files);
             let scan = scan::run(&opts, policy);
             let baseline = args.baseline.as_deref().map(Baseline::read).transpose().map_err(UsageError)?;
-            let level = |f: &crate::rules::Finding, path: &str| selection.level(f, path, &opts.config);
             let mut report = report::build(&scan, level, baseline);
+            report.project = project.clone();
             if let Some(base) = &base {
                 crate::git::base::drop_known(&mut report, &report::build(base, level, None));
             }
@@ -423,8 +484,13 @@ fn finish(
     format: Format,
     to_terminal: bool,
 ) -> Result<ExitCode, UsageError> {
+    use crate::cli_options::{self as o, env_var};
+    let extra = &args.report;
+    let color = o::use_color(extra.color, to_terminal, env_var);
+    let width = o::width(env_var, o::terminal_width().filter(|_| to_terminal));
     let text = match format {
-        Format::Pretty => render::pretty::render(report, to_terminal && std::env::var_os("NO_COLOR").is_none()),
+        _ if extra.statistics => o::statistics(report, format == Format::Json),
+        Format::Pretty => render::pretty::render(report, color, width),
         Format::Concise => render::concise::render(report),
         Format::Json => render::json::render(report),
         Format::Sarif => render::sarif::render(report),
@@ -432,6 +498,8 @@ fn finish(
         Format::Gitlab => render::gitlab::render(report),
         Format::Junit => render::junit::render(report),
     };
+    let human = matches!(format, Format::Pretty | Format::Concise) && !extra.statistics;
+    let text = if extra.quiet && human { o::without_summary(&text) } else { text };
     write_output(args.output.as_deref(), &text)?;
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -439,7 +507,7 @@ fn finish(
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
-    let fail = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    let fail = !extra.exit_zero && threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
@@ -485,10 +553,33 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
         InventoryFormat::Table => crate::inventory::table(&report),
         InventoryFormat::Json => crate::inventory::json(&report),
         InventoryFormat::Markdown => crate::inventory::markdown(&report),
-        InventoryFormat::Html => crate::inventory::html(&report),
+        InventoryFormat::Html => crate::inventory::html_of(&report, &origin(&opts)),
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The scanned paths as shown (`.` as the absolute working directory, which names the
+/// repository) and the commit checked out there, for the HTML inventory's footer.
+fn origin(opts: &scan::Options) -> crate::inventory::Origin {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let scanned = match &opts.stdin {
+        Some((name, _)) => vec![name.clone()],
+        None => opts
+            .paths
+            .iter()
+            .map(|p| {
+                let abs = crate::project_root::absolute(&cwd, p);
+                let shown = crate::discover::display_path(&abs, Some(&cwd));
+                if shown.is_empty() { crate::discover::display_path(&abs, None) } else { shown }
+            })
+            .collect(),
+    };
+    let root = crate::project_root::git_root(&crate::project_root::absolute(
+        &cwd,
+        opts.paths.first().map_or(Path::new("."), PathBuf::as_path),
+    ));
+    crate::inventory::Origin { scanned, commit: root.and_then(|r| crate::project_root::head_commit(&r)) }
 }
 
 /// `history`: exit 1 when the history holds a secret.
@@ -537,6 +628,7 @@ mod panic_tests {
 
     #[test]
     fn a_panic_message_never_quotes_input() {
+        // tokenwise: ignore[TW201] -- a fake token: the test checks it is masked
         let token = "dbtu_Zx8Qm3TtA1fK9wVb2LpR7sYc4NdE6gHj0uWoIk5yBvXa_Q-3f9a";
         let formatted = std::panic::catch_unwind(|| panic!("byte index 3 is not a char boundary of `{token}`"));
         let Err(payload) = formatted;

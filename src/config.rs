@@ -71,6 +71,14 @@ pub struct Config {
     packs: Vec<Pack>,
 }
 
+/// What governs one file (see [`Settings::view`]).
+#[derive(Debug, Default)]
+pub struct PathView<'a> {
+    pub config: Option<&'a str>,
+    pub excluded_by: Option<String>,
+    pub classify: Vec<(&'static str, String)>,
+}
+
 /// The configs of one run: the one given with `--config`, or those discovered from the paths.
 #[derive(Debug, Default)]
 pub struct Settings {
@@ -150,6 +158,21 @@ impl Settings {
             }
         }
         level
+    }
+
+    /// What governs one file, for `tokenwise config show`: the config, the `exclude` pattern
+    /// that matches it, and the `classify` path globs that match it (key, pattern).
+    pub fn view(&self, path: &Path) -> PathView<'_> {
+        let abs = absolute(&self.cwd, path);
+        let Some(c) = self.config_for(&abs) else { return PathView::default() };
+        let rel = relative(&abs, &c.dir);
+        let hit = |g: &Option<Globs>| rel.as_deref().and_then(|r| g.as_ref()?.first_match(r).map(str::to_owned));
+        let k = &c.classify;
+        let classify = [("production-paths", &k.production), ("dev-paths", &k.dev), ("partner-paths", &k.partner)]
+            .into_iter()
+            .filter_map(|(key, g)| hit(g).map(|p| (key, p)))
+            .collect();
+        PathView { config: Some(c.display.as_str()), excluded_by: hit(&c.exclude), classify }
     }
 
     /// The configs in use, as reports show their paths.

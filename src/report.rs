@@ -9,17 +9,36 @@ use crate::render::Report;
 use crate::rules::{Finding, Rule};
 use crate::scan::Scan;
 
-/// The rules the command line turns on (`--select`, empty for the defaults) and off (`--ignore`).
+/// The rules the command line turns on and off, as ruff reads them: `--select` replaces the
+/// configured and default rule set (empty: keep it), `--extend-select` adds to whichever set
+/// applies, `--ignore` / `--extend-ignore` take rules away from it.
 #[derive(Debug, Default)]
 pub struct Selection {
     pub select: Vec<Rule>,
+    pub extend_select: Vec<Rule>,
     pub ignore: Vec<Rule>,
+}
+
+/// The command line's rule lists, as given (codes or names, `ALL`).
+#[derive(Debug, Default)]
+pub struct RuleArgs<'a> {
+    pub select: &'a [String],
+    pub extend_select: &'a [String],
+    pub ignore: &'a [String],
+    pub extend_ignore: &'a [String],
 }
 
 impl Selection {
     /// The selection that `--select` and `--ignore` lists of codes or names (`ALL`) stand for.
     pub fn parse(select: &[String], ignore: &[String]) -> Result<Selection, String> {
-        Ok(Selection { select: rules(select)?, ignore: rules(ignore)? })
+        Selection::from_args(&RuleArgs { select, ignore, ..RuleArgs::default() })
+    }
+
+    /// The selection all four lists stand for.
+    pub fn from_args(a: &RuleArgs) -> Result<Selection, String> {
+        let mut ignore = rules(a.ignore)?;
+        ignore.extend(rules(a.extend_ignore)?);
+        Ok(Selection { select: rules(a.select)?, extend_select: rules(a.extend_select)?, ignore })
     }
 
     /// A finding's severity on its path, `None` when its rule is off there. The command line
@@ -33,7 +52,7 @@ impl Selection {
             }
         } else {
             self.select.contains(&f.rule)
-        };
+        } || self.extend_select.contains(&f.rule);
         (on && !self.ignore.contains(&f.rule)).then(|| configured.flatten().unwrap_or(f.severity))
     }
 }
@@ -46,7 +65,10 @@ fn rules(list: &[String]) -> Result<Vec<Rule>, String> {
             out.extend(Rule::ALL);
             continue;
         }
-        out.push(Rule::parse(item).ok_or_else(|| format!("unknown rule `{item}`; `tokenwise rules` lists them"))?);
+        let known = Rule::ALL.iter().flat_map(|r| [r.code(), r.name()]);
+        out.push(Rule::parse(item).ok_or_else(|| {
+            format!("unknown rule `{item}`{}; `tokenwise rules` lists them", crate::suggest::hint(item, known))
+        })?);
     }
     Ok(out)
 }
@@ -79,7 +101,7 @@ pub fn build<'a>(
             !known
         });
     }
-    Report { scan, findings, suppressed, baselined, in_base: 0 }
+    Report { scan, findings, suppressed, baselined, in_base: 0, project: None }
 }
 
 /// A finding as a baseline records it.

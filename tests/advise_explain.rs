@@ -34,12 +34,21 @@ fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}\n{text}"))
 }
 
-/// The line of `text` that starts with `key:`, and its continuation lines.
-fn field<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
+/// The items of the field `key:`: its line and the lines aligned under it, each item with the
+/// lines it wraps onto (indented two columns further) joined back.
+fn field(text: &str, key: &str) -> Vec<String> {
     let mut lines = text.lines().skip_while(|l| !l.starts_with(&format!("{key}:")));
-    let mut out: Vec<&str> = lines.next().into_iter().collect();
-    out.extend(lines.take_while(|l| l.starts_with(' ')));
-    out.into_iter().map(str::trim).collect()
+    let mut out: Vec<String> = lines.next().map(str::to_owned).into_iter().collect();
+    for l in lines.take_while(|l| l.starts_with(' ')) {
+        match out.last_mut() {
+            Some(last) if l.starts_with(&" ".repeat(19)) => {
+                last.push(' ');
+                last.push_str(l.trim());
+            }
+            _ => out.push(l.trim().to_owned()),
+        }
+    }
+    out
 }
 
 #[test]

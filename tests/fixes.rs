@@ -429,3 +429,49 @@ fn a_gitlab_pipeline_gets_its_token_as_a_project_variable() {
     assert!(content.contains("key       = \"DBT_CLOUD_SERVICE_TOKEN\""), "{content}");
     assert!(!content.contains("github_actions_secret"), "{content}");
 }
+
+/// `--diff` applies and writes nothing; `--fix` leaves only the `remaining` codes and changes
+/// exactly `lines`.
+fn fixed_by_remedy(fixture: &str, remaining: &[&str], lines: &[&str]) {
+    let dir = repo(Some(fixture), &[]);
+    let d = dir.path();
+    let diff = run_in(d, &["check", "--diff"]);
+    assert_eq!(diff.status.code(), Some(1), "{fixture}: {}", stderr(&diff));
+    let patch = stdout(&diff);
+    assert!(applies(d, &patch), "{fixture}: {patch}");
+    assert_eq!(changes(d), "", "{fixture}: --diff writes nothing");
+    let fixed = run_in(d, &["check", "--fix"]);
+    assert_eq!(codes(&fixed), remaining, "{fixture}: {}", stdout(&fixed));
+    assert_eq!(changed_lines(&changes(d)), lines, "{fixture}");
+}
+
+#[test]
+fn a_retiring_host_is_replaced_by_the_one_account_host_the_repository_shows() {
+    fixed_by_remedy(
+        "retiring-access-url",
+        &[],
+        &[
+            "-DBT_HOST=cloud.getdbt.com",
+            "+DBT_HOST=ab123.us1.dbt.com",
+            "+  host_url = \"https://ab123.us1.dbt.com/api\"",
+            "-  host_url   = \"https://cloud.getdbt.com/api\"",
+            "+  host_url   = \"https://ab123.us1.dbt.com/api\"",
+            "-  \"https://emea.dbt.com/api/v2/accounts/1/jobs/2/run/\"",
+            "+  \"https://ab123.us1.dbt.com/api/v2/accounts/1/jobs/2/run/\"",
+        ],
+    );
+}
+
+#[test]
+fn an_output_of_a_token_string_is_marked_sensitive() {
+    fixed_by_remedy("exposed-token-output", &[], &["+  sensitive = true", "+  sensitive = true"]);
+}
+
+#[test]
+fn a_misspelt_permission_set_is_renamed_and_an_unassignable_one_left_to_a_person() {
+    fixed_by_remedy(
+        "unassignable-permission-set",
+        &["TW303"],
+        &["-    permission_set = \"job_runer\"", "+    permission_set = \"job_runner\""],
+    );
+}

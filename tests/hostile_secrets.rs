@@ -215,6 +215,8 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // Wide enough that `pretty` shows the planted lines whole (narrow runs are checked apart).
+        .env("COLUMNS", "120")
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run tokenwise: {e}"))
@@ -312,6 +314,19 @@ fn no_output_of_any_command_or_format_holds_a_planted_token() {
         runs.push(vec!["inventory", "--format", format]);
     }
     runs.push(vec!["check", "--write-baseline", "baseline.json"]);
+    // A narrow terminal clips and wraps differently: masking holds at every width.
+    for columns in ["40", "80"] {
+        let out = Command::new(bin())
+            .args(["check", "--format", "pretty", "--select", "ALL"])
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", columns)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tokenwise: {e}"));
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert_eq!(leaks(&text, &tokens), Vec::<String>::new(), "pretty at {columns} columns prints a secret");
+    }
     let mut shown = 0;
     for args in &runs {
         let out = run(root, args);

@@ -379,7 +379,7 @@ fn outputs(scan: &Scan) -> Vec<(&'static str, Result<String, String>)> {
 fn renders(scan: &Scan, which: impl Fn(&str) -> bool) -> Vec<(&'static str, Result<String, String>)> {
     let report = tokenwise::report::build(scan, |f, _| Some(f.severity), None);
     let renderers: [(&'static str, &dyn Fn() -> String); 11] = [
-        ("pretty", &|| render::pretty::render(&report, false)),
+        ("pretty", &|| render::pretty::render(&report, false, 100)),
         ("concise", &|| render::concise::render(&report)),
         ("json", &|| render::json::render(&report)),
         ("sarif", &|| render::sarif::render(&report)),

@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     let scan = scan::run(&opts, tokenwise::policy::builtin());
     let report = tokenwise::report::build(&scan, |f, _| Some(f.severity), None);
     let outputs = [
-        render::pretty::render(&report, false),
+        render::pretty::render(&report, false, 80),
         render::concise::render(&report),
         render::json::render(&report),
         render::sarif::render(&report),

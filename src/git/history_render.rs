@@ -44,7 +44,14 @@ struct Summary {
 
 /// The report the renderers of `check` read: every secret is a finding.
 fn report(h: &History) -> Report<'_> {
-    Report { scan: &h.scan, findings: h.scan.findings.clone(), suppressed: h.suppressed, baselined: 0, in_base: 0 }
+    Report {
+        scan: &h.scan,
+        findings: h.scan.findings.clone(),
+        suppressed: h.suppressed,
+        baselined: 0,
+        in_base: 0,
+        project: None,
+    }
 }
 
 /// "Found 2 secrets in 120 commits (3,400 file versions); 1 still at HEAD."
@@ -142,7 +149,8 @@ pub fn concise(h: &History) -> String {
 /// `check`'s pretty diagnostics, with the history's summary line.
 pub fn pretty(h: &History, color: bool) -> String {
     let r = report(h);
-    let text = crate::render::pretty::render(&r, color);
+    use crate::cli_options::{env_var, terminal_width, width};
+    let text = crate::render::pretty::render(&r, color, width(env_var, terminal_width()));
     let theirs = format!("{}\n", crate::escape::text(&mask(&r.summary_line())));
     let body = text.strip_suffix(&theirs).unwrap_or(&text);
     mask(&format!("{body}{}\n", summary_line(h))).into_owned()

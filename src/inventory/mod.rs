@@ -4,7 +4,7 @@
 mod html;
 mod markdown;
 
-pub use html::html;
+pub use html::{Origin, html, html_of};
 pub use markdown::markdown;
 
 use crate::escape;

@@ -11,7 +11,7 @@ pub fn render(r: &Report) -> String {
         .iter()
         .map(|f| {
             let p = r.position(f);
-            let path = r.path(f);
+            let path = r.repo_path(f);
             // GitLab keeps one issue per fingerprint; a scan's fingerprints are unique.
             json!({
                 "type": "issue",

@@ -14,6 +14,7 @@ use crate::rules::{Finding, Rule};
 use crate::scan::Scan;
 use crate::source::SourceFile;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// The findings to print, already filtered, with their configured severities, in report order.
 pub struct Report<'a> {
@@ -25,6 +26,9 @@ pub struct Report<'a> {
     pub baselined: usize,
     /// Findings the `--diff-base` commit already has.
     pub in_base: usize,
+    /// The project root and the working directory, when paths for code scanning (SARIF,
+    /// GitLab) are to be given from the root rather than from the working directory.
+    pub project: Option<(PathBuf, PathBuf)>,
 }
 
 /// A finding's place in line/column terms (1-based; columns count characters).
@@ -43,6 +47,17 @@ impl<'a> Report<'a> {
 
     pub fn path(&self, f: &Finding) -> &'a str {
         self.file(f).map(|s| s.display.as_str()).unwrap_or("")
+    }
+
+    /// The path of a finding's file from the project root (SARIF, GitLab); the shown path
+    /// when no root is set or the file is outside it.
+    pub fn repo_path(&self, f: &Finding) -> String {
+        let Some(src) = self.file(f) else { return String::new() };
+        let Some((root, cwd)) = &self.project else { return src.display.clone() };
+        match crate::project_root::relative(&src.path, root, cwd) {
+            Some(rel) => crate::discover::display_path(&rel, None),
+            None => src.display.clone(),
+        }
     }
 
     pub fn position(&self, f: &Finding) -> Position {

@@ -19,23 +19,26 @@ use miette::{
 };
 use std::collections::BTreeMap;
 
-/// Bytes of a line shown before a label's start when the line is clipped.
-const LEAD: usize = 60;
-/// Bytes shown after a label's end when the line is clipped.
-const TRAIL: usize = 60;
-/// Longest stretch of a line a window shows; a longer label is shown from its start.
-const MAX_WINDOW: usize = 240;
-
 /// Bytes of the line on each side of a window that masking sees with it (not shown).
 const MASK_CONTEXT: usize = 512;
+
+/// Columns miette takes left of a source line (line number, gutter) and the two `…` of a clip.
+const GUTTER: usize = 12;
+/// Fewest bytes of a line a window shows, however narrow the terminal.
+const MIN_WINDOW: usize = 24;
 /// Most lines one label spans in a snippet; a longer span is cut after them.
 const MAX_SPAN_LINES: usize = 8;
-/// Width of the report (a terminal narrower than this wraps).
-const WIDTH: usize = 110;
 
-pub fn render(r: &Report, color: bool) -> String {
+/// The report for a terminal `width` columns wide: miette wraps messages and help between
+/// words, and source lines are clipped to fit.
+pub fn render(r: &Report, color: bool, width: usize) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(WIDTH).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false)
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     for f in &r.findings {
         let Some(src) = r.file(f) else { continue };
@@ -54,7 +57,7 @@ pub fn render(r: &Report, color: bool) -> String {
                 _ => notes.push(e.text.clone()),
             }
         }
-        let (window, spans, demoted) = Window::build(src, &labels);
+        let (window, spans, demoted) = Window::build(src, &labels, Fit::new(width));
         for (at, text) in demoted {
             let (l, c) = src.line_col(at.span.start);
             notes.push(format!("{text} (line {l}, column {c})"));
@@ -95,13 +98,54 @@ pub fn render(r: &Report, color: bool) -> String {
         let report = miette::Report::new(diag).with_source_code(window);
         let mut buf = String::new();
         if handler.render_report(&mut buf, report.as_ref()).is_ok() {
-            out.push_str(&buf);
+            out.push_str(&wrap_labels(&buf, width));
             out.push('\n');
         }
     }
     out.push_str(&escape::text(&r.summary_line()));
     out.push('\n');
     mask(&out).into_owned()
+}
+
+/// miette prints a label's text after its pointer (`╰── text`) unwrapped: wrap a line that is
+/// too wide between words, continuing under the text's first column, or, when a word would not
+/// fit there, under the gutter.
+fn wrap_labels(rendered: &str, width: usize) -> String {
+    use textwrap::core::display_width;
+    const POINTER: &str = "╰── ";
+    let mut out = String::with_capacity(rendered.len());
+    for line in rendered.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let at = body.find(POINTER);
+        let (Some(at), true) = (at, display_width(body) > width) else {
+            out.push_str(line);
+            continue;
+        };
+        let head = &body[..at + POINTER.len()];
+        let text = &body[at + POINTER.len()..];
+        let longest = text.split(' ').map(display_width).max().unwrap_or(0);
+        let mut indent: String = body[..at].chars().map(|c| if c == '╰' { ' ' } else { c }).collect();
+        indent.push_str("    ");
+        if display_width(&indent) + longest > width {
+            // The gutter (`    · `) and a small step in.
+            let gutter = body.find('·').map_or(0, |g| g + '·'.len_utf8());
+            indent = format!("{}   ", &body[..gutter]);
+        }
+        let first = text.split(' ').next().map_or(0, display_width);
+        let mut opts = crate::cli_options::wrap_options(width).subsequent_indent(&indent);
+        if display_width(head) + first > width {
+            out.push_str(head.trim_end());
+            out.push('\n');
+            opts = opts.initial_indent(&indent);
+        } else {
+            opts = opts.initial_indent(head);
+        }
+        for part in textwrap::wrap(text, opts) {
+            out.push_str(&part);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn primary_label(f: &Finding) -> String {
@@ -138,6 +182,23 @@ struct Stretch {
     cut_right: bool,
 }
 
+/// How much of a line a window shows: at most `max` bytes (so at most as many columns), `lead`
+/// of them before a label's start and `trail` after its end when the line is clipped; a
+/// longer label is shown from its start.
+#[derive(Clone, Copy, Debug)]
+struct Fit {
+    max: usize,
+    lead: usize,
+    trail: usize,
+}
+
+impl Fit {
+    fn new(width: usize) -> Fit {
+        let max = width.saturating_sub(GUTTER).max(MIN_WINDOW);
+        Fit { max, lead: max / 4, trail: max / 4 }
+    }
+}
+
 /// A label to show: where, its text, and whether it is the primary one.
 type Label = (Loc, String, bool);
 
@@ -147,7 +208,7 @@ type Placed = (SourceSpan, String, bool);
 impl Window {
     /// The window showing `labels` (the primary first), the labels' spans in it, and the labels
     /// that did not fit (another label's window took their line), to be shown as notes.
-    fn build(src: &SourceFile, labels: &[Label]) -> (Window, Vec<Placed>, Vec<(Loc, String)>) {
+    fn build(src: &SourceFile, labels: &[Label], fit: Fit) -> (Window, Vec<Placed>, Vec<(Loc, String)>) {
         let text = src.text.as_str();
         // Each label placed: its span (cut after its first lines) and its first and last line.
         let mut placed: Vec<(usize, usize, usize, usize, &Label)> = Vec::new();
@@ -178,7 +239,7 @@ impl Window {
                 let (a, b) = part(l);
                 lines.entry(l).or_insert_with(|| {
                     let (ls, le) = src.line_span(l);
-                    clip(text, ls, le, a, b)
+                    clip(text, ls, le, a, b, fit)
                 });
             }
             placed.push((s, e, first, last, label));
@@ -189,7 +250,7 @@ impl Window {
             for c in [l.saturating_sub(1), l + 1] {
                 if c >= 1 && c <= src.line_count() && src.holds_line(c) && !lines.contains_key(&c) {
                     let (ls, le) = src.line_span(c);
-                    lines.insert(c, clip(text, ls, le, ls, ls));
+                    lines.insert(c, clip(text, ls, le, ls, ls, fit));
                 }
             }
         }
@@ -197,6 +258,25 @@ impl Window {
         // Where each placed label's start and end land in `window.text`.
         let mut moved: Vec<(usize, usize)> = vec![(0, 0); placed.len()];
         for (&line, stretch) in &lines {
+            let (ls, le) = src.line_span(line);
+            // A window never cuts a secret: a cut inside one widens to the whole of it, which is
+            // shown masked (`…3f9a`), however narrow the window.
+            let mut stretch = *stretch;
+            let from = stretch.start.saturating_sub(MASK_CONTEXT).max(ls);
+            let to = stretch.end.saturating_add(MASK_CONTEXT).min(le).max(stretch.end);
+            if let Some(piece) = text.get(from..to) {
+                for (a, b) in crate::literal::masked_ranges(piece) {
+                    let (a, b) = (a + from, b + from);
+                    if a < stretch.start && stretch.start < b {
+                        stretch.start = a;
+                        stretch.cut_left = a > ls;
+                    }
+                    if a < stretch.end && stretch.end < b {
+                        stretch.end = b;
+                        stretch.cut_right = b < le;
+                    }
+                }
+            }
             if !window.pieces.is_empty() {
                 window.text.push('\n');
             }
@@ -209,7 +289,6 @@ impl Window {
             // across the cut (`["dbtu_…", "…"].join("")`) is still seen as one and each half
             // hidden; the piece is then cut out of the masked text. The context is bounded, so
             // the cost of a finding stays independent of its line's length.
-            let (ls, le) = src.line_span(line);
             let mut from = stretch.start.saturating_sub(MASK_CONTEXT).max(ls);
             while !text.is_char_boundary(from) {
                 from += 1;
@@ -282,12 +361,15 @@ impl Window {
 /// Clip the line `ls..le` of `text` to the bytes around `from..to`. A cut never falls inside a
 /// word (a run of characters a token or an encoded token is made of): the partial word is left
 /// out, so masking, which needs whole tokens, sees every token it shows whole.
-fn clip(text: &str, ls: usize, le: usize, from: usize, to: usize) -> Stretch {
-    if le - ls <= MAX_WINDOW {
+fn clip(text: &str, ls: usize, le: usize, from: usize, to: usize, fit: Fit) -> Stretch {
+    // A short line is shown whole unless its label starts so far right that the label's text,
+    // printed from the label's column, would not fit beside it.
+    if le - ls <= fit.max && from - ls <= fit.max / 2 {
         return Stretch { start: ls, end: le, cut_left: false, cut_right: false };
     }
-    let mut start = from.saturating_sub(LEAD).max(ls);
-    let mut end = to.saturating_add(TRAIL).min(le).min(start + MAX_WINDOW).max(to.min(from + MAX_WINDOW));
+    // A label near the line's start is shown from the start: a cut there saves nothing.
+    let mut start = if from - ls <= fit.max / 2 { ls } else { from.saturating_sub(fit.lead).max(ls) };
+    let mut end = to.saturating_add(fit.trail).min(le).min(start + fit.max).max(to.min(from + fit.max));
     let bytes = text.as_bytes();
     while start < from && !text.is_char_boundary(start) {
         start += 1;
@@ -379,7 +461,7 @@ mod tests {
 
     fn window(src: &SourceFile, start: usize, end: usize) -> (Window, Vec<Placed>) {
         let labels = vec![(Loc { file: 0, span: Span::new(start, end) }, "here".to_owned(), true)];
-        let (w, spans, demoted) = Window::build(src, &labels);
+        let (w, spans, demoted) = Window::build(src, &labels, Fit::new(110));
         assert!(demoted.is_empty());
         (w, spans)
     }

@@ -3,7 +3,8 @@
 use super::Report;
 use crate::literal::mask;
 use crate::model::Severity;
-use crate::rules::Finding;
+use crate::policy::RuleMeta;
+use crate::rules::{Finding, Rule};
 use serde_json::{Value, json};
 
 fn level(s: Severity) -> &'static str {
@@ -20,6 +21,52 @@ fn security_severity(s: Severity) -> &'static str {
         Severity::Warning => "5.0",
         Severity::Note => "2.0",
     }
+}
+
+/// A rule's property bag. GitHub code scanning ranks alerts tagged `security` by
+/// `security-severity` (0-10); a file that does not parse is no security problem, so TW001 is
+/// tagged `maintainability` and carries no security severity.
+fn rule_properties(rule: Rule, m: &RuleMeta) -> Value {
+    if rule == Rule::ParseError {
+        json!({"tags": ["maintainability"]})
+    } else {
+        json!({"tags": ["security"], "security-severity": security_severity(m.severity)})
+    }
+}
+
+/// Where tokenwise itself is documented (SARIF's `informationUri` names the tool, not dbt).
+pub const INFORMATION_URI: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "#readme");
+
+/// The rule's description: the paragraph under "What it does" of its explanation (the summary
+/// when the explanation has none).
+pub fn description(m: &RuleMeta) -> String {
+    let mut lines = m.explanation.lines().skip_while(|l| l.trim() != "## What it does").skip(1);
+    let text: Vec<&str> = lines.by_ref().take_while(|l| !l.trim().starts_with("## ")).map(str::trim).collect();
+    let text = text.join(" ").trim().to_owned();
+    if text.is_empty() { m.summary.clone() } else { text }
+}
+
+/// Markdown as plain text: headings without their `#`s, code fences dropped (the code kept,
+/// indented), backticks removed.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            out.push_str("    ");
+            out.push_str(line);
+        } else if let Some(h) = line.trim_start().strip_prefix('#') {
+            out.push_str(h.trim_start_matches('#').trim());
+        } else {
+            out.push_str(&line.replace('`', ""));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// A result's property bag: classification and evidence, leaving out what a rule does not decide.
@@ -58,15 +105,11 @@ pub fn render(r: &Report) -> String {
                 "id": rule.code(),
                 "name": rule.name(),
                 "shortDescription": {"text": m.summary},
-                "fullDescription": {"text": m.help},
-                "help": {"text": m.explanation, "markdown": m.explanation},
+                "fullDescription": {"text": plain_text(&description(m)).trim_end()},
+                "help": {"text": plain_text(&m.explanation), "markdown": m.explanation},
                 "helpUri": m.reference,
                 "defaultConfiguration": {"level": level(m.severity), "enabled": m.default_enabled},
-                // GitHub code scanning ranks security alerts by `security-severity` (0-10).
-                "properties": {
-                    "tags": ["security"],
-                    "security-severity": security_severity(m.severity),
-                },
+                "properties": rule_properties(rule, m),
             })
         })
         .collect();
@@ -75,7 +118,7 @@ pub fn render(r: &Report) -> String {
         .iter()
         .map(|f| {
             let p = r.position(f);
-            let path = r.path(f);
+            let path = r.repo_path(f);
             let mut result = json!({
                 "ruleId": f.code(),
                 "ruleIndex": f.rule.index(),
@@ -83,7 +126,7 @@ pub fn render(r: &Report) -> String {
                 "message": {"text": format!("{} ({})", f.message, f.help)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&mask(path)), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": uri(&mask(&path)), "uriBaseId": "%SRCROOT%"},
                         "region": {
                             "startLine": p.line,
                             "startColumn": p.column,
@@ -111,7 +154,7 @@ pub fn render(r: &Report) -> String {
             "tool": {"driver": {
                 "name": "tokenwise",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://docs.getdbt.com/docs/dbt-apis/authentication",
+                "informationUri": INFORMATION_URI,
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",
@@ -154,7 +197,16 @@ fn fixes(r: &Report, f: &Finding) -> Vec<Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::*;
+
+    #[test]
+    fn markdown_becomes_plain_text_and_the_description_is_what_the_rule_does() {
+        let md = "## What it does\nReports `x`.\n\n## Example\n```yaml\na: 1\n```\n";
+        assert_eq!(plain_text(md), "What it does\nReports x.\n\nExample\n    a: 1\n");
+        let m = Rule::PatInProduction.texts();
+        let d = description(m);
+        assert!(d.starts_with("Finds a dbt Cloud personal access token") && !d.contains('#') && d != m.help, "{d}");
+    }
 
     #[test]
     fn uris_escape_spaces_and_non_ascii() {

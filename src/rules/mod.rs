@@ -147,6 +147,10 @@ pub fn run(input: &Input) -> Vec<Finding> {
     out.dedup_by(|a, b| a.rule == b.rule && a.at == b.at);
     fingerprint::assign(&mut out, input.files);
     for f in &mut out {
+        // A remedy's fix comes first: it is the safe one.
+        if let Some(fix) = crate::fix::remedy::fix(f, input.files) {
+            f.fixes.insert(0, fix);
+        }
         crate::fix::guard(&mut f.fixes);
     }
     out

@@ -1,0 +1,40 @@
+//! The fixes of findings whose rule says what would change ([`Remedy`]): a retiring host
+//! replaced by the account's own, `host_url` added to a provider that relies on its default,
+//! `sensitive = true` on an output that exposes a token, a misspelt permission set renamed.
+//! Each is safe: it changes one value or adds one line, and only when the repository leaves a
+//! single candidate (the account-specific URL it shows, the one close permission set name).
+
+use super::{Edit, Fix, add_line_in_block, replace_value};
+use crate::rules::{Finding, Remedy};
+use crate::source::SourceFile;
+
+/// The fix a finding's remedy gives, if the remedy has what it needs.
+pub fn fix(f: &Finding, files: &[SourceFile]) -> Option<Fix> {
+    match f.remedy.as_ref()? {
+        Remedy::ReplaceHost { host, with: Some(new) } => {
+            let src = files.get(host.file)?;
+            let old = src.text.get(host.span.start..host.span.end)?;
+            Some(Fix::safe(
+                format!("replace `{old}` with this account's access URL host `{new}`"),
+                vec![Edit::replace(*host, new.clone())],
+            ))
+        }
+        Remedy::SetProviderHost { provider, with: Some(url) } => {
+            let src = files.get(provider.file)?;
+            let open = provider.span.end + src.text.get(provider.span.end..)?.find('{')?;
+            let edit = add_line_in_block(src, provider.file, open, &format!("host_url = \"{url}\""))?;
+            Some(Fix::safe(format!("set `host_url = \"{url}\"` on the provider"), vec![edit]))
+        }
+        Remedy::MarkSensitive { block } => {
+            let src = files.get(block.file)?;
+            let open = block.span.start + src.text.get(block.span.start..block.span.end)?.find('{')?;
+            let edit = add_line_in_block(src, block.file, open, "sensitive = true")?;
+            Some(Fix::safe("mark the output `sensitive = true`", vec![edit]))
+        }
+        Remedy::RenamePermissionSet { value, with: Some(name) } => {
+            let src = files.get(value.file)?;
+            Some(Fix::safe(format!("rename the permission set to `{name}`"), vec![replace_value(src, *value, name)]))
+        }
+        _ => None,
+    }
+}
