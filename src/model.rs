@@ -149,6 +149,31 @@ pub struct TypeHint {
 pub enum Flow {
     /// `TF_VAR_<name>` set from CI: the Terraform variable `name` somewhere in the repository.
     TerraformVariable { name: String },
+    /// A CI variable in the environment of steps that run files of the repository: those
+    /// files' reads of `var` are this value.
+    /// `developer`: what runs them is a person's own environment (a dev container), not CI.
+    StepEnv { var: String, runs: Vec<StepRun>, trigger: fact::Trigger, developer: bool },
+}
+
+/// What a CI step runs: a file, every file under a folder, or a Makefile target, by path
+/// relative to the repository root (the CI file's own root).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RunTarget {
+    File(String),
+    Dir(String),
+    /// `make target` run in `dir` (an empty target is the Makefile's first).
+    Make {
+        dir: String,
+        target: String,
+    },
+}
+
+/// One command of a CI step that runs repository code, and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRun {
+    pub target: RunTarget,
+    pub command: String,
+    pub at: Loc,
 }
 
 /// Service token permissions declared in infrastructure code, for TW301.
@@ -184,6 +209,9 @@ pub struct TokenUse {
     /// The Airflow connection this use defines or reads, when it is one: the connection id
     /// links a DAG's `dbt_cloud_conn_id` to the file that defines the connection.
     pub airflow_conn: Option<AirflowConn>,
+    /// A read of a name that does not say dbt token: a use only if a CI step that runs the file
+    /// puts a token under that name (resolution drops the others).
+    pub latent: bool,
 }
 
 /// An Airflow connection, by id (lowercase, as `AIRFLOW_CONN_<ID>` names it).
@@ -209,6 +237,7 @@ impl TokenUse {
             integration: None,
             grants: Vec::new(),
             airflow_conn: None,
+            latent: false,
         }
     }
 
@@ -245,6 +274,11 @@ impl TokenUse {
         }
         for g in &mut self.grants {
             g.at.file = file;
+        }
+        if let Some(Flow::StepEnv { runs, .. }) = self.flow.as_mut() {
+            for r in runs {
+                r.at.file = file;
+            }
         }
     }
 }

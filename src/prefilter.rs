@@ -245,7 +245,8 @@ impl Gate {
             FileKind::Other | FileKind::Data => self.literal_or_jdbc(bytes).then_some(FileKind::Other),
             FileKind::Yaml | FileKind::Json | FileKind::Script => {
                 let parse = mentions_dbt(bytes) && (self.has_keyword(bytes) || extract::is_named_config(path, signals));
-                parse.then_some(kind)
+                // A Makefile is kept whatever it says: a CI step's `make target` runs its recipe.
+                (parse || extract::runs::is_makefile(path)).then_some(kind)
             }
             FileKind::Terraform
             | FileKind::TerraformVars

@@ -89,6 +89,12 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "py-kwarg-mock-service",
         "go-read-dev-pat",
         "circleci-two-steps-service",
+        "ci-run-script-user-endpoint-pat",
+        "ci-make-tests-service",
+        "gitlab-tfvar-user-api-token-service",
+        "py-framework-env-dev-pat",
+        "py-writes-cloud-cli-config-pat",
+        "devcontainer-secret-pat",
         "legacy-user-api-key-sha",
         "credential-cache-settings",
         "retiring-access-url-account",
@@ -164,6 +170,12 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("py-env-read-test-service", "TW105"),
         ("go-read-dev-service", "TW105"),
         ("circleci-two-steps-pat", "TW101"),
+        ("ci-run-script-user-endpoint-service", "TW104"),
+        ("ci-make-tests-pat", "TW101"),
+        ("gitlab-tfvar-user-api-token-pat", "TW101"),
+        ("py-framework-env-dev-service", "TW105"),
+        ("py-writes-cloud-cli-config-service", "TW103"),
+        ("devcontainer-secret-service", "TW105"),
         ("legacy-user-api-key", "TW202"),
         ("credential-cache", "TW203"),
         ("retiring-access-url", "TW501"),
@@ -202,6 +214,50 @@ fn an_airflow_connection_id_is_followed_to_its_definition() {
         let dag = text.lines().find(|l| l.starts_with("dags/nightly.py")).unwrap_or("");
         assert!(dag.contains(want), "{name}: {text}");
         assert!(text.contains("is defined at deploy/docker-compose.yml:6"), "{name}: {text}");
+    }
+}
+
+/// A file a CI step runs (directly, as a module, or through a Makefile target and `cd`) reads
+/// the step's variable: it takes the CI reference's type and the CI's workflow over its
+/// `tests/` path, and a problem is reported once, where it shows.
+#[test]
+fn a_ci_step_is_followed_into_the_code_it_runs() {
+    let cases = [
+        (
+            "ci-make-tests-service",
+            "tests/integration/conftest.py",
+            "production",
+            "service",
+            "run by `make integration`",
+        ),
+        ("ci-make-tests-pat", "tests/integration/conftest.py", "production", "personal", "run by `make integration`"),
+        (
+            "ci-run-script-user-endpoint-service",
+            "ops/tools/rotate_creds.py",
+            "user-context-endpoint",
+            "service",
+            "set from `secrets.",
+        ),
+        (
+            "ci-run-script-user-endpoint-pat",
+            "ops/tools/rotate_creds.py",
+            "user-context-endpoint",
+            "personal",
+            "set from `secrets.",
+        ),
+    ];
+    for (name, path, workflow, token_type, evidence) in cases {
+        let out = run_in(&common::root().join("fixtures").join(name), &["inventory", "--format", "json", "."]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let uses = json["token_uses"].as_array().cloned().unwrap_or_default();
+        let read = uses.iter().find(|u| u["path"] == path);
+        let read = read.unwrap_or_else(|| panic!("{name}: no use in {path}: {}", stdout(&out)));
+        assert_eq!(read["workflow"], workflow, "{name}");
+        assert_eq!(read["token_type"], token_type, "{name}");
+        assert!(read["evidence"].to_string().contains(evidence), "{name}: {}", read["evidence"]);
+        // One finding at most, for the whole chain.
+        let findings: usize = uses.iter().map(|u| u["findings"].as_array().map_or(0, Vec::len)).sum();
+        assert!(findings <= 1, "{name}: {}", stdout(&out));
     }
 }
 

@@ -7,6 +7,7 @@ pub mod secrets;
 pub mod token_type;
 pub mod workflow;
 
+use crate::model::fact::{Fact, Seen};
 use crate::model::{
     Classification, Confidence, Evidence, TokenType, TokenUse, TypeHint, TypeSource, Workflow, WorkflowHint,
 };
@@ -14,7 +15,29 @@ use crate::policy::Signals;
 
 /// Decide a use's workflow and token type.
 pub fn classify(u: &TokenUse, signals: &Signals) -> Classification {
-    decide(u, &workflow::hints(&u.facts), &token_type::hints(&u.type_facts, signals))
+    let linked = u.facts.iter().any(|s| matches!(s.fact, Fact::RunByCi { .. }));
+    // A CI step that runs the file is the file's workflow evidence (production, as its
+    // triggers say): it beats a guess from the path (`tests/`, `dev/`), never the project's own
+    // globs or what the code itself does (a user-context endpoint it calls).
+    let facts: Vec<Seen> =
+        u.facts.iter().filter(|s| !(linked && matches!(s.fact, Fact::DevPathSegment { .. }))).cloned().collect();
+    let mut c = decide(u, &workflow::hints(&facts), &token_type::hints(&u.type_facts, signals));
+    if let Some(shown) = shown_at_ci_link(&facts, c.workflow, linked) {
+        c.type_shown_here = shown;
+    }
+    c
+}
+
+/// Whether a problem of a use linked to a CI step is shown here (`None`: no link is involved).
+/// A file a CI step runs, judged as production like the step, leaves the problem to the CI
+/// reference; one whose own code says more (a user-context endpoint) shows it here. A CI
+/// variable whose workflow comes only from the code it reaches leaves the problem to that code.
+fn shown_at_ci_link(facts: &[Seen], w: Workflow, linked: bool) -> Option<bool> {
+    let mut giving = facts.iter().filter(|s| workflow::workflow_of(&s.fact) == w).peekable();
+    if giving.peek().is_some() && giving.all(|s| matches!(s.fact, Fact::InCodeItRuns { .. })) {
+        return Some(false);
+    }
+    linked.then_some(w != Workflow::Production)
 }
 
 /// Decide from the workflow and type hints the use's facts give.

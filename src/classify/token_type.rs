@@ -60,6 +60,10 @@ fn says(fact: &TypeFact, s: &Signals) -> Option<(TokenType, TypeSource, String)>
             let what = if called.is_empty() { String::new() } else { format!("{called} ") };
             (t, TypeSource::Definition, format!("the description of {what}`{name}` says {} (`{phrase}`)", t.as_str()))
         }
+        TypeFact::DocumentationPage { name, url } => {
+            let (t, page) = type_from_url(url)?;
+            (t, TypeSource::Definition, format!("the documentation of secret `{name}` is the page on {page}"))
+        }
         TypeFact::VariableDescription { variable, text } => {
             let (t, phrase) = type_from_description(text, s)?;
             let text = format!("variable `{variable}` is described as a {} token (\"{phrase}\")", t.as_str());
@@ -86,6 +90,10 @@ fn says(fact: &TypeFact, s: &Signals) -> Option<(TokenType, TypeSource, String)>
             let (t, source, text) = says(then, s)?;
             (t, source, format!("set from CI {reference} ({text})"))
         }
+        TypeFact::PassedByStep { reference, then } => {
+            let (t, source, text) = says(then, s)?;
+            (t, source, format!("set from `{reference}`: {text}"))
+        }
         TypeFact::ConnectionDefinedAt { id, place, then } => {
             let (t, source, text) = says(then, s)?;
             (t, source, format!("connection `{id}` is defined at {place}: {text}"))
@@ -102,6 +110,18 @@ fn says(fact: &TypeFact, s: &Signals) -> Option<(TokenType, TypeSource, String)>
         // Each source has its own place: `hint` reads them.
         TypeFact::Agreeing(_) => return None,
     })
+}
+
+/// The type a documentation page's address says.
+fn type_from_url(url: &str) -> Option<(TokenType, &'static str)> {
+    let lower = url.to_ascii_lowercase();
+    if lower.contains("service-token") {
+        Some((TokenType::Service, "service-tokens"))
+    } else if lower.contains("user-token") || lower.contains("personal-access-token") {
+        Some((TokenType::Personal, "personal access tokens"))
+    } else {
+        None
+    }
 }
 
 /// The type a literal token's prefix says.
@@ -182,5 +202,29 @@ mod tests {
         let two = agreeing(vec![source("dbt-cloud-pat", 1), source("dbt-service-token", 2)]);
         assert!(hint(&two, s()).is_none());
         assert!(!says_a_type(&[two], s()));
+    }
+
+    #[test]
+    fn a_type_a_step_passes_tells_the_ci_reference() {
+        let f =
+            TypeFact::PassedByStep { reference: "${{ secrets.DBT_PAT }}".to_owned(), then: Box::new(name("DBT_PAT")) };
+        let (t, source, text) = says_of(f).unwrap_or_else(|| panic!("a PAT name says personal"));
+        assert_eq!((t, source), (TokenType::Personal, TypeSource::Name));
+        assert!(text.starts_with("set from `${{ secrets.DBT_PAT }}`: name `DBT_PAT` says personal"), "{text}");
+        let silent = TypeFact::PassedByStep { reference: "x".to_owned(), then: Box::new(name("DBT_CLOUD_TOKEN")) };
+        assert_eq!(says_of(silent), None);
+    }
+
+    #[test]
+    fn a_documentation_page_says_a_type_only_when_its_address_does() {
+        let page = |u: &str| says_of(TypeFact::DocumentationPage { name: "DBT".to_owned(), url: u.to_owned() });
+        let service = page("https://docs.getdbt.com/docs/dbt-cloud-apis/service-tokens");
+        assert_eq!(service.as_ref().map(|h| (h.0, h.1)), Some((TokenType::Service, TypeSource::Definition)));
+        assert!(service.is_some_and(|h| h.2 == "the documentation of secret `DBT` is the page on service-tokens"));
+        assert_eq!(
+            page("https://docs.getdbt.com/docs/dbt-cloud-apis/user-tokens").map(|h| h.0),
+            Some(TokenType::Personal)
+        );
+        assert_eq!(page("https://docs.getdbt.com/"), None);
     }
 }

@@ -24,6 +24,12 @@ pub fn workflow_of(fact: &Fact) -> Workflow {
     meaning(fact).0
 }
 
+/// Whether a fact says what a value is for whatever runs it (a user-context endpoint it is sent
+/// to, the Cloud CLI it configures): what code run by CI says of it holds for the CI variable.
+pub fn says_purpose(fact: &Fact) -> bool {
+    matches!(workflow_of(fact), Workflow::UserContextEndpoint | Workflow::CloudCli)
+}
+
 /// The hints of every fact of a use, in the order they were seen.
 pub fn hints(facts: &[Seen]) -> Vec<WorkflowHint> {
     facts.iter().map(|s| hint(s, facts)).collect()
@@ -221,6 +227,15 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
         Fact::Unread(inner) => {
             let (workflow, _, text) = meaning(inner);
             (workflow, Low, text)
+        }
+        Fact::RunByCi { command, var, place, trigger } => (
+            Production,
+            High,
+            format!("run by `{command}` ({place}) with `{var}` in its environment: {}", trigger_text(trigger)),
+        ),
+        Fact::InCodeItRuns { place, then } => {
+            let (workflow, confidence, text) = meaning(then);
+            (workflow, confidence, format!("the code it runs ({place}): {text}"))
         }
         Fact::ThroughTerraformVariable { variable, then } => {
             let (workflow, confidence, text) = meaning(then);

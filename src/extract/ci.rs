@@ -16,7 +16,7 @@ use crate::classify::token_type;
 use crate::literal;
 use crate::model::fact::{Event, Fact, Runs, Trigger};
 use crate::model::fact::{TypeFact, TypeSeen};
-use crate::model::{Flow, TokenUse};
+use crate::model::{Flow, StepRun, TokenUse};
 use crate::tree::{Node, NodeKind, Span};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
@@ -201,11 +201,14 @@ pub struct Pipeline {
     pub var_kind: &'static str,
     pub scopes: Vec<Scope>,
     pub items: Vec<Item>,
+    /// The folder a scope's scripts start in (`working-directory:`), relative to the
+    /// repository root; a scope without one starts where its parent does.
+    pub workdirs: std::collections::BTreeMap<usize, String>,
 }
 
 impl Pipeline {
     pub fn new(dialect: Dialect, var_kind: &'static str) -> Self {
-        Pipeline { dialect, var_kind, scopes: Vec::new(), items: Vec::new() }
+        Pipeline { dialect, var_kind, scopes: Vec::new(), items: Vec::new(), workdirs: Default::default() }
     }
 
     pub fn scope(&mut self, label: impl Into<String>, trigger: Trigger, parent: Option<usize>) -> usize {
@@ -255,6 +258,19 @@ impl Pipeline {
             }
             _ => {}
         }
+    }
+
+    /// The folder the scripts of `scope` start in.
+    fn workdir(&self, scope: usize) -> &str {
+        let mut cur = Some(scope);
+        for _ in 0..=self.scopes.len() {
+            let Some(s) = cur else { break };
+            if let Some(w) = self.workdirs.get(&s) {
+                return w;
+            }
+            cur = self.scopes.get(s).and_then(|x| x.parent);
+        }
+        ""
     }
 
     /// Whether `scope` is `ancestor` or inside it.
@@ -349,11 +365,13 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
         literals: HashSet::new(),
         stored: HashSet::new(),
         senders: Vec::new(),
+        step_runs: Vec::new(),
         tree: ScopeTree::new(&parents),
         sending: None,
         by_span: HashMap::new(),
         said: Vec::new(),
     };
+    run.collect_step_runs();
     run.collect_defined();
     run.collect_senders();
     run.index();
@@ -391,6 +409,8 @@ struct Run<'a, 'c> {
     /// The scripts that call a user-context endpoint, read once: every use is checked against
     /// them, and reading every script again for each use made big files quadratic.
     senders: Vec<Sender>,
+    /// The repository code each script runs, by the script's scope.
+    step_runs: Vec<(usize, Vec<StepRun>)>,
     /// The scopes as a tree; `None` only if their parents loop (then scopes are compared by
     /// walking up, one sender at a time).
     tree: Option<ScopeTree>,
@@ -456,6 +476,39 @@ impl Run<'_, '_> {
                 _ => {}
             }
         }
+    }
+
+    fn collect_step_runs(&mut self) {
+        for item in &self.p.items {
+            let Item::Script { scope, span, .. } = item else { continue };
+            let text = self.ctx.text(span.start, span.end);
+            let runs: Vec<StepRun> = super::runs::runs(text, self.p.workdir(*scope))
+                .into_iter()
+                .map(|r| StepRun {
+                    command: text.get(r.start..r.end).unwrap_or("").to_owned(),
+                    target: r.target,
+                    at: self.ctx.loc(span.start + r.start, span.start + r.end),
+                })
+                .collect();
+            if !runs.is_empty() {
+                self.step_runs.push((*scope, runs));
+            }
+        }
+    }
+
+    /// The flow of a variable defined in `scope` into the repository code its scripts run.
+    fn step_env(&self, scope: usize, key: &str) -> Option<Flow> {
+        let runs: Vec<StepRun> = self
+            .step_runs
+            .iter()
+            .filter(|(s, _)| self.p.within(*s, scope))
+            .flat_map(|(_, r)| r.iter().cloned())
+            .collect();
+        if runs.is_empty() {
+            return None;
+        }
+        let trigger = self.p.scopes.get(scope).map(|s| s.trigger.clone()).unwrap_or_default();
+        Some(Flow::StepEnv { var: key.to_owned(), runs, trigger, developer: false })
     }
 
     fn collect_senders(&mut self) {
@@ -590,7 +643,9 @@ impl Run<'_, '_> {
             out.push(u);
         }
         self.literal_uses(scope, value, sink, &[key.to_owned()], out);
-        if let Some(flow) = terraform_flow(key) {
+        // Only a use made here flows on (the steps are looked at for those alone).
+        let made = out.len() > first;
+        if let Some(flow) = terraform_flow(key).or_else(|| made.then(|| self.step_env(scope, key)).flatten()) {
             for u in out.iter_mut().skip(first) {
                 u.flow = Some(flow.clone());
             }
@@ -945,7 +1000,10 @@ mod tests {
     fn flows(uses: &[TokenUse]) -> Vec<(String, Option<String>)> {
         uses.iter()
             .map(|u| {
-                let flow = u.flow.as_ref().map(|Flow::TerraformVariable { name }| name.clone());
+                let flow = match &u.flow {
+                    Some(Flow::TerraformVariable { name }) => Some(name.clone()),
+                    _ => None,
+                };
                 (u.reference.clone(), flow)
             })
             .collect()

@@ -19,6 +19,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let mut p = Pipeline::new(Dialect::GithubActions, "secret");
     let root = p.scope("the workflow", ci::declared_trigger(what, &parts, None), None);
     env(&mut p, root, doc.get("env"), "the workflow");
+    workdir(&mut p, root, doc.get("defaults").and_then(|d| d.get("run")));
     for (job_key, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
         let name = job_key.as_str().unwrap_or("");
         let label = format!("job `{name}`");
@@ -27,6 +28,7 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         let trigger = ci::declared_trigger(what, &parts, environment.map(|e| (label.as_str(), e)));
         let scope = p.scope(label.clone(), trigger, Some(root));
         env(&mut p, scope, job.get("env"), &label);
+        workdir(&mut p, scope, job.get("defaults").and_then(|d| d.get("run")));
         for (k, v) in job.get("secrets").map(Node::entries).unwrap_or_default() {
             let Some(key) = k.as_str() else { continue };
             let sink = format!("secret `{key}` passed to the reusable workflow of {label}");
@@ -130,12 +132,20 @@ fn env(p: &mut Pipeline, scope: usize, map: Option<&Node>, label: &str) {
     p.entries(scope, map, |k| format!("environment variable `{k}` of {label}"));
 }
 
+/// The `working-directory:` of a step or of `defaults.run`: where its scripts start.
+fn workdir(p: &mut Pipeline, scope: usize, node: Option<&Node>) {
+    if let Some(dir) = node.and_then(|n| n.get("working-directory")).and_then(Node::as_str) {
+        p.workdirs.insert(scope, dir.to_owned());
+    }
+}
+
 /// Each step is a scope of its job: its `env:` reaches its own `run:` only.
 fn steps(p: &mut Pipeline, job: usize, list: Option<&Node>, label: &str) {
     for step in list.map(Node::items).unwrap_or_default() {
         let trigger = p.scopes.get(job).map(|s| s.trigger.clone()).unwrap_or_default();
         let scope = p.scope(p.label(job).to_owned(), trigger, Some(job));
         env(p, scope, step.get("env"), label);
+        workdir(p, scope, Some(step));
         let action = step.get("uses").and_then(Node::as_str);
         for (k, v) in step.get("with").map(Node::entries).unwrap_or_default() {
             let Some(key) = k.as_str() else { continue };

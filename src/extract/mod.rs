@@ -12,6 +12,7 @@ pub mod code;
 pub mod compose;
 pub mod dagster_components;
 pub mod deploy;
+pub mod devcontainer;
 pub mod dotenv;
 pub mod github_actions;
 pub mod gitlab_ci;
@@ -24,6 +25,7 @@ pub mod overlap;
 pub mod partner;
 pub mod postman;
 pub mod pulumi;
+pub mod runs;
 pub mod scope_tree;
 pub mod script;
 pub mod secrets;
@@ -50,6 +52,8 @@ pub struct FileFacts {
     pub parse_error: Option<ParseError>,
     /// Terraform declarations, resolved across files later.
     pub terraform: Option<terraform::TfFile>,
+    /// A Makefile: kept so that a CI step's `make target` can be followed into its recipe.
+    pub makefile: bool,
     /// 40-hex values written as the value of a name (legacy user API keys among them, TW202).
     pub hex_values: Vec<secrets::HexValue>,
     /// The file is a dbt credential cache by name and place (TW203).
@@ -67,6 +71,7 @@ impl FileFacts {
             && self.literals.is_empty()
             && self.parse_error.is_none()
             && self.terraform.is_none()
+            && !self.makefile
             && self.hex_values.is_empty()
             && self.cache.is_none()
             && !self.hosts.iter().any(|h| h.retiring)
@@ -165,6 +170,7 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
         FileKind::Other | FileKind::Data => {}
     }
+    facts.makefile = runs::is_makefile(&ctx.src.display);
     // Semantic Layer JDBC URLs can sit in any text file (BI datasources, app configs, docs).
     semantic_layer::extract(ctx, &mut facts.uses);
     let s = &ctx.policy.signals;
@@ -282,6 +288,9 @@ fn json_uses(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
     let path = ctx.src.display.as_str();
     if postman::is_postman(doc) {
         return postman::extract(ctx, doc);
+    }
+    if devcontainer::is_devcontainer(path) {
+        return devcontainer::extract(ctx, doc);
     }
     if mcp::is_mcp_config(path, doc, s) {
         return mcp::extract(ctx, doc);

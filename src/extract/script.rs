@@ -39,10 +39,37 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         None => text_reads(ctx),
     };
     let mut uses = Vec::new();
-    for (name, start, end) in reads {
+    // Reads of other names are kept aside: a CI step that runs this file may put a token under
+    // any name in its environment, and resolution keeps those it links (dropping the rest).
+    let others: Vec<code::Read> = facts
+        .as_ref()
+        .map(|f| {
+            f.reads
+                .iter()
+                .filter(|r| !r.assignment && !is_token_read(&r.name, signals))
+                .filter(|r| !crate::classify::names::is_other_credential(&r.name, signals))
+                .take(MAX_LATENT)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let latent = reads.len();
+    for (i, code::Read { name, start, end, description, cli_config, .. }) in reads.into_iter().chain(others).enumerate()
+    {
         let mut u = TokenUse::new(ctx.loc(start, end), name.as_str(), "environment variable read by the code");
+        // A read the code declares with a description (a CLI option's help, a settings field's
+        // description) is typed by it, as a definition's description is.
+        if let Some(text) = description {
+            u.saw_type_at(TypeFact::Description { called: String::new(), name: name.clone(), text }, u.at);
+        }
         u.saw_type_at(TypeFact::Name { called: "name".to_owned(), name: name.clone() }, u.at);
         u.facts = hints.clone();
+        u.latent = i >= latent;
+        // Written into the Cloud CLI's config, the token is the Cloud CLI's, wherever the code
+        // runs (SPEC: a step that writes `dbt_cloud.yml` from a secret is `cloud-cli`).
+        if cli_config {
+            u.facts.push(Seen::at(Fact::CloudCliConfig { key: "token-value".to_owned() }, u.at));
+        }
         uses.push(u);
     }
     for lit in literals {
@@ -55,6 +82,9 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     uses
 }
 
+/// How many reads of names that do not say dbt token are kept aside per file.
+const MAX_LATENT: usize = 64;
+
 /// Whether a name read by code is a dbt Cloud token: a name that says it holds a token's
 /// *name* (`DBT_CLOUD_TOKEN_NAME`) never is.
 fn is_token_read(name: &str, signals: &crate::policy::Signals) -> bool {
@@ -63,7 +93,7 @@ fn is_token_read(name: &str, signals: &crate::policy::Signals) -> bool {
 
 /// The token reads a parser found, each its own use. A shell assignment is the use only when
 /// its value reads no other token (`DBT_TOKEN="$DBT_CLOUD_PAT"`: the read is).
-fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<(String, usize, usize)> {
+fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<code::Read> {
     let signals = &ctx.policy.signals;
     let token_reads: Vec<&code::Read> = facts.reads.iter().filter(|r| is_token_read(&r.name, signals)).collect();
     let mut out = Vec::new();
@@ -77,14 +107,14 @@ fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<(String, usize, usize
                 continue;
             }
         }
-        out.push((r.name.clone(), r.start, r.end));
+        out.push((*r).clone());
     }
     out
 }
 
 /// Code without a parser: names read by the text patterns, the first reference to each.
-fn text_reads(ctx: &Ctx) -> Vec<(String, usize, usize)> {
-    let mut out: Vec<(String, usize, usize)> = Vec::new();
+fn text_reads(ctx: &Ctx) -> Vec<code::Read> {
+    let mut out: Vec<code::Read> = Vec::new();
     // A hash set: a script reading 60k distinct names stays linear.
     let mut seen: HashSet<&str> = HashSet::new();
     for caps in name_pattern().captures_iter(&ctx.src.text) {
@@ -94,7 +124,14 @@ fn text_reads(ctx: &Ctx) -> Vec<(String, usize, usize)> {
             continue;
         }
         seen.insert(name);
-        out.push((name.to_owned(), m.start(), m.end()));
+        out.push(code::Read {
+            name: name.to_owned(),
+            start: m.start(),
+            end: m.end(),
+            assignment: false,
+            description: None,
+            cli_config: false,
+        });
     }
     out
 }

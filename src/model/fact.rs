@@ -87,6 +87,11 @@ pub enum Fact {
     ThroughTerraformVariable { variable: String, then: Box<Fact> },
     /// Who runs what a deployment or local configuration configures.
     Runs { role: Role, basis: Basis },
+    /// A CI step runs the use's file with the use's variable `var` in its environment: `command` at
+    /// `place` (`path:line`), started as `trigger` says.
+    RunByCi { command: String, var: String, place: String, trigger: Trigger },
+    /// For a CI variable: the code its steps run (`place`) is where `then` is seen.
+    InCodeItRuns { place: String, then: Box<Fact> },
     /// The project's `classify:` globs name the path (chosen by `classify::names::configured_path`).
     ConfiguredPath { workflow: Workflow, pattern: String, origin: String },
 }
@@ -291,6 +296,8 @@ pub enum TypeFact {
     ScopeSource { kind: String, name: String, scope: String },
     /// The description of a key or input (`called`: "input", or empty for a key).
     Description { called: String, name: String, text: String },
+    /// The documentation page (`url`) a secret `name` links to.
+    DocumentationPage { name: String, url: String },
     /// The description of a Terraform variable.
     VariableDescription { variable: String, text: String },
     /// The value is a Terraform service token resource's `token_string`.
@@ -303,6 +310,9 @@ pub enum TypeFact {
     CiSecretFromVariable { resource: String, secret: String, variable: String, then: Box<TypeFact> },
     /// The value is set from CI reference `reference`, where `then` is seen.
     SetFromCi { reference: String, then: Box<TypeFact> },
+    /// The value is what a CI step hands the code it runs from reference `reference` (in the
+    /// step's environment), where `then` is seen.
+    PassedByStep { reference: String, then: Box<TypeFact> },
     /// The Airflow connection `id` is defined at `place` (`file:line`), where `then` is seen.
     ConnectionDefinedAt { id: String, place: String, then: Box<TypeFact> },
     /// 40 hex characters as the value of `name`: a legacy user API key.

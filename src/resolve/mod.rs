@@ -2,6 +2,7 @@
 //! variable → provider → resources) and turns Terraform declarations into token uses.
 
 pub mod airflow;
+pub mod ci_runs;
 pub mod terraform;
 
 use crate::extract::FileFacts;
@@ -21,5 +22,7 @@ pub fn resolve(files: &[SourceFile], facts: &mut [FileFacts], policy: &Policy) -
     }
     uses.extend(tf.uses());
     airflow::follow(&mut uses, files, &policy.signals);
+    ci_runs::follow(&mut uses, files, &policy.signals);
+    uses.retain(|u| !u.latent);
     uses
 }

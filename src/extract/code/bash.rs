@@ -19,6 +19,8 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                         start: name.start_byte(),
                         end: name.end_byte(),
                         assignment: true,
+                        description: None,
+                        cli_config: false,
                     });
                 }
             }
@@ -29,6 +31,8 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                         start: v.start_byte(),
                         end: v.end_byte(),
                         assignment: false,
+                        description: None,
+                        cli_config: false,
                     });
                 }
             }

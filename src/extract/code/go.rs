@@ -38,6 +38,8 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                             start: c.start_byte(),
                             end: c.end_byte(),
                             assignment: false,
+                            description: None,
+                            cli_config: false,
                         });
                     }
                 }

@@ -94,7 +94,14 @@ fn destructured(facts: &mut CodeFacts, pattern: Node, src: &str) {
 fn push_read(facts: &mut CodeFacts, n: Node, src: &str) {
     let name = text_of(n, src);
     if super::is_var_name(name) {
-        facts.reads.push(Read { name: name.to_owned(), start: n.start_byte(), end: n.end_byte(), assignment: false });
+        facts.reads.push(Read {
+            name: name.to_owned(),
+            start: n.start_byte(),
+            end: n.end_byte(),
+            assignment: false,
+            description: None,
+            cli_config: false,
+        });
     }
 }
 

@@ -5,6 +5,8 @@ pub mod bash;
 pub mod go;
 pub mod javascript;
 pub mod python;
+pub mod python_cloud_cli;
+pub mod python_frameworks;
 
 use std::collections::HashMap;
 use tree_sitter::{Language, Node, Parser, Tree};
@@ -71,6 +73,12 @@ pub struct Read {
     pub end: usize,
     /// A shell assignment (`export X=…`) rather than a read.
     pub assignment: bool,
+    /// What the code says the value is, where it declares the read (a CLI option's `help=`, a
+    /// settings field's `description=`).
+    pub description: Option<String>,
+    /// The read is the `token-value` of a mapping written as the Cloud CLI's `dbt_cloud.yml`
+    /// (beside `projects`, `account-host` or `project-id`, or in a file that names that file).
+    pub cli_config: bool,
 }
 
 /// A string the code builds from parts (an f-string on a base-URL constant, `urljoin`, a

@@ -52,6 +52,9 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
             _ => {}
         }
     }
+    super::python_frameworks::collect(tree, src, facts);
+    facts.reads.sort_by_key(|r| r.start);
+    super::python_cloud_cli::mark(tree, src, facts);
 }
 
 /// Whether an f-string (or a run of strings holding one) interpolates anything.
@@ -88,6 +91,8 @@ fn name_read(n: Node, src: &str) -> Option<Read> {
         start: content.start_byte(),
         end: content.end_byte(),
         assignment: false,
+        description: None,
+        cli_config: false,
     })
 }
 
