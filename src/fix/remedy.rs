@@ -5,12 +5,27 @@
 //! single candidate (the account-specific URL it shows, the one close permission set name).
 
 use super::{Edit, Fix, add_line_in_block, replace_value};
-use crate::rules::{Finding, Remedy};
+use crate::model::Loc;
 use crate::source::SourceFile;
 
-/// The fix a finding's remedy gives, if the remedy has what it needs.
-pub fn fix(f: &Finding, files: &[SourceFile]) -> Option<Fix> {
-    match f.remedy.as_ref()? {
+/// The places and values a fix needs, as structure (never a secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// Replace a retiring host (`cloud.getdbt.com`) with the account-specific one the repository
+    /// shows, when it shows exactly one (TW501).
+    ReplaceHost { host: Loc, with: Option<String> },
+    /// Add `host_url` to a provider block that relies on its retiring default: the block's label
+    /// and the URL to set, when the repository shows the account's (TW501).
+    SetProviderHost { provider: Loc, with: Option<String> },
+    /// Mark an output block sensitive (`sensitive = true`): the whole block (TW204).
+    MarkSensitive { block: Loc },
+    /// Replace a permission set's value with the closest valid name, if one is close (TW303).
+    RenamePermissionSet { value: Loc, with: Option<String> },
+}
+
+/// The fix a remedy gives, if it has what it needs.
+pub fn fix(remedy: &Remedy, files: &[SourceFile]) -> Option<Fix> {
+    match remedy {
         Remedy::ReplaceHost { host, with: Some(new) } => {
             let src = files.get(host.file)?;
             let old = src.text.get(host.span.start..host.span.end)?;

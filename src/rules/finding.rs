@@ -30,20 +30,7 @@ pub struct Finding {
     pub fixes: Vec<crate::fix::Fix>,
 }
 
-/// The places and values a fix needs, as structure (never a secret).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Remedy {
-    /// Replace a retiring host (`cloud.getdbt.com`) with the account-specific one the repository
-    /// shows, when it shows exactly one (TW501).
-    ReplaceHost { host: Loc, with: Option<String> },
-    /// Add `host_url` to a provider block that relies on its retiring default: the block's label
-    /// and the URL to set, when the repository shows the account's (TW501).
-    SetProviderHost { provider: Loc, with: Option<String> },
-    /// Mark an output block sensitive (`sensitive = true`): the whole block (TW204).
-    MarkSensitive { block: Loc },
-    /// Replace a permission set's value with the closest valid name, if one is close (TW303).
-    RenamePermissionSet { value: Loc, with: Option<String> },
-}
+pub use crate::fix::remedy::Remedy;
 
 impl Finding {
     pub fn code(&self) -> &'static str {

@@ -148,7 +148,7 @@ pub fn run(input: &Input) -> Vec<Finding> {
     fingerprint::assign(&mut out, input.files);
     for f in &mut out {
         // A remedy's fix comes first: it is the safe one.
-        if let Some(fix) = crate::fix::remedy::fix(f, input.files) {
+        if let Some(fix) = f.remedy.as_ref().and_then(|r| crate::fix::remedy::fix(r, input.files)) {
             f.fixes.insert(0, fix);
         }
         crate::fix::guard(&mut f.fixes);
