@@ -43,7 +43,7 @@ sarif=$(sed -n 's/^sarif-file=//p' "$GITHUB_OUTPUT")
 : > "$GITHUB_OUTPUT"; : > "$GITHUB_STEP_SUMMARY"
 TOKENWISE_PATHS="infra scripts" TOKENWISE_FORMAT=concise TOKENWISE_FAIL_ON=never TOKENWISE_SUMMARY=false \
   bash action/check.sh > "$tmp/concise" || fail "fail-on never must exit 0"
-grep -q '^infra/prod/dbt_cloud.tf:29:22: TW301' "$tmp/concise" || fail "paths/format: $(cat "$tmp/concise")"
+grep -q '^infra/prod/dbt_cloud.tf:30:22: TW301' "$tmp/concise" || fail "paths/format: $(cat "$tmp/concise")"
 ! grep -q 'dbt-deploy' "$tmp/concise" || fail "only the paths given are checked"
 [ ! -s "$GITHUB_OUTPUT" ] && [ ! -s "$GITHUB_STEP_SUMMARY" ] || fail "nothing written when not asked"
 
