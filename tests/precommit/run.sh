@@ -73,7 +73,7 @@ jobs:
       - name: Run the production job
         run: |
           curl -sf -X POST -H "Authorization: Token \$DBT_CLOUD_API_TOKEN" \\
-            https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/
+            https://ab123.us1.dbt.com/api/v2/accounts/1/jobs/2/run/
 YAML
 }
 
