@@ -55,27 +55,11 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
 
 /// The known name fewest edits away from `set`, if it is close enough and the only one that close.
 fn closest(set: &str, known: &[String]) -> Option<String> {
-    let mut best: Vec<(usize, &String)> = known.iter().map(|k| (edits(set, k), k)).collect();
+    let mut best: Vec<(usize, &String)> = known.iter().map(|k| (crate::suggest::distance(set, k), k)).collect();
     best.sort();
     let (d, name) = *best.first()?;
     let tie = best.get(1).is_some_and(|(d2, _)| *d2 == d);
     (d <= MAX_EDITS.min(set.len() / 2) && !tie).then(|| name.clone())
-}
-
-/// Levenshtein distance.
-fn edits(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -89,7 +73,7 @@ mod tests {
         assert_eq!(closest("metadata", &known).as_deref(), None, "`metadata` is 5 edits from `metadata_only`");
         assert_eq!(closest("acount_admin", &known).as_deref(), Some("account_admin"));
         assert_eq!(closest("xyz", &known), None);
-        assert_eq!(edits("kitten", "sitting"), 3);
+        assert_eq!(crate::suggest::distance("kitten", "sitting"), 3);
     }
 
     #[test]
