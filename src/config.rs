@@ -617,7 +617,7 @@ const PACK_GROUPS: [(&str, &[&str]); 10] = [
     ("hosts", &["patterns"]),
     ("user_context_endpoints", &["patterns"]),
     ("terraform", &["provider_sources", "default_local_names", "user_context_resources"]),
-    ("paths", &["dev_segments", "example_segments"]),
+    ("paths", &["dev_segments", "example_segments", "test_segments"]),
     ("permissions", &["broad", "write_capable", "narrow"]),
 ];
 
@@ -687,6 +687,7 @@ fn signal_list<'s>(s: &'s mut Signals, group: &str, key: &str) -> Option<&'s mut
         ("terraform", "default_local_names") => &mut s.provider_default_names,
         ("terraform", "user_context_resources") => &mut s.user_context_resources,
         ("paths", "dev_segments") => &mut s.dev_segments,
+        ("paths", "test_segments") => &mut s.test_segments,
         ("paths", "example_segments") => &mut s.example_segments,
         ("permissions", "broad") => &mut s.broad_permissions,
         ("permissions", "write_capable") => &mut s.write_permissions,

@@ -180,7 +180,8 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         .collect();
     if !matches!(kind, FileKind::Other | FileKind::Data) {
         let urls = &s.access_urls;
-        facts.hosts = access_url::mentions(&ctx.src.text, &urls.retiring, urls.account.as_ref());
+        let python = code::Lang::of_path(&ctx.src.display) == Some(code::Lang::Python);
+        facts.hosts = access_url::mentions(&ctx.src.text, &urls.retiring, urls.account.as_ref(), python);
         facts.sets_host_env = urls.host_env.iter().any(|e| ctx.src.text.contains(e.as_str()));
     }
     if let Some(name) = secrets::is_cache_path(&ctx.src.display, &s.cache_files) {
