@@ -153,6 +153,7 @@ pub fn advise_for(at: &str, policy: &crate::policy::Policy) -> Result<String, St
         stdin: None,
         config: std::sync::Arc::new(config),
         progress: false,
+        show_files: false,
     };
     let extended = opts.config.policy(policy)?;
     let scan = crate::scan::run(&opts, extended.as_ref().unwrap_or(policy));
