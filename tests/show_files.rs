@@ -87,6 +87,17 @@ fn every_file_is_listed_with_its_kind_and_fate_and_no_finding() {
     assert!(stdout(&up).starts_with("../assets/dump.bin\tbinary\t"), "{}", stdout(&up));
 }
 
+#[test]
+fn the_readme_shows_this_list() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    let shown = readme
+        .split("$ tokenwise check --show-files --max-file-size 4096 .\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap_or("");
+    assert_eq!(shown, EXPECTED);
+}
+
 #[cfg(unix)]
 #[test]
 fn json_lists_the_same_files() {
