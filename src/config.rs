@@ -469,11 +469,12 @@ impl<'a> Doc<'a> {
                     name: name.to_owned(),
                     keywords: vec![keyword],
                     needs: vec!["metadata_only".into()],
+                    ..Partner::default()
                 });
                 continue;
             }
             let fields = self.strict(item, what, &["name", "keywords", "needs"])?;
-            let mut p = Partner { name: String::new(), keywords: Vec::new(), needs: Vec::new() };
+            let mut p = Partner::default();
             for (k, v) in fields {
                 match k {
                     "name" => p.name = v.as_str().unwrap_or("").to_owned(),

@@ -24,12 +24,30 @@ pub struct RuleMeta {
     pub reference: String,
 }
 
-/// A partner integration and the narrowest permission sets it needs.
-#[derive(Debug, Clone)]
+/// A partner integration and the permission sets its documentation names for its token.
+#[derive(Debug, Clone, Default)]
 pub struct Partner {
     pub name: String,
     pub keywords: Vec<String>,
+    /// The sets to grant (Enterprise plans); empty when no page names any ([`NONE_FOUND`]).
     pub needs: Vec<String>,
+    /// The sets the page names for legacy Team plans, when they differ.
+    pub team_plan: Vec<String>,
+    /// What the page says, in short.
+    pub documented: Option<String>,
+    /// The page the sets come from, or [`NONE_FOUND`]; `None` for a partner a project's config adds.
+    pub source: Option<String>,
+    pub checked: Option<String>,
+}
+
+/// The `source` of a fact no vendor or dbt page documents.
+pub const NONE_FOUND: &str = "none found";
+
+impl Partner {
+    /// The page that documents the partner's sets, when there is one.
+    pub fn source_page(&self) -> Option<&str> {
+        self.source.as_deref().filter(|s| *s != NONE_FOUND)
+    }
 }
 
 /// The classification signals. A project's `classify:` config extends the word lists.
@@ -82,6 +100,23 @@ pub struct Signals {
     pub access_urls: AccessUrls,
     /// Orchestrators, deployed apps, developer files, Semantic Layer and Pulumi signals.
     pub ecosystems: Ecosystems,
+    /// The permission sets production automation needs, per task (advise).
+    pub production: ProductionNeeds,
+}
+
+/// The permission sets production automation needs, per task, with their source.
+#[derive(Debug, Clone, Default)]
+pub struct ProductionNeeds {
+    pub trigger_jobs: Vec<String>,
+    pub manage_jobs: Vec<String>,
+    pub manage_service_tokens: Vec<String>,
+    pub manage_identity: Vec<String>,
+    pub identity_resources: Vec<String>,
+    /// Plans (as dbt names them) whose service tokens can hold only `limited_plan_sets`.
+    pub limited_plans: Vec<String>,
+    pub limited_plan_sets: Vec<String>,
+    pub source: String,
+    pub checked: String,
 }
 
 /// dbt Cloud access URLs (TW501).
@@ -231,10 +266,17 @@ fn load(text: &str) -> Result<Policy, String> {
             .map(|n| {
                 n.items()
                     .iter()
-                    .map(|p| Partner {
-                        name: p.get("name").and_then(Node::as_str).unwrap_or("").to_owned(),
-                        keywords: list(p, "keywords"),
-                        needs: list(p, "needs"),
+                    .map(|p| {
+                        let text = |key: &str| p.get(key).and_then(Node::as_str).map(str::to_owned);
+                        Partner {
+                            name: text("name").unwrap_or_default(),
+                            keywords: list(p, "keywords"),
+                            needs: list(p, "needs"),
+                            team_plan: list(p, "team_plan"),
+                            documented: text("documented"),
+                            source: text("source"),
+                            checked: text("checked"),
+                        }
                     })
                     .collect()
             })
@@ -245,8 +287,25 @@ fn load(text: &str) -> Result<Policy, String> {
         cache_files_with_tokens: s.get("credential_caches").map(|n| list(n, "only_with_tokens")).unwrap_or_default(),
         access_urls: access_urls(s.get("access_urls"))?,
         ecosystems: ecosystems(s),
+        production: production_needs(s.get("production_needs")),
     };
     Ok(Policy { rules, signals, examples: s.clone() })
+}
+
+fn production_needs(n: Option<&Node>) -> ProductionNeeds {
+    let Some(n) = n else { return ProductionNeeds::default() };
+    let text = |key: &str| n.get(key).and_then(Node::as_str).unwrap_or("").to_owned();
+    ProductionNeeds {
+        trigger_jobs: list(n, "trigger_jobs"),
+        manage_jobs: list(n, "manage_jobs"),
+        manage_service_tokens: list(n, "manage_service_tokens"),
+        manage_identity: list(n, "manage_identity"),
+        identity_resources: list(n, "identity_resources"),
+        limited_plans: raw_list(n, "limited_plans"),
+        limited_plan_sets: list(n, "limited_plan_sets"),
+        source: text("source"),
+        checked: text("checked"),
+    }
 }
 
 fn access_urls(n: Option<&Node>) -> Result<AccessUrls, String> {
@@ -379,7 +438,8 @@ mod tests {
 
     /// The signal groups that state facts about dbt or a vendor: each names its source and the
     /// date it was checked, because dbt's guidance changes.
-    const FACT_GROUPS: [&str; 4] = ["legacy_keys", "credential_caches", "access_urls", "permissions"];
+    const FACT_GROUPS: [&str; 5] =
+        ["legacy_keys", "credential_caches", "access_urls", "permissions", "production_needs"];
 
     fn is_date(s: &str) -> bool {
         let b = s.as_bytes();
@@ -403,7 +463,72 @@ mod tests {
                 errors.push(format!("{group}: no check date (`checked: YYYY-MM-DD`)"));
             }
         }
+        // Each partner's sets come from a page, or no page was found (and then none is asserted).
+        for p in signals.get("partners").map(Node::items).unwrap_or_default() {
+            let name = p.get("name").and_then(Node::as_str).unwrap_or("?");
+            let source = p.get("source").and_then(Node::as_str).unwrap_or("");
+            let checked = p.get("checked").and_then(Node::as_str).unwrap_or("");
+            let needs = list(p, "needs");
+            match source {
+                NONE_FOUND if !needs.is_empty() => errors.push(format!("{name}: sets asserted without a source")),
+                NONE_FOUND => {}
+                s if s.starts_with("https://") => {}
+                "" => errors.push(format!("{name}: no source (a page, or `source: {NONE_FOUND}`)")),
+                other => errors.push(format!("{name}: source `{other}` is neither a page nor `{NONE_FOUND}`")),
+            }
+            if !is_date(checked) {
+                errors.push(format!("{name}: no check date (`checked: YYYY-MM-DD`)"));
+            }
+        }
         errors
+    }
+
+    #[test]
+    fn a_partner_without_a_page_says_none_found() {
+        let p = builtin();
+        let none: Vec<&str> = p
+            .signals
+            .partners
+            .iter()
+            .filter(|x| x.source.as_deref() == Some(NONE_FOUND))
+            .map(|x| x.name.as_str())
+            .collect();
+        assert!(none.contains(&"Monte Carlo") && none.contains(&"Census"), "{none:?}");
+        // `none found` is accepted as a source; a missing one, another word, or sets asserted
+        // under `none found` are not.
+        let edit = |from: &str, to: &str| {
+            let text = BUILTIN.replacen(from, to, 1);
+            assert_ne!(text, BUILTIN, "{from}");
+            fact_errors(&load(&text).unwrap_or_else(|e| panic!("{e}")).examples)
+        };
+        assert_eq!(
+            edit(
+                "{name: Monte Carlo, keywords: [montecarlo, monte_carlo], needs: [], source: none found, ",
+                "{name: Monte Carlo, keywords: [montecarlo, monte_carlo], needs: [], "
+            ),
+            ["Monte Carlo: no source (a page, or `source: none found`)"]
+        );
+        assert_eq!(
+            edit(
+                "needs: [], source: none found, checked: 2026-12-01}\n    - {name: Metaplane",
+                "needs: [], source: unknown, checked: 2026-12-01}\n    - {name: Metaplane"
+            ),
+            ["Monte Carlo: source `unknown` is neither a page nor `none found`"]
+        );
+        assert_eq!(
+            edit(
+                "{name: Sigma, keywords: [sigma, sigmacomputing], needs: []",
+                "{name: Sigma, keywords: [sigma, sigmacomputing], needs: [metadata_only]"
+            ),
+            ["Sigma: sets asserted without a source"]
+        );
+        assert_eq!(
+            edit(
+                "      source: https://docs.atlan.com/apps/connectors/etl-tools/dbt/how-tos/set-up-dbt-cloud\n      checked: 2026-12-01\n",
+                "      source: https://docs.atlan.com/apps/connectors/etl-tools/dbt/how-tos/set-up-dbt-cloud\n"
+            ),
+            ["Atlan: no check date (`checked: YYYY-MM-DD`)"]
+        );
     }
 
     #[test]

@@ -412,11 +412,18 @@ fn service_token(ctx: &Ctx, block: &Block, name: &str) -> TfServiceToken {
             .body
             .get_attribute("all_projects")
             .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value()));
+        // `writable_environment_categories = ["all"]`: the quoted values of the list.
+        let writable = perm
+            .body
+            .get_attribute("writable_environment_categories")
+            .map(|a| quoted_values(&expr(ctx, &a.value).text))
+            .unwrap_or_default();
         if let Some(set) = set {
             let e = expr(ctx, &set.value);
             grants.push(Grant {
                 permission_set: e.text.trim_matches('"').to_owned(),
                 all_projects: all,
+                writable_environments: writable,
                 at: ctx.loc(e.span.start, e.span.end),
             });
         }
@@ -459,6 +466,11 @@ fn token_string_refs(ctx: &Ctx, body: &Body, holder: &str, tf: &mut TfFile) {
             Structure::Block(b) => token_string_refs(ctx, &b.body, holder, tf),
         }
     }
+}
+
+/// The double-quoted strings of an expression (`["all", "production"]`), lowercase.
+fn quoted_values(text: &str) -> Vec<String> {
+    text.split('"').skip(1).step_by(2).map(str::to_lowercase).collect()
 }
 
 /// `dbtcloud_service_token.NAME.token_string` references in an expression: (NAME, span).
