@@ -72,6 +72,11 @@ pub struct Signals {
     pub provider_sources: Vec<String>,
     pub provider_default_names: Vec<String>,
     pub user_context_resources: Vec<String>,
+    /// Repository resource types, the clone strategies that need a user token, and the URL
+    /// path of the GitHub installations lookup (an installation id it returns needs one too).
+    pub repository_types: Vec<String>,
+    pub repository_user_strategies: Vec<String>,
+    pub installations_lookup: String,
     pub dev_segments: Vec<String>,
     /// Folder words that mark examples and templates to copy (`example_cicd/`, `templates/`).
     pub example_segments: Vec<String>,
@@ -250,6 +255,17 @@ fn load(text: &str) -> Result<Policy, String> {
         provider_sources: list(tf, "provider_sources"),
         provider_default_names: list(tf, "default_local_names"),
         user_context_resources: list(tf, "user_context_resources"),
+        repository_types: tf.get("repositories").map(|n| list(n, "types")).unwrap_or_default(),
+        repository_user_strategies: tf
+            .get("repositories")
+            .map(|n| list(n, "user_clone_strategies"))
+            .unwrap_or_default(),
+        installations_lookup: tf
+            .get("repositories")
+            .and_then(|n| n.get("installations_lookup"))
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_lowercase(),
         dev_segments: s.get("paths").map(|n| list(n, "dev_segments")).unwrap_or_default(),
         example_segments: s.get("paths").map(|n| list(n, "example_segments")).unwrap_or_default(),
         production_globs: PathGlobs::default(),
@@ -438,8 +454,14 @@ mod tests {
 
     /// The signal groups that state facts about dbt or a vendor: each names its source and the
     /// date it was checked, because dbt's guidance changes.
-    const FACT_GROUPS: [&str; 5] =
-        ["legacy_keys", "credential_caches", "access_urls", "permissions", "production_needs"];
+    const FACT_GROUPS: [&str; 6] = [
+        "legacy_keys",
+        "credential_caches",
+        "access_urls",
+        "permissions",
+        "production_needs",
+        "terraform.repositories",
+    ];
 
     fn is_date(s: &str) -> bool {
         let b = s.as_bytes();
@@ -450,7 +472,9 @@ mod tests {
     fn fact_errors(signals: &Node) -> Vec<String> {
         let mut errors = Vec::new();
         for group in FACT_GROUPS {
-            let Some(g) = signals.get(group) else {
+            let mut path = group.split('.');
+            let first = path.next().and_then(|k| signals.get(k));
+            let Some(g) = path.fold(first, |n, k| n.and_then(|n| n.get(k))) else {
                 errors.push(format!("{group}: missing"));
                 continue;
             };

@@ -52,6 +52,10 @@ pub struct TfResource {
     pub rtype: String,
     pub name: String,
     pub provider: Option<String>,
+    /// `git_clone_strategy` (of a repository), as written.
+    pub clone_strategy: Option<String>,
+    /// `github_installation_id` (of a repository): a literal, a variable, or a lookup's result.
+    pub installation_id: Option<TfExpr>,
 }
 
 /// A `data "http"` call: its URL and the header value that carries a token.
@@ -239,7 +243,16 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
                         tf.ci_secrets.push(TfCiSecret { name: secret, resource: format!("{rtype}.{name}"), value });
                     }
                 }
-                tf.resources.push(TfResource { data: ident == "data", rtype, name, provider });
+                let clone_strategy = string_attr(&block.body, "git_clone_strategy");
+                let installation_id = block.body.get_attribute("github_installation_id").map(|a| expr(ctx, &a.value));
+                tf.resources.push(TfResource {
+                    data: ident == "data",
+                    rtype,
+                    name,
+                    provider,
+                    clone_strategy,
+                    installation_id,
+                });
             }
             _ => {}
         }
@@ -492,6 +505,11 @@ pub fn service_token_refs(e: &TfExpr) -> Vec<(String, usize, usize)> {
         }
     }
     out
+}
+
+/// `data.http.NAME` references in an expression: the NAMEs.
+pub fn http_refs(e: &TfExpr) -> Vec<String> {
+    refs(e, "data.http.").into_iter().map(|(n, _, _)| n).collect()
 }
 
 /// `var.NAME` references in an expression: (NAME, span).

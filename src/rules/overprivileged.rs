@@ -55,7 +55,12 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         // An integration the policy does not list is judged as a catalog (read-only metadata).
         let need_sets: Vec<String> = partner.map(|p| p.needs.clone()).unwrap_or_else(|| vec!["metadata_only".to_owned()]);
         let needs = need_sets.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" + ");
+        let only_environments = too_broad.iter().all(|(_, _, b)| matches!(b, Breadth::Environments(_)));
         let help = match (need_sets.is_empty(), partner.and_then(|p| p.source_page())) {
+            _ if only_environments => format!(
+                "remove {} from `writable_environment_categories` (an empty list is read-only everywhere): {integration}'s token should not write to production environments",
+                s.broad_environment_categories.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(" and ")
+            ),
             (true, _) => format!(
                 "no {integration} or dbt page names the permission sets {integration} needs: replace the broad grant with the narrowest read-only set it works with (ask the vendor), limited to the projects it reads"
             ),
