@@ -232,6 +232,7 @@ impl Settings {
         }
         if !endpoints.is_empty() {
             s.user_endpoints = extend_regex(&s.user_endpoints, &endpoints)?;
+            s.code_endpoints = extend_regex(&s.code_endpoints, &endpoints)?;
         }
         for c in &self.configs {
             for pack in &c.packs {

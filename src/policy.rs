@@ -69,6 +69,12 @@ pub struct Signals {
     pub user_context_descriptions: Vec<String>,
     pub hosts: Regex,
     pub user_endpoints: Regex,
+    /// Endpoints that create and manage service tokens (TW106).
+    pub service_token_endpoints: Regex,
+    /// Endpoints that are gone, whatever the token (TW202).
+    pub retired_endpoints: Regex,
+    /// Any of the three: the built URLs code readers keep.
+    pub code_endpoints: Regex,
     pub provider_sources: Vec<String>,
     pub provider_default_names: Vec<String>,
     pub user_context_resources: Vec<String>,
@@ -252,6 +258,13 @@ fn load(text: &str) -> Result<Policy, String> {
         user_context_descriptions: s.get("user_context_descriptions").map(|n| list(n, "phrases")).unwrap_or_default(),
         hosts: alternation(s.get("hosts"))?,
         user_endpoints: alternation(s.get("user_context_endpoints"))?,
+        service_token_endpoints: alternation(s.get("service_token_endpoints"))?,
+        retired_endpoints: alternation(s.get("retired_endpoints"))?,
+        code_endpoints: any_of(&[
+            s.get("user_context_endpoints"),
+            s.get("service_token_endpoints"),
+            s.get("retired_endpoints"),
+        ])?,
         provider_sources: list(tf, "provider_sources"),
         provider_default_names: list(tf, "default_local_names"),
         user_context_resources: list(tf, "user_context_resources"),
@@ -439,6 +452,12 @@ pub fn raw_list(n: &Node, key: &str) -> Vec<String> {
     n.get(key).map(|l| l.items().iter().filter_map(Node::as_str).map(str::to_owned).collect()).unwrap_or_default()
 }
 
+/// The patterns of several groups as one alternation.
+fn any_of(groups: &[Option<&Node>]) -> Result<Regex, String> {
+    let pats: Vec<String> = groups.iter().flatten().flat_map(|n| raw_list(n, "patterns")).collect();
+    Regex::new(&format!("(?i)(?:{})", pats.join("|"))).map_err(|e| e.to_string())
+}
+
 fn alternation(n: Option<&Node>) -> Result<Regex, String> {
     let n = n.ok_or("missing pattern group")?;
     let pats: Vec<String> = n
@@ -454,13 +473,15 @@ mod tests {
 
     /// The signal groups that state facts about dbt or a vendor: each names its source and the
     /// date it was checked, because dbt's guidance changes.
-    const FACT_GROUPS: [&str; 6] = [
+    const FACT_GROUPS: [&str; 8] = [
         "legacy_keys",
         "credential_caches",
         "access_urls",
         "permissions",
         "production_needs",
         "terraform.repositories",
+        "service_token_endpoints",
+        "retired_endpoints",
     ];
 
     fn is_date(s: &str) -> bool {

@@ -62,6 +62,27 @@ pub struct FileFacts {
     pub hosts: Vec<access_url::HostMention>,
     /// The file sets the environment variable that gives the Terraform provider its host.
     pub sets_host_env: bool,
+    /// Calls the code makes to endpoints whose meaning does not depend on the workflow: the
+    /// service-token endpoints (TW106), the endpoints that are gone (TW202).
+    pub endpoint_calls: Vec<EndpointCall>,
+}
+
+/// A dbt Cloud endpoint the code calls, written whole or built from parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointCall {
+    pub kind: EndpointKind,
+    /// The endpoint as matched (`/api/v3/accounts/1/service-tokens`).
+    pub endpoint: String,
+    /// The URL or the expression that builds it.
+    pub span: crate::tree::Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointKind {
+    /// Creates or manages service tokens.
+    ServiceTokens,
+    /// Went away (the legacy user API key rotation).
+    Retired,
 }
 
 impl FileFacts {
@@ -73,6 +94,7 @@ impl FileFacts {
             && self.terraform.is_none()
             && !self.makefile
             && self.hex_values.is_empty()
+            && self.endpoint_calls.is_empty()
             && self.cache.is_none()
             && !self.hosts.iter().any(|h| h.retiring)
             && !self.sets_host_env
@@ -166,7 +188,12 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
             Err(e) if !is_template(&ctx.src.text) => facts.parse_error = Some(e),
             Err(_) => {}
         },
-        FileKind::Script => facts.uses = script_uses(ctx, &facts.literals),
+        FileKind::Script => {
+            facts.uses = script_uses(ctx, &facts.literals);
+            if !dotenv::is_env_file(&ctx.src.display) {
+                facts.endpoint_calls = script::endpoint_calls(ctx);
+            }
+        }
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
         FileKind::Other | FileKind::Data => {}
     }
