@@ -269,8 +269,7 @@ fn production_advice(tools: &[Tool], tool: Option<&Tool>, policy: &Policy) -> Ad
             format!("{who} managing groups, SSO and IP rules ({})", quoted(&need.identity_resources)),
             sets(&need.manage_identity),
             Some(format!(
-                "{} is enough for users, groups, licenses, SSO and IP restrictions; {} can too",
-                quoted(&need.manage_identity),
+                "enough for users, groups, licenses, SSO and IP restrictions ({} can do it too)",
                 quoted(&need.manage_service_tokens)
             )),
         ));
@@ -288,7 +287,7 @@ fn production_advice(tools: &[Tool], tool: Option<&Tool>, policy: &Policy) -> Ad
     }
     if !need.limited_plans.is_empty() {
         let plans = need.limited_plans.join(" and ");
-        let cite = source.as_deref().map(|s| format!(" {}", cited(s, checked.as_deref()))).unwrap_or_default();
+        let cite = format!(" {}", cited(SERVICE_TOKEN_DOCS, checked.as_deref()));
         notes.push(format!(
             "on {plans} plans a service token can hold only {}: none of the sets above is available there{cite}",
             quoted(&need.limited_plan_sets)
@@ -336,7 +335,7 @@ fn partner_grants(p: &Partner) -> Vec<Grant> {
             p.name
         ),
         (Some(d), false) => format!("{d} {cite}"),
-        (None, false) => format!("as documented {cite}"),
+        (None, false) => cite,
     };
     let mut grants = vec![Grant {
         purpose: p.name.clone(),
@@ -500,10 +499,49 @@ mod tests {
         let airflow = advise("production", Some("airflow"), p).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(sets(&airflow), [["job_runner"]]);
         let tf = advise("production", Some("terraform"), p).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(sets(&tf), [vec![], vec!["account_admin"]]);
-        assert!(tf.permission_sets[1].purpose.contains("dbtcloud_group_partial_permissions"));
+        assert_eq!(
+            sets(&tf),
+            [
+                vec!["job_runner"],
+                vec!["job_admin"],
+                vec![],
+                vec!["account_admin"],
+                vec!["security_admin"],
+                vec!["account_admin"]
+            ]
+        );
+        assert!(tf.permission_sets[3].purpose.contains("dbtcloud_service_token"));
+        assert!(tf.permission_sets[4].purpose.contains("dbtcloud_group"));
+        assert!(tf.permission_sets[5].purpose.contains("dbtcloud_group_partial_permissions"));
+        // Each set named from dbt's pages carries the page and the date it was checked.
+        assert!(tf.permission_sets[3].source.as_deref().is_some_and(|s| s.contains("enterprise-permissions")));
+        assert_eq!(tf.permission_sets[3].checked.as_deref(), Some("2026-12-01"));
+        assert!(
+            tf.notes.iter().any(|n| n.contains("Developer and Starter plans") && n.contains("`semantic_layer_only`"))
+        );
         let all = advise("production", None, p).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(all.permission_sets.len(), 4);
+        assert_eq!(all.permission_sets.len(), 8);
+    }
+
+    #[test]
+    fn partners_get_the_sets_their_pages_document() {
+        let p = builtin();
+        let atlan = advise("partner-integration", Some("Atlan"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&atlan), [vec!["job_viewer"], vec!["readonly"]]);
+        assert_eq!(
+            atlan.permission_sets[0].source.as_deref(),
+            Some("https://docs.atlan.com/apps/connectors/etl-tools/dbt/how-tos/set-up-dbt-cloud")
+        );
+        assert!(atlan.references.iter().any(|r| r.contains("docs.atlan.com")));
+        let datafold = advise("partner-integration", Some("datafold"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&datafold), [vec!["developer"], vec!["member"]]);
+        let hightouch = advise("partner-integration", Some("Hightouch"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&hightouch), [vec!["readonly"]]);
+        // No page names a set: none is asserted, and the advice says so.
+        let mc = advise("partner-integration", Some("Monte Carlo"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&mc), [Vec::<&str>::new()]);
+        assert_eq!(mc.permission_sets[0].source.as_deref(), Some("none found"));
+        assert!(mc.permission_sets[0].detail.as_deref().is_some_and(|d| d.contains("no Monte Carlo or dbt page")));
     }
 
     #[test]

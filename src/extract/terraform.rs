@@ -52,8 +52,8 @@ pub struct TfResource {
     pub rtype: String,
     pub name: String,
     pub provider: Option<String>,
-    /// `git_clone_strategy` (of a repository), as written.
-    pub clone_strategy: Option<String>,
+    /// `git_clone_strategy` (of a repository), as written: a literal or an expression.
+    pub clone_strategy: Option<TfExpr>,
     /// `github_installation_id` (of a repository): a literal, a variable, or a lookup's result.
     pub installation_id: Option<TfExpr>,
 }
@@ -243,7 +243,7 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
                         tf.ci_secrets.push(TfCiSecret { name: secret, resource: format!("{rtype}.{name}"), value });
                     }
                 }
-                let clone_strategy = string_attr(&block.body, "git_clone_strategy");
+                let clone_strategy = block.body.get_attribute("git_clone_strategy").map(|a| expr(ctx, &a.value));
                 let installation_id = block.body.get_attribute("github_installation_id").map(|a| expr(ctx, &a.value));
                 tf.resources.push(TfResource {
                     data: ident == "data",

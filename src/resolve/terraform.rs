@@ -434,9 +434,16 @@ impl<'a> Index<'a> {
         if !s.repository_types.iter().any(|t| *t == r.rtype) {
             return false;
         }
-        let strategy = r.clone_strategy.as_deref().unwrap_or("").to_lowercase();
-        if s.repository_user_strategies.contains(&strategy) {
-            return true;
+        if let Some(e) = &r.clone_strategy {
+            let text = e.text.trim();
+            let literal = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).filter(|t| !t.contains("${"));
+            match literal {
+                Some(strategy) if s.repository_user_strategies.contains(&strategy.to_lowercase()) => return true,
+                Some(_) => {}
+                // A strategy computed at plan time may be a user-only one: the user token may be
+                // needed, as the provider docs say for that case.
+                None => return true,
+            }
         }
         let Some(id) = &r.installation_id else { return false };
         let lookups: BTreeSet<String> = self

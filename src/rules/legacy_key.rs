@@ -35,9 +35,11 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         }
         for call in facts.endpoint_calls.iter().filter(|c| c.kind == EndpointKind::Retired) {
             let at = Loc { file, span: call.span };
+            // The token the file's requests carry is what is sent to the dead endpoint.
+            let token = input.uses.iter().find(|u| u.usage.at.file == file && !u.usage.latent);
             let draft = Draft {
                 at,
-                subject: None,
+                subject: token.map(|u| u.usage.at),
                 workflow: None,
                 token_type: None,
                 confidence: Confidence::High,
