@@ -428,10 +428,10 @@ impl<'a> Index<'a> {
     /// installations lookup returns (followed through `locals`).
     fn is_user_context_resource(&self, dir: &str, locals: &HashMap<String, Vec<At>>, r: &TfResource) -> bool {
         let s = &self.policy.signals;
-        if s.user_context_resources.iter().any(|t| *t == r.rtype) {
+        if s.user_context_resources.contains(&r.rtype) {
             return true;
         }
-        if !s.repository_types.iter().any(|t| *t == r.rtype) {
+        if !s.repository_types.contains(&r.rtype) {
             return false;
         }
         if let Some(e) = &r.clone_strategy {
