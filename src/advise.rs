@@ -119,6 +119,18 @@ fn wrap(text: &str, width: usize) -> String {
 const LABEL_WIDTH: usize = 17;
 
 pub fn advise(workflow: &str, integration: Option<&str>, policy: &Policy) -> Result<Advice, String> {
+    // `--integration` alone: a partner's advice, or a production tool's.
+    let workflow = match (workflow, integration) {
+        ("", Some(name)) if find_partner(name, policy).is_some() => Workflow::PartnerIntegration.as_str(),
+        ("", Some(name)) if find_tool(name, &production_tools(policy)).is_some() => Workflow::Production.as_str(),
+        ("", Some(name)) => {
+            let partners = policy.signals.partners.iter().map(|p| p.name.as_str());
+            let tools = production_tools(policy);
+            let known: Vec<&str> = partners.chain(tools.iter().map(|t| t.name.as_str())).collect();
+            return Err(format!("unknown integration `{name}`; known: {}", known.join(", ")));
+        }
+        (w, _) => w,
+    };
     let w = Workflow::parse(workflow).filter(|w| *w != Workflow::Unknown).ok_or_else(|| {
         let known = Workflow::ALL.iter().filter(|w| **w != Workflow::Unknown).map(|w| w.as_str());
         format!(

@@ -107,6 +107,20 @@ fn a_partner_names_its_documented_sets_and_their_source() {
 }
 
 #[test]
+fn an_integration_alone_picks_its_workflow() {
+    let v = json(&["advise", "--integration", "Datafold", "--format", "json"]);
+    assert_eq!(v["workflow"], "partner-integration");
+    assert_eq!(v["permission_sets"][0]["sets"], serde_json::json!(["developer"]));
+    assert_eq!(v["permission_sets"][0]["source"], "https://docs.datafold.com/integrations/orchestrators/dbt_cloud");
+    let v = json(&["advise", "--integration", "terraform", "--format", "json"]);
+    assert_eq!(v["workflow"], "production");
+    assert!(
+        usage_error(&["advise", "--integration", "Nonesuch"])
+            .starts_with("unknown integration `Nonesuch`; known: Hightouch")
+    );
+}
+
+#[test]
 fn an_unknown_integration_lists_the_known_ones() {
     let msg = usage_error(&["advise", "--workflow", "partner-integration", "--integration", "Nonesuch"]);
     let known: Vec<&str> = builtin().signals.partners.iter().map(|p| p.name.as_str()).collect();
