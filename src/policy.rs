@@ -600,6 +600,26 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_examples_hold() {
+        let p = builtin();
+        let s = &p.signals;
+        for (group, re) in
+            [("service_token_endpoints", &s.service_token_endpoints), ("retired_endpoints", &s.retired_endpoints)]
+        {
+            let ex = p.examples.get(group).and_then(|g| g.get("examples")).unwrap_or_else(|| panic!("{group}"));
+            let (yes, no) = (raw_list(ex, "endpoint"), raw_list(ex, "other"));
+            assert!(!yes.is_empty() && !no.is_empty(), "{group}");
+            for e in yes {
+                assert!(re.is_match(&e) && s.code_endpoints.is_match(&e), "{group}: {e}");
+                assert!(!s.user_endpoints.is_match(&e), "{group}: {e} is not user-context");
+            }
+            for e in no {
+                assert!(!re.is_match(&e), "{group}: {e}");
+            }
+        }
+    }
+
+    #[test]
     fn every_explanation_has_the_fixed_sections() {
         for r in &builtin().rules {
             for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix"] {
