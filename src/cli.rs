@@ -201,8 +201,9 @@ struct HistoryArgs {
 
 #[derive(clap::Args, Debug)]
 struct AdviseArgs {
-    /// The workflow: production, partner-integration, cloud-cli, dev-script, user-context-endpoint.
-    #[arg(long, required_unless_present = "at")]
+    /// The workflow: production, partner-integration, cloud-cli, dev-script, user-context-endpoint
+    /// (with --integration alone: the workflow of the partner or tool it names).
+    #[arg(long, required_unless_present_any = ["at", "integration"])]
     workflow: Option<String>,
     /// Instead: the least-privilege service token (Terraform) for the finding at PATH:LINE.
     #[arg(long = "for", id = "at", value_name = "PATH:LINE", conflicts_with_all = ["workflow", "integration", "format"])]

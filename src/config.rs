@@ -251,6 +251,7 @@ impl Settings {
         }
         if !endpoints.is_empty() {
             s.user_endpoints = extend_regex(&s.user_endpoints, &endpoints)?;
+            s.code_endpoints = extend_regex(&s.code_endpoints, &endpoints)?;
         }
         for c in &self.configs {
             for pack in &c.packs {
@@ -488,11 +489,12 @@ impl<'a> Doc<'a> {
                     name: name.to_owned(),
                     keywords: vec![keyword],
                     needs: vec!["metadata_only".into()],
+                    ..Partner::default()
                 });
                 continue;
             }
             let fields = self.strict(item, what, &["name", "keywords", "needs"])?;
-            let mut p = Partner { name: String::new(), keywords: Vec::new(), needs: Vec::new() };
+            let mut p = Partner::default();
             for (k, v) in fields {
                 match k {
                     "name" => p.name = v.as_str().unwrap_or("").to_owned(),

@@ -198,15 +198,31 @@ fn overprivileged_grants_are_narrowed_only_with_unsafe_fixes() {
     let tf = read(d, "integrations/hightouch.tf");
     assert!(tf.starts_with("# NOT OK: the Hightouch integration's token"), "comments stay: {tf}");
     assert!(hcl_edit::parser::parse_body(&tf).is_ok(), "{tf}");
+    // Hightouch documents one read-only set.
+    assert_eq!(
+        changed_lines(&changes(d)),
+        ["-    permission_set = \"account_admin\"", "+    permission_set = \"readonly\""]
+    );
+}
+
+#[test]
+fn a_grant_narrowed_to_two_documented_sets_gets_a_block_for_each() {
+    const TABLEAU: &str = "# NOT OK: the Tableau token is an Account Admin.\nresource \"dbtcloud_service_token\" \"tableau\" {\n  name = \"Tableau\"\n  service_token_permissions {\n    permission_set = \"account_admin\"\n    all_projects   = true\n  }\n}\n";
+    let dir = repo(None, &[("integrations/tableau.tf", TABLEAU)]);
+    let d = dir.path();
+    let fixed = run_in(d, &["check", "--fix", "--unsafe-fixes"]);
+    assert_eq!(fixed.status.code(), Some(0), "{}", stdout(&fixed));
+    let tf = read(d, "integrations/tableau.tf");
+    assert!(hcl_edit::parser::parse_body(&tf).is_ok(), "{tf}");
     assert_eq!(
         changed_lines(&changes(d)),
         [
             "-    permission_set = \"account_admin\"",
-            "+    permission_set = \"metadata_only\"",
+            "+    permission_set = \"semantic_layer_only\"",
             "+    all_projects   = true",
             "+  }",
             "+  service_token_permissions {",
-            "+    permission_set = \"job_runner\"",
+            "+    permission_set = \"metadata_only\"",
         ]
     );
 }
@@ -301,7 +317,7 @@ fn the_service_token_for_a_job_trigger_has_job_runner_as_advise_says() {
 fn the_service_token_for_a_partner_has_its_documented_sets() {
     let (_, content) = resource_for("tf-partner-pat", "TW102");
     assert_eq!(sets_of(&content), advised(&["--workflow", "partner-integration", "--integration", "Hightouch"]));
-    assert_eq!(sets_of(&content), ["metadata_only", "job_runner"]);
+    assert_eq!(sets_of(&content), ["readonly"]);
 }
 
 #[test]

@@ -101,6 +101,12 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "pat-creates-service-token-service",
         "unassignable-permission-set-valid",
         "exposed-token-output-sensitive",
+        "tf-repository-deploy-token-user-context",
+        "tf-repository-installations-lookup-user-context",
+        "tf-partner-writable-development",
+        "pulumi-pat-creates-service-token-service",
+        "py-service-tokens-endpoint-jobs-pat",
+        "sh-legacy-apikey-endpoint-account-apikeys",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -182,6 +188,13 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("pat-creates-service-token", "TW106"),
         ("unassignable-permission-set", "TW303"),
         ("exposed-token-output", "TW204"),
+        ("tf-repository-github-app-pat", "TW101"),
+        ("tf-partner-writable-environments", "TW301"),
+        ("pulumi-partner-writable-environments", "TW301"),
+        ("pulumi-pat-creates-service-token", "TW106"),
+        ("py-service-tokens-endpoint-pat", "TW106"),
+        ("sh-legacy-apikey-endpoint", "TW202"),
+        ("js-legacy-apikey-endpoint-built", "TW202"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {
