@@ -125,6 +125,7 @@ fn suppressed_findings_are_not_written_to_the_baseline() {
     edit(dir.path(), ".github/workflows/dbt-deploy.yml", |t| {
         t.replace(
             "      DBT_CLOUD_TOKEN:",
+            // tokenwise: ignore[TW002] -- test input
             "      # tokenwise: ignore[TW101] -- moving to a service token\n      DBT_CLOUD_TOKEN:",
         )
     });

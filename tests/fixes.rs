@@ -349,6 +349,7 @@ fn add_ignore_comments_each_finding_in_its_files_syntax_and_refuses_json() {
     );
     assert_eq!(read(d, "integrations/catalog.json"), json_before);
     let diff = changes(d);
+    // tokenwise: ignore[TW002] -- test input
     assert_eq!(changed_lines(&diff), ["+  # tokenwise: ignore[TW102] -- reviewed by the data team"], "{diff}");
     let after = run_in(d, &["check"]);
     assert_eq!(codes(&after), ["TW102"], "only the JSON finding remains: {}", stdout(&after));
