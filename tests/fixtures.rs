@@ -101,6 +101,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "pat-creates-service-token-service",
         "unassignable-permission-set-valid",
         "exposed-token-output-sensitive",
+        "tw002-unused-suppression-used",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -182,6 +183,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("pat-creates-service-token", "TW106"),
         ("unassignable-permission-set", "TW303"),
         ("exposed-token-output", "TW204"),
+        ("tw002-unused-suppression", "TW002"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {
