@@ -735,7 +735,12 @@ fn check_examples(pack: &Pack, s: &Signals) -> Result<(), String> {
 
 /// The allowed key nearest to a misspelt one, if it is close.
 fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed.iter().map(|a| (crate::suggest::distance(key, a), *a)).filter(|(d, a)| *d <= 2.max(a.len() / 4)).min().map(|(_, a)| a)
+    allowed
+        .iter()
+        .map(|a| (crate::suggest::distance(key, a), *a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
+        .min()
+        .map(|(_, a)| a)
 }
 
 #[cfg(test)]

@@ -61,9 +61,8 @@ fn comment_range(line: &str, at: usize) -> Option<Range<usize>> {
         "/*" => Some("*/"),
         _ => None,
     };
-    let end = close
-        .and_then(|c| line.get(at..).and_then(|r| r.find(c)).map(|i| at + i + c.len()))
-        .unwrap_or(line.len());
+    let end =
+        close.and_then(|c| line.get(at..).and_then(|r| r.find(c)).map(|i| at + i + c.len())).unwrap_or(line.len());
     Some(start..end)
 }
 
@@ -162,7 +161,8 @@ impl<'a> Suppressions<'a> {
                 let Some(c) = comment_on_line(src.line_text(line)) else { continue };
                 let Some(comment) = c.comment else { continue };
                 let tracked = lines.get(&line).map(Vec::as_slice).unwrap_or_default();
-                let siblings: Vec<Range<usize>> = c.entries.iter().map(|(_, r)| start + r.start..start + r.end).collect();
+                let siblings: Vec<Range<usize>> =
+                    c.entries.iter().map(|(_, r)| start + r.start..start + r.end).collect();
                 for (index, ((text, r), e)) in c.entries.iter().zip(tracked).enumerate() {
                     let repeated = e.rule.is_some() && tracked[..index].iter().any(|p| p.rule == e.rule);
                     out.push(Judged {
