@@ -105,7 +105,7 @@ pub struct Gate {
     /// Keywords shorter than [`START`].
     short: Vec<(Vec<u8>, Check)>,
     /// Where a token may hide from the other searches (see [`hidden_patterns`]), and the
-    /// suppression comments ([`SUPPRESSIONS`]): what keeps a file the other rules drop.
+    /// suppression comments ([`crate::ignore_comment::STARTS`]): what keeps a file the other rules drop.
     hidden: Option<Finder>,
 }
 
@@ -121,9 +121,6 @@ fn hidden_patterns() -> Vec<Vec<u8>> {
     out.extend(crate::encoded::prefix_forms().map(|p| p.as_bytes().to_vec()));
     out
 }
-
-/// How a suppression comment starts, exactly as [`crate::suppress`] reads it.
-const SUPPRESSIONS: [&str; 2] = ["tokenwise: ignore[", "tokenwise:ignore["];
 
 /// What a keyword match must also satisfy.
 #[derive(Clone, Debug)]
@@ -233,7 +230,10 @@ impl Gate {
             groups,
             short,
             hidden: Finder::new(
-                &hidden_patterns().into_iter().chain(SUPPRESSIONS.map(|p| p.as_bytes().to_vec())).collect::<Vec<_>>(),
+                &hidden_patterns()
+                    .into_iter()
+                    .chain(crate::ignore_comment::STARTS.map(|p| p.as_bytes().to_vec()))
+                    .collect::<Vec<_>>(),
             ),
         }
     }

@@ -4,79 +4,15 @@
 //! A report also records which entry of which comment suppressed something, so that the
 //! comments that suppress nothing can be reported (TW002).
 
+pub use crate::ignore_comment::{Comment, comment_on_line, mentions};
 use crate::rules::{Finding, Rule};
 use crate::source::SourceFile;
 use std::collections::HashMap;
 use std::ops::Range;
 
-/// A suppression comment as one line holds it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Comment<'a> {
-    /// The entries of its list as written (trimmed, never empty), each with its byte range in
-    /// the line.
-    pub entries: Vec<(&'a str, Range<usize>)>,
-    /// The comment from its opener (`#`, `//`, `<!--`…) to its end (the line's, or its closing
-    /// `-->` / `*/`), when the text is written as a comment; `None` when it is quoted or
-    /// mentioned (inside a string, in backticks), where it still suppresses but is no directive
-    /// to judge.
-    pub comment: Option<Range<usize>>,
-}
-
-/// The suppression comment of a line, if it has one.
-pub fn comment_on_line(line: &str) -> Option<Comment<'_>> {
-    let at = line.find("tokenwise: ignore[").or_else(|| line.find("tokenwise:ignore["))?;
-    let rest = &line[at..];
-    let open = at + rest.find('[')?;
-    let close = at + rest.find(']')?;
-    let list = line.get(open + 1..close)?;
-    let mut entries = Vec::new();
-    let mut from = open + 1;
-    for part in list.split(',') {
-        let lead = part.len() - part.trim_start().len();
-        let entry = part.trim();
-        if !entry.is_empty() {
-            entries.push((entry, from + lead..from + lead + entry.len()));
-        }
-        from += part.len() + 1;
-    }
-    Some(Comment { entries, comment: comment_range(line, at) })
-}
-
-/// Comment openers, longest first where one starts another.
-const OPENERS: [&str; 8] = ["<!--", "//", "/*", "--", "#", ";", "*", "REM"];
-
-/// Where the comment whose text starts at `at` opens and ends: only when nothing but spaces
-/// stands between an opener and the text, and the opener starts the line or follows a space
-/// (not `"#` in a string, not `` `# `` in prose).
-fn comment_range(line: &str, at: usize) -> Option<Range<usize>> {
-    let before = line.get(..at)?.trim_end();
-    let opener = OPENERS.iter().find(|o| before.ends_with(*o))?;
-    let start = before.len() - opener.len();
-    let spaced = line.get(..start).is_some_and(|s| s.is_empty() || s.ends_with([' ', '\t']));
-    if !spaced {
-        return None;
-    }
-    let close = match *opener {
-        "<!--" => Some("-->"),
-        "/*" => Some("*/"),
-        _ => None,
-    };
-    let end =
-        close.and_then(|c| line.get(at..).and_then(|r| r.find(c)).map(|i| at + i + c.len())).unwrap_or(line.len());
-    Some(start..end)
-}
-
 /// The codes or names a line's suppression comment lists, if it has one.
 pub fn codes_on_line(line: &str) -> Option<Vec<String>> {
     comment_on_line(line).map(|c| c.entries.into_iter().map(|(e, _)| e.to_owned()).collect())
-}
-
-/// Whether the bytes may hold a suppression comment (the files kept for TW002).
-pub fn mentions(bytes: &[u8]) -> bool {
-    memchr::memmem::find_iter(bytes, b"tokenwise:").any(|i| {
-        let rest = bytes.get(i + 10..).unwrap_or_default();
-        rest.starts_with(b" ignore[") || rest.starts_with(b"ignore[")
-    })
 }
 
 /// The suppression comments of a scan's files, read once per file: a file with many findings

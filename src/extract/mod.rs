@@ -128,7 +128,7 @@ impl Ctx<'_> {
 pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
     let mut facts =
         FileFacts { literals: literal::find_all(&ctx.src.text, &ctx.policy.signals), ..FileFacts::default() };
-    facts.suppressions = crate::suppress::mentions(ctx.src.text.as_bytes());
+    facts.suppressions = crate::ignore_comment::mentions(ctx.src.text.as_bytes());
     match kind {
         FileKind::Terraform | FileKind::TerraformVars => match terraform::extract(ctx, kind) {
             Ok((tf, uses)) => {
