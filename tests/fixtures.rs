@@ -107,6 +107,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "pulumi-pat-creates-service-token-service",
         "py-service-tokens-endpoint-jobs-pat",
         "sh-legacy-apikey-endpoint-account-apikeys",
+        "tw002-unused-suppression-used",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -195,6 +196,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("py-service-tokens-endpoint-pat", "TW106"),
         ("sh-legacy-apikey-endpoint", "TW202"),
         ("js-legacy-apikey-endpoint-built", "TW202"),
+        ("tw002-unused-suppression", "TW002"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

@@ -62,6 +62,9 @@ pub struct FileFacts {
     pub hosts: Vec<access_url::HostMention>,
     /// The file sets the environment variable that gives the Terraform provider its host.
     pub sets_host_env: bool,
+    /// The file holds a suppression comment: kept so that one that suppresses nothing is seen
+    /// (TW002).
+    pub suppressions: bool,
     /// What the file was read as, where its kind leaves it open (a YAML file read as Helm
     /// values, a JSON file as a Postman collection), for `--show-files`; empty otherwise.
     pub reader: &'static str,
@@ -101,6 +104,7 @@ impl FileFacts {
             && self.cache.is_none()
             && !self.hosts.iter().any(|h| h.retiring)
             && !self.sets_host_env
+            && !self.suppressions
     }
 
     /// Point every location in the facts at `file` (see [`TokenUse::relocate`]).
@@ -149,6 +153,7 @@ impl Ctx<'_> {
 pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
     let mut facts =
         FileFacts { literals: literal::find_all(&ctx.src.text, &ctx.policy.signals), ..FileFacts::default() };
+    facts.suppressions = crate::ignore_comment::mentions(ctx.src.text.as_bytes());
     match kind {
         FileKind::Terraform | FileKind::TerraformVars => match terraform::extract(ctx, kind) {
             Ok((tf, uses)) => {
