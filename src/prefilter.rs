@@ -250,6 +250,8 @@ impl Gate {
             }
             FileKind::Terraform
             | FileKind::TerraformVars
+            | FileKind::TerraformJson
+            | FileKind::Terragrunt
             | FileKind::GithubActions
             | FileKind::CloudCli
             | FileKind::GitlabCi

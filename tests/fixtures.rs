@@ -101,6 +101,9 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "pat-creates-service-token-service",
         "unassignable-permission-set-valid",
         "exposed-token-output-sensitive",
+        "tfjson-prod-service",
+        "tfjson-cdktf-service",
+        "terragrunt-staging-pat",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -182,6 +185,13 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("pat-creates-service-token", "TW106"),
         ("unassignable-permission-set", "TW303"),
         ("exposed-token-output", "TW204"),
+        ("tfjson-prod-pat", "TW101"),
+        ("tfjson-cdktf-pat", "TW101"),
+        ("tfjson-cdktf-pat", "TW106"),
+        ("tfjson-cdktf-pat", "TW204"),
+        ("tfjson-cdktf-pat", "TW301"),
+        ("tfjson-cdktf-pat", "TW501"),
+        ("terragrunt-prod-pat", "TW101"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

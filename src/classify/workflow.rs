@@ -245,6 +245,11 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
                 format!("flows through `TF_VAR_{variable}` into Terraform variable `{variable}`: {text}"),
             )
         }
+        Fact::ThroughTerragruntInput { input, module, then } => {
+            let (workflow, confidence, text) = meaning(then);
+            let module = if module.is_empty() { "the root module".to_owned() } else { format!("module `{module}`") };
+            (workflow, confidence, format!("Terragrunt input `{input}` sets variable `{input}` of {module}: {text}"))
+        }
         Fact::Runs { role, basis } => {
             let confidence = match basis {
                 Basis::Config => Medium,

@@ -20,6 +20,8 @@ pub fn resolve(files: &[SourceFile], facts: &mut [FileFacts], policy: &Policy) -
             tf.follow_ci_variable(u, &name);
         }
     }
+    let terragrunt = tf.terragrunt_uses();
+    uses.extend(terragrunt);
     uses.extend(tf.uses());
     airflow::follow(&mut uses, files, &policy.signals);
     ci_runs::follow(&mut uses, files, &policy.signals);
