@@ -104,6 +104,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "tfjson-prod-service",
         "tfjson-cdktf-service",
         "terragrunt-staging-pat",
+        "ci-tfvar-var-file-staging-pat",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -192,6 +193,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("tfjson-cdktf-pat", "TW301"),
         ("tfjson-cdktf-pat", "TW501"),
         ("terragrunt-prod-pat", "TW101"),
+        ("ci-tfvar-var-file-prod-pat", "TW101"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

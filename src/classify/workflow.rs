@@ -183,6 +183,7 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
                 DevMark::PathSegment(s) => format!("path segment `{s}`"),
                 DevMark::Under(s) => format!("under `{s}`"),
                 DevMark::Workspace { name, word } => format!("in workspace `{name}` (`{word}`)"),
+                DevMark::VarFile { path, word } => format!("applied with `-var-file={path}` (`{word}`)"),
             };
             (DevScript, Low, format!("{tool} {where_} is developmental (staging/dev/sandbox)"))
         }

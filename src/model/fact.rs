@@ -228,6 +228,9 @@ pub enum DevMark {
     Under(String),
     /// A Terraform Cloud workspace and the word of its name that marks it.
     Workspace { name: String, word: String },
+    /// The variables file Terraform is applied with (`-var-file=staging.tfvars`) and the word
+    /// of its path that marks it.
+    VarFile { path: String, word: String },
 }
 
 /// A resource or module that uses a Terraform provider.

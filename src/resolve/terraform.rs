@@ -497,11 +497,21 @@ impl<'a> Index<'a> {
 
     /// Terraform variable `name` set by CI through `TF_VAR_name`: give the CI use the workflow of
     /// the variable's consumers, and decide which side reports a type mismatch.
-    pub fn follow_ci_variable(&mut self, u: &mut TokenUse, name: &str) {
-        let Some(dir) = self.var_dirs.get(name).cloned() else { return };
+    /// `run` says where Terraform runs (`-chdir=`: that folder's variable, when it declares it)
+    /// and with which variables file (`-var-file=staging.tfvars` marks the run as staging).
+    pub fn follow_ci_variable(&mut self, u: &mut TokenUse, name: &str, run: &crate::model::TerraformRun) {
+        let chdir = run.chdir.as_deref().and_then(|d| join("", &format!("./{d}")));
+        let in_chdir = chdir.filter(|d| self.variable(d, name).is_some());
+        let Some(dir) = in_chdir.or_else(|| self.var_dirs.get(name).cloned()) else { return };
+        let signals = &self.policy.signals;
+        let env = run.var_file.as_ref().and_then(|path| {
+            let word = dev_segment(path, signals)?;
+            let dev = DevMark::VarFile { path: path.clone(), word };
+            Some(Fact::Infrastructure { tool: "Terraform".to_owned(), dev: Some(dev) })
+        });
         let through = |then: Fact| Fact::ThroughTerraformVariable { variable: name.to_owned(), then: Box::new(then) };
         let set_from = |reference: &str, then: TypeFact| TypeFact::SetFromCi { reference: reference.to_owned(), then: Box::new(then) };
-        self.follow_variable(u, &dir, name, None, through, set_from);
+        self.follow_variable(u, &dir, name, env.as_ref(), through, set_from);
     }
 
     /// A value given to variable `name` of the module in `dir` from outside Terraform: the use
