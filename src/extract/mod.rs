@@ -134,10 +134,12 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
             }
             Err(e) => facts.parse_error = Some(e),
         },
-        FileKind::TerraformJson => match json::parse(&ctx.src.text).and_then(|doc| terraform_json::extract(ctx, &doc)) {
-            Ok(tf) => facts.terraform = Some(tf),
-            Err(e) => facts.parse_error = Some(e),
-        },
+        FileKind::TerraformJson => {
+            match json::parse(&ctx.src.text).and_then(|doc| terraform_json::extract(ctx, &doc)) {
+                Ok(tf) => facts.terraform = Some(tf),
+                Err(e) => facts.parse_error = Some(e),
+            }
+        }
         FileKind::Terragrunt => match terragrunt::extract(ctx) {
             Ok(tf) => facts.terraform = Some(tf),
             Err(e) => facts.parse_error = Some(e),

@@ -10,8 +10,8 @@
 
 use super::Ctx;
 use super::terraform::{
-    CI_SECRET_RESOURCES, TfCiSecret, TfExpr, TfFile, TfHttp, TfModule, TfOutput, TfPartnerAttr, TfProvider,
-    TfResource, TfServiceToken, TfTokenStringRef, TfVariable, is_service_token_type, service_token_refs,
+    CI_SECRET_RESOURCES, TfCiSecret, TfExpr, TfFile, TfHttp, TfModule, TfOutput, TfPartnerAttr, TfProvider, TfResource,
+    TfServiceToken, TfTokenStringRef, TfVariable, is_service_token_type, service_token_refs,
 };
 use crate::model::Grant;
 use crate::tree::{Node, NodeKind, ParseError};
@@ -247,7 +247,11 @@ fn pairs(v: &Node) -> impl Iterator<Item = (&Node, &Node)> {
 /// A labelled block's entries: (label, body) for each body, whether the label maps to one
 /// object or to an array of them, across every object the block value stands for.
 fn labelled(v: &Node) -> Vec<(&Node, &Node)> {
-    objects(v).into_iter().flat_map(pairs).flat_map(|(label, body)| objects(body).into_iter().map(move |b| (label, b))).collect()
+    objects(v)
+        .into_iter()
+        .flat_map(pairs)
+        .flat_map(|(label, body)| objects(body).into_iter().map(move |b| (label, b)))
+        .collect()
 }
 
 fn key(k: &Node) -> String {
@@ -269,8 +273,14 @@ fn is_true(v: &Node) -> bool {
     matches!(&v.kind, NodeKind::Scalar { value, .. } if value == "true")
 }
 
+/// A value as an expression: a string's template between its quotes (`${var.dbt_token}`, as
+/// the reference is shown), any other value whole.
 fn expr(ctx: &Ctx, v: &Node) -> TfExpr {
-    TfExpr { span: v.span, text: ctx.text(v.span.start, v.span.end).to_owned() }
+    let (mut start, mut end) = (v.span.start, v.span.end);
+    if matches!(v.kind, NodeKind::Scalar { quoted: true, .. }) && end >= start + 2 {
+        (start, end) = (start + 1, end - 1);
+    }
+    TfExpr { span: crate::tree::Span::new(start, end), text: ctx.text(start, end).to_owned() }
 }
 
 #[cfg(test)]
@@ -294,7 +304,8 @@ mod tests {
   "provider": {"dbt": [{"token": "${var.dbt_token}"}, {"alias": "user", "token": "${var.dbt_pat}", "host_url": "https://x.us1.dbt.com/api"}]},
   "variable": {"dbt_token": {"type": "string", "sensitive": true, "description": "service token"}},
   "resource": {"dbtcloud_repository": {"repo": {"provider": "dbt.user", "remote_url": "x"}},
-               "dbtcloud_service_token": {"ci": {"name": "ci", "service_token_permissions": [{"permission_set": "job_admin", "all_projects": true}]}}},
+               "dbtcloud_service_token": {"ci": {"name": "ci", "service_token_permissions": [{"permission_set": "job_admin", "all_projects": true}]}},
+               "hightouch_source": {"h": {"configuration": {"api_token": "${dbtcloud_service_token.ci.token_string}"}}}},
   "module": {"jobs": {"source": "./jobs", "providers": {"dbtcloud": "dbt.user"}, "token": "${var.dbt_token}"}},
   "output": {"tok": {"value": "${dbtcloud_service_token.ci.token_string}"}},
   "locals": {"t": "${var.dbt_pat}"}
@@ -305,9 +316,9 @@ mod tests {
         let p: Vec<_> = tf.providers.iter().map(|p| (p.local.as_str(), p.alias.as_deref())).collect();
         assert_eq!(p, [("dbt", None), ("dbt", Some("user"))]);
         let token = tf.providers[0].token.as_ref().map(|t| t.text.as_str());
-        assert_eq!(token, Some("\"${var.dbt_token}\""));
+        assert_eq!(token, Some("${var.dbt_token}"));
         let at = tf.providers[0].token.as_ref().map(|t| t.span.start).unwrap_or_default();
-        assert_eq!(text.get(at..at + 4), Some("\"${v"), "spans point into the file");
+        assert_eq!(text.get(at..at + 4), Some("${va"), "spans point into the file");
         assert_eq!(tf.variables[0].description.as_deref(), Some("service token"));
         assert_eq!(tf.resources[0].provider.as_deref(), Some("dbt.user"));
         assert_eq!(tf.service_tokens[0].grants[0].permission_set, "job_admin");
@@ -315,7 +326,10 @@ mod tests {
         assert_eq!(tf.modules[0].providers, [("dbtcloud".to_owned(), "dbt.user".to_owned())]);
         assert_eq!(tf.modules[0].inputs.len(), 1);
         assert!(!tf.outputs[0].sensitive);
-        assert_eq!(tf.token_string_refs.len(), 1);
+        assert_eq!(tf.token_string_refs.len(), 1, "in resources, not in outputs");
+        assert_eq!(tf.token_string_refs[0].holder, "hightouch_source.h");
+        let keys: Vec<&str> = tf.partner_attrs.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["api_token"]);
         assert_eq!(tf.locals.len(), 1);
     }
 

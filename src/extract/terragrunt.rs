@@ -14,7 +14,8 @@ pub fn extract(ctx: &Ctx) -> Result<TfFile, ParseError> {
     for block in body.blocks() {
         match block.ident.as_str() {
             "terraform" => {
-                tg.source = block.body.get_attribute("source").map(|a| expr(ctx, &a.value).text.trim_matches('"').to_owned())
+                tg.source =
+                    block.body.get_attribute("source").map(|a| expr(ctx, &a.value).text.trim_matches('"').to_owned())
             }
             "locals" => {
                 for attr in block.body.attributes() {
@@ -67,7 +68,8 @@ mod tests {
     fn reads_the_source_inputs_and_locals() {
         let text = "include \"root\" {\n  path = find_in_parent_folders()\n}\nlocals {\n  pat = get_env(\"DBT_CLOUD_PAT\")\n}\nterraform {\n  source = \"../../../modules//dbt\"\n}\ninputs = {\n  dbt_token = get_env(\"DBT_CLOUD_PAT\", \"\")\n  \"dbt_host\" = \"https://x.us1.dbt.com/api\"\n  other = local.pat\n}\n";
         let policy = crate::policy::builtin();
-        let src = SourceFile::new("live/prod/dbt/terragrunt.hcl".into(), "live/prod/dbt/terragrunt.hcl".into(), text.into());
+        let src =
+            SourceFile::new("live/prod/dbt/terragrunt.hcl".into(), "live/prod/dbt/terragrunt.hcl".into(), text.into());
         let ctx = Ctx { file: 0, src: &src, policy: &policy };
         let tf = extract(&ctx).unwrap_or_else(|e| panic!("{e:?}"));
         let tg = tf.terragrunt.unwrap_or_default();

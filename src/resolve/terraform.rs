@@ -510,7 +510,10 @@ impl<'a> Index<'a> {
             Some(Fact::Infrastructure { tool: "Terraform".to_owned(), dev: Some(dev) })
         });
         let through = |then: Fact| Fact::ThroughTerraformVariable { variable: name.to_owned(), then: Box::new(then) };
-        let set_from = |reference: &str, then: TypeFact| TypeFact::SetFromCi { reference: reference.to_owned(), then: Box::new(then) };
+        let set_from = |reference: &str, then: TypeFact| TypeFact::SetFromCi {
+            reference: reference.to_owned(),
+            then: Box::new(then),
+        };
         self.follow_variable(u, &dir, name, env.as_ref(), through, set_from);
     }
 
@@ -567,7 +570,7 @@ impl<'a> Index<'a> {
         for (dir, files) in &self.dirs {
             for (file, tf) in files {
                 let Some(tg) = &tf.terragrunt else { continue };
-                let Some(module) = self.terragrunt_module(dir, tg.source.as_deref()) else { continue };
+                let module = self.terragrunt_module(dir, tg.source.as_deref());
                 for (input, e) in &tg.inputs {
                     let mut values = vec![e];
                     for (local, _, _) in local_refs(e) {
@@ -576,7 +579,8 @@ impl<'a> Index<'a> {
                     for v in values {
                         for (env, start, end) in env_reads(v) {
                             let at = Self::loc(*file, crate::tree::Span::new(start, end));
-                            let mut u = TokenUse::new(at, format!("get_env(\"{env}\")"), format!("Terragrunt input `{input}`"));
+                            let mut u =
+                                TokenUse::new(at, format!("get_env(\"{env}\")"), format!("Terragrunt input `{input}`"));
                             let called = "environment variable".to_owned();
                             u.saw_type_at(TypeFact::Name { called, name: env.clone() }, at);
                             found.push((dir.clone(), *file, module.clone(), input.clone(), env, u));
@@ -587,7 +591,8 @@ impl<'a> Index<'a> {
                                 crate::tree::Span::new(v.span.start + lit.start, v.span.start + lit.end),
                             );
                             let token = v.text.get(lit.start..lit.end).unwrap_or("");
-                            let mut u = TokenUse::new(at, literal::mask_token(token), format!("Terragrunt input `{input}`"));
+                            let mut u =
+                                TokenUse::new(at, literal::mask_token(token), format!("Terragrunt input `{input}`"));
                             u.literal = true;
                             u.saw_type_at(crate::extract::literal_fact(lit.prefix()), at);
                             found.push((dir.clone(), *file, module.clone(), input.clone(), String::new(), u));
@@ -597,30 +602,39 @@ impl<'a> Index<'a> {
             }
         }
         let mut out = Vec::new();
-        for (dir, file, module, input, env_name, mut u) in found {
+        for (_, file, module, input, env_name, mut u) in found {
             // An input matters when it is a dbt token by name, or the module hands it to dbt Cloud.
-            let read = self.var_consumers(&module, &input, 0).iter().any(|c| !matches!(c.fact, Fact::Unread(_)));
-            let named = is_dbt_token_name(&input, &self.policy.signals) || is_dbt_token_name(&env_name, &self.policy.signals);
+            let signals = &self.policy.signals;
+            let named = is_dbt_token_name(&input, signals) || is_dbt_token_name(&env_name, signals);
+            let read = module
+                .as_ref()
+                .is_some_and(|m| self.var_consumers(m, &input, 0).iter().any(|c| !matches!(c.fact, Fact::Unread(_))));
             if !(u.literal || read || named) {
                 continue;
             }
-            let env = match self.base_workflow(self.path(file)) {
-                Fact::Infrastructure { dev: None, .. } => None,
-                env => Some(env),
-            };
-            let _ = dir;
-            let module_dir = module.clone();
-            let through = |then: Fact| Fact::ThroughTerragruntInput {
-                input: input.clone(),
-                module: module_dir.clone(),
-                then: Box::new(then),
-            };
-            let set_from = |reference: &str, then: TypeFact| TypeFact::SetByTerragrunt {
-                input: input.clone(),
-                reference: format!("`{reference}`"),
-                then: Box::new(then),
-            };
-            self.follow_variable(&mut u, &module, &input, env.as_ref(), through, set_from);
+            let base = self.base_workflow(self.path(file));
+            if let Some(module) = &module {
+                let env = match &base {
+                    Fact::Infrastructure { dev: None, .. } => None,
+                    env => Some(env.clone()),
+                };
+                let through = |then: Fact| Fact::ThroughTerragruntInput {
+                    input: input.clone(),
+                    module: module.clone(),
+                    then: Box::new(then),
+                };
+                let set_from = |reference: &str, then: TypeFact| TypeFact::SetByTerragrunt {
+                    input: input.clone(),
+                    reference: format!("`{reference}`"),
+                    then: Box::new(then),
+                };
+                self.follow_variable(&mut u, module, &input, env.as_ref(), through, set_from);
+            }
+            // A module outside the repository (or a variable it does not declare): the input is
+            // applied where the Terragrunt folder says.
+            if u.facts.is_empty() {
+                u.saw(base);
+            }
             out.push(u);
         }
         out
@@ -638,9 +652,8 @@ impl<'a> Index<'a> {
             return None;
         }
         let source = source.replace("//", "/");
-        let local = if let Some(rest) = ["${get_repo_root()}/", "${get_path_to_repo_root()}/"]
-            .iter()
-            .find_map(|p| source.strip_prefix(p))
+        let local = if let Some(rest) =
+            ["${get_repo_root()}/", "${get_path_to_repo_root()}/"].iter().find_map(|p| source.strip_prefix(p))
         {
             join("", &format!("./{rest}"))
         } else if let Some(rest) = source.strip_prefix("${get_terragrunt_dir()}/") {
@@ -652,12 +665,16 @@ impl<'a> Index<'a> {
             return Some(d);
         }
         // What follows the last interpolation or `..`: the module's own path.
-        let tail: Vec<&str> = source.rsplit(['/']).take_while(|p| !p.is_empty() && *p != ".." && *p != "." && !p.contains("${")).collect();
+        let tail: Vec<&str> = source
+            .rsplit(['/'])
+            .take_while(|p| !p.is_empty() && *p != ".." && *p != "." && !p.contains("${"))
+            .collect();
         if tail.is_empty() {
             return None;
         }
         let tail: String = tail.into_iter().rev().collect::<Vec<_>>().join("/");
-        let mut matches = self.dirs.keys().filter(|d| (*d == &tail || d.ends_with(&format!("/{tail}"))) && self.has_variables(d));
+        let mut matches =
+            self.dirs.keys().filter(|d| (*d == &tail || d.ends_with(&format!("/{tail}"))) && self.has_variables(d));
         let first = matches.next()?;
         matches.next().is_none().then(|| first.clone())
     }
