@@ -291,7 +291,7 @@ mod tests {
     fn read(path: &str, text: &str) -> TfFile {
         let policy = crate::policy::builtin();
         let src = SourceFile::new(path.into(), path.into(), text.into());
-        let ctx = Ctx { file: 0, src: &src, policy: &policy };
+        let ctx = Ctx { file: 0, src: &src, policy };
         let doc = crate::parse::json::parse(text).unwrap_or_else(|e| panic!("the test input must parse: {e:?}"));
         extract(&ctx, &doc).unwrap_or_else(|e| panic!("must read: {e:?}"))
     }
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(tf.assignments.len(), 1);
         let policy = crate::policy::builtin();
         let src = SourceFile::new("x.tf.json".into(), "x.tf.json".into(), "[1]".into());
-        let ctx = Ctx { file: 0, src: &src, policy: &policy };
+        let ctx = Ctx { file: 0, src: &src, policy };
         let doc = crate::parse::json::parse("[1]").unwrap_or_else(|e| panic!("{e:?}"));
         assert!(extract(&ctx, &doc).is_err());
     }

@@ -70,7 +70,7 @@ mod tests {
         let policy = crate::policy::builtin();
         let src =
             SourceFile::new("live/prod/dbt/terragrunt.hcl".into(), "live/prod/dbt/terragrunt.hcl".into(), text.into());
-        let ctx = Ctx { file: 0, src: &src, policy: &policy };
+        let ctx = Ctx { file: 0, src: &src, policy };
         let tf = extract(&ctx).unwrap_or_else(|e| panic!("{e:?}"));
         let tg = tf.terragrunt.unwrap_or_default();
         assert_eq!(tg.source.as_deref(), Some("../../../modules//dbt"));
