@@ -260,6 +260,8 @@ impl Gate {
             }
             FileKind::Terraform
             | FileKind::TerraformVars
+            | FileKind::TerraformJson
+            | FileKind::Terragrunt
             | FileKind::GithubActions
             | FileKind::CloudCli
             | FileKind::GitlabCi
