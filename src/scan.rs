@@ -167,11 +167,13 @@ fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings:
 
     // Every report masks pieces of these tokens too, wherever they show up without a prefix.
     crate::literal::learn(files.iter().zip(&facts).flat_map(|(src, f)| f.literals.iter().map(|l| l.token(&src.text))));
-    // And the credentials that have no prefix: legacy keys, and the tokens of credential caches.
+    // And the credentials that have no prefix: legacy keys, the tokens of credential caches,
+    // and a token's encoded form (its base64), a piece of which may sit on another line.
     crate::known::learn(files.iter().zip(&facts).flat_map(|(src, f)| {
         let keys = f.hex_values.iter().map(|v| (v.start, v.end));
         let cached = f.cache.iter().flat_map(|c| c.secrets.iter().copied());
-        keys.chain(cached).filter_map(|(s, e)| src.text.get(s..e))
+        let encoded = f.literals.iter().filter(|l| l.decoded.is_some()).map(|l| (l.start, l.end));
+        keys.chain(cached).chain(encoded).filter_map(|(s, e)| src.text.get(s..e))
     }));
     let mut uses = resolve::resolve(&files, &mut facts, policy);
     prefixless_credentials(&files, &facts, &mut uses);

@@ -168,6 +168,13 @@ fn forms() -> (Vec<Planted>, Vec<String>) {
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-secrets\ndata:\n  api-key: {value}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: report-app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: acme/report-app:1\n          env:\n            - name: DBT_CLOUD_TOKEN\n              valueFrom:\n                secretKeyRef: {{name: app-secrets, key: api-key}}\n"
     );
     out.push(reported("k8s/app.yaml", text, &value));
+    // A base64 token, and the tail of its encoding again on the next line (a wrapped paste):
+    // the tail is not a token by itself, and still never printed.
+    let t = next_with("dbtu", "");
+    let value = base64(t.as_bytes());
+    let tail = value[19..].to_owned();
+    out.push(reported("notes/readme.md", format!("dbt Cloud token: {value}\n{tail}\n"), &value));
+    let wrapped_tail = format!("-----{tail}");
     // Not reported, never printed: a token split into string pieces, beside a reported one
     // whose snippet shows them.
     let (a, b, c) = (next_with("dbtu", ""), next_with("dbtc", ""), next_with("dbtu", ""));
@@ -190,6 +197,7 @@ fn forms() -> (Vec<Planted>, Vec<String>) {
     let text = format!("version: \"1\"\nprojects:\n  - project-id: \"5001\"\n    api-key: \"{hex}\"\n");
     out.push(Planted { path: "cli/dbt_cloud.yml", bytes: text.into_bytes(), tw201: None });
     tokens.push(format!("-----{hex}"));
+    tokens.push(wrapped_tail);
     let old = body(7_002, 48);
     let text = format!(
         "terraform {{\n  required_providers {{\n    dbtcloud = {{ source = \"dbt-labs/dbtcloud\" }}\n  }}\n}}\nprovider \"dbtcloud\" {{\n  token = \"{old}\"\n}}\n"
