@@ -149,6 +149,11 @@ fn generic(path: &str, kind: FileKind) -> FileKind {
 /// one byte search, never a parse.
 pub fn of_file(path: &str, bytes: &[u8]) -> FileKind {
     let kind = of_path(path);
+    // A script without an extension (`bin/trigger`, `tools/run_job`) says its language in its
+    // first line.
+    if kind == FileKind::Other && crate::extract::code::Lang::of_shebang(bytes).is_some() {
+        return FileKind::Script;
+    }
     let head = bytes.get(..SNIFF).unwrap_or(bytes);
     let data = match kind {
         FileKind::Json if memchr::memmem::find(head, ARTIFACT_MARK).is_some() => true,

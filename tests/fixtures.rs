@@ -101,6 +101,8 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "pat-creates-service-token-service",
         "unassignable-permission-set-valid",
         "exposed-token-output-sensitive",
+        "ci-run-unusual-names-pat",
+        "ci-workdir-pat",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -182,6 +184,8 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("pat-creates-service-token", "TW106"),
         ("unassignable-permission-set", "TW303"),
         ("exposed-token-output", "TW204"),
+        ("ci-run-unusual-names-service", "TW104"),
+        ("ci-workdir-service", "TW104"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

@@ -91,8 +91,23 @@ fn nested_steps<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
     }
 }
 
-fn steps(p: &mut Pipeline, scope: usize, steps: Option<&Node>, label: &str) {
+fn steps(p: &mut Pipeline, job: usize, steps: Option<&Node>, label: &str) {
     for step in steps.map(Node::items).unwrap_or_default() {
+        // A step that starts elsewhere (`workingDirectory:` of the step or of its task's inputs)
+        // is a scope of its own, so that its scripts' paths are read from there.
+        let dir = step
+            .get("workingDirectory")
+            .or_else(|| step.get("inputs").and_then(|i| i.get("workingDirectory")))
+            .and_then(Node::as_str);
+        let scope = match dir {
+            Some(dir) => {
+                let trigger = p.scopes.get(job).map(|s| s.trigger.clone()).unwrap_or_default();
+                let scope = p.scope(p.label(job).to_owned(), trigger, Some(job));
+                p.set_workdir(scope, dir);
+                scope
+            }
+            None => job,
+        };
         for key in SCRIPT_STEPS {
             p.scripts(scope, step.get(key), &format!("`{key}:` step of {label}"));
         }

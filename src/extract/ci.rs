@@ -211,6 +211,12 @@ impl Pipeline {
         Pipeline { dialect, var_kind, scopes: Vec::new(), items: Vec::new(), workdirs: Default::default() }
     }
 
+    /// Set the folder the scripts of `scope` start in, as the CI file writes it (the checkout's
+    /// own variable first, `$(Build.SourcesDirectory)/ci`, is the repository root).
+    pub fn set_workdir(&mut self, scope: usize, dir: &str) {
+        self.workdirs.insert(scope, super::runs::checkout_relative(dir));
+    }
+
     pub fn scope(&mut self, label: impl Into<String>, trigger: Trigger, parent: Option<usize>) -> usize {
         self.scopes.push(Scope { label: label.into(), trigger, parent });
         self.scopes.len() - 1

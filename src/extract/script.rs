@@ -31,7 +31,7 @@ pub(crate) fn name_pattern() -> &'static Regex {
 
 pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
-    let facts = code::Lang::of_path(&ctx.src.display)
+    let facts = code::Lang::of_file(&ctx.src.display, &ctx.src.text)
         .and_then(|lang| code::read(lang, &ctx.src.text, Some(&signals.user_endpoints)));
     let hints = file_workflow(ctx, facts.as_ref().map(|f| f.built.as_slice()).unwrap_or(&[]));
     let reads = match &facts {
