@@ -28,6 +28,9 @@ pub enum FileKind {
     Json,
     /// Shell, Python, JavaScript, `.env`, Makefiles and other code: read as text.
     Script,
+    /// `*.sql` holding Snowflake DDL (secrets, external-access routines); other SQL (dbt models)
+    /// is dropped by the prefilter, or kept for its literals only.
+    Sql,
     /// Data, never configuration: dbt artifacts (`manifest.json`, `catalog.json`, …), recorded
     /// HTTP cassettes and large JSON/YAML files (see [`of_file`]). Literal tokens only.
     Data,
@@ -91,6 +94,9 @@ pub fn of_path(path: &str) -> FileKind {
     }
     if matches!(ext, "json" | "jsonc" | "ipynb") {
         return generic(path, FileKind::Json);
+    }
+    if ext == "sql" {
+        return FileKind::Sql;
     }
     if lower.starts_with("jenkinsfile") || lower.ends_with(".jenkinsfile") {
         return FileKind::Jenkins;

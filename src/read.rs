@@ -213,7 +213,10 @@ pub fn content(
 fn excerpt(path: PathBuf, name: String, streamed: Streamed, binary: bool, limit: u64) -> Read {
     let mut warnings = Vec::new();
     // A file that would not be parsed anyway (prose, data, binary) loses nothing to the limit.
-    if !binary && streamed.mentions_dbt && !matches!(kind::of_path(&name), FileKind::Other | FileKind::Data) {
+    if !binary
+        && streamed.mentions_dbt
+        && !matches!(kind::of_path(&name), FileKind::Other | FileKind::Data | FileKind::Sql)
+    {
         warnings.push(format!(
             "file larger than the limit: only literal tokens were searched ({} bytes, --max-file-size {limit})",
             streamed.bytes

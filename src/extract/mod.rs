@@ -30,6 +30,7 @@ pub mod scope_tree;
 pub mod script;
 pub mod secrets;
 pub mod semantic_layer;
+pub mod snowflake;
 pub mod terraform;
 pub mod values;
 
@@ -168,6 +169,7 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         },
         FileKind::Script => facts.uses = script_uses(ctx, &facts.literals),
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
+        FileKind::Sql => facts.uses = snowflake::extract(ctx, &facts.literals),
         FileKind::Other | FileKind::Data => {}
     }
     facts.makefile = runs::is_makefile(&ctx.src.display);

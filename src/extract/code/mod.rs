@@ -2,8 +2,10 @@
 //! builds from parts, one file per language; anything else is read as text by `script`.
 
 pub mod bash;
+pub mod clients;
 pub mod go;
 pub mod javascript;
+pub mod keyed;
 pub mod python;
 pub mod python_cloud_cli;
 pub mod python_frameworks;
@@ -112,6 +114,9 @@ pub struct Read {
     /// The read is the `token-value` of a mapping written as the Cloud CLI's `dbt_cloud.yml`
     /// (beside `projects`, `account-host` or `project-id`, or in a file that names that file).
     pub cli_config: bool,
+    /// The dbt Cloud client of the file (a class or function that sends its argument in a
+    /// `Token` header) that the code hands the value to.
+    pub client: Option<String>,
 }
 
 /// A string the code builds from parts (an f-string on a base-URL constant, `urljoin`, a
@@ -133,6 +138,8 @@ pub struct CodeFacts {
     pub reads: Vec<Read>,
     /// Built strings that `wanted` matches, the first few.
     pub built: Vec<Built>,
+    /// Values read from a local file by key (a credentials file loaded and indexed).
+    pub keyed: Vec<keyed::KeyedRead>,
     wanted: Option<regex::Regex>,
 }
 
@@ -156,13 +163,23 @@ pub fn read(lang: Lang, text: &str, wanted: Option<&regex::Regex>) -> Option<Cod
     }
     let mut facts = CodeFacts { wanted: wanted.cloned(), ..CodeFacts::default() };
     match lang {
-        Lang::Python => python::collect(&tree, text, &mut facts),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::collect(&tree, text, &mut facts),
-        Lang::Bash => bash::collect(&tree, text, &mut facts),
+        Lang::Python => {
+            python::collect(&tree, text, &mut facts);
+            keyed::python(&tree, text, &mut facts);
+        }
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            javascript::collect(&tree, text, &mut facts);
+            keyed::javascript(&tree, text, &mut facts);
+        }
+        Lang::Bash => {
+            bash::collect(&tree, text, &mut facts);
+            keyed::bash(&tree, text, &mut facts);
+        }
         Lang::Go => go::collect(&tree, text, &mut facts),
     }
     facts.reads.sort_by_key(|r| r.start);
     facts.reads.dedup();
+    clients::mark(lang, &tree, text, &mut facts);
     Some(facts)
 }
 
