@@ -349,6 +349,8 @@ fn scripts_with_unusual_names_and_working_directories_are_followed() {
     for path in ["ops/azure/rotate.py", "ops/gitlab/rotate.py", "ops/gha/rotate.py"] {
         assert_use("ci-workdir-service", path, 7, "user-context-endpoint", "service", "set from");
     }
+    // An Azure task's `filePath:` names the file it runs.
+    assert_use("ci-workdir-service", "ops/azure/rotate-task", 2, "user-context-endpoint", "service", "set from");
     let out = run_in(&common::root().join("fixtures/ci-workdir-service"), &["inventory", "--format", "json", "."]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     let root = json["token_uses"].as_array().into_iter().flatten().filter(|u| u["path"] == "rotate.py").count();
