@@ -341,7 +341,7 @@ fn a_value_handed_to_a_token_client_is_a_token_use() {
 #[test]
 fn scripts_with_unusual_names_and_working_directories_are_followed() {
     // The read takes the step's secret: the step reached the file.
-    for (path, line) in [("tools/run_job", 8), ("bin/trigger", 3), ("scripts/deploy.mjs", 2), ("ci/dbt-cloud-run", 2)] {
+    for (path, line) in [("tools/run_job", 8), ("bin/trigger", 4), ("scripts/deploy.mjs", 2), ("ci/dbt-cloud-run", 3)] {
         let from = "set from `secrets.";
         assert_use("ci-run-unusual-names-pat", path, line, "user-context-endpoint", "personal", from);
         assert_use("ci-run-unusual-names-service", path, line, "user-context-endpoint", "service", from);
@@ -350,7 +350,7 @@ fn scripts_with_unusual_names_and_working_directories_are_followed() {
         assert_use("ci-workdir-service", path, 7, "user-context-endpoint", "service", "set from");
     }
     // An Azure task's `filePath:` names the file it runs.
-    assert_use("ci-workdir-service", "ops/azure/rotate-task", 2, "user-context-endpoint", "service", "set from");
+    assert_use("ci-workdir-service", "ops/azure/rotate-task", 3, "user-context-endpoint", "service", "set from");
     let out = run_in(&common::root().join("fixtures/ci-workdir-service"), &["inventory", "--format", "json", "."]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     let root = json["token_uses"].as_array().into_iter().flatten().filter(|u| u["path"] == "rotate.py").count();
