@@ -341,7 +341,13 @@ fn a_value_handed_to_a_token_client_is_a_token_use() {
 #[test]
 fn scripts_with_unusual_names_and_working_directories_are_followed() {
     // The read takes the step's secret: the step reached the file.
-    for (path, line) in [("tools/run_job", 8), ("bin/trigger", 4), ("scripts/deploy.mjs", 2), ("ci/dbt-cloud-run", 3)] {
+    for (path, line) in [
+        ("tools/run_job", 8),
+        ("bin/trigger", 4),
+        ("scripts/deploy.mjs", 2),
+        ("ci/dbt-cloud-run", 3),
+        ("bin/rotate-all", 8),
+    ] {
         let from = "set from `secrets.";
         assert_use("ci-run-unusual-names-pat", path, line, "user-context-endpoint", "personal", from);
         assert_use("ci-run-unusual-names-service", path, line, "user-context-endpoint", "service", from);
