@@ -137,6 +137,13 @@ struct CheckArgs {
     /// the work tree has them; files not in the index are skipped (the pre-commit hook).
     #[arg(long, conflicts_with_all = ["stdin_filename", "fix", "diff", "add_ignore"])]
     staged: bool,
+    /// List every file the walk considers, the kind it is read as and why a file is not read
+    /// whole, then exit 0 without reporting findings (as ruff's `--show-files`).
+    #[arg(
+        long,
+        conflicts_with_all = ["staged", "diff_base", "write_baseline", "statistics", "fix", "diff", "add_ignore"]
+    )]
+    show_files: bool,
     #[command(flatten)]
     fixes: crate::fix::command::Args,
     #[command(flatten)]
@@ -397,6 +404,7 @@ fn scan_options(args: &ScanArgs) -> Result<scan::Options, UsageError> {
         stdin,
         config: std::sync::Arc::new(config),
         progress: false,
+        show_files: false,
     })
 }
 
@@ -418,6 +426,9 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     let mut opts = scan_options(&args.scan)?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal { Format::Pretty } else { Format::Concise });
+    if args.show_files {
+        return show_files(&args, opts, format, policy);
+    }
     opts.progress = !extra.quiet && show_progress(format == Format::Pretty);
     let baseline = match &args.baseline {
         Some(p) if args.write_baseline.is_none() => Some(Baseline::read(p).map_err(UsageError)?),
@@ -475,6 +486,36 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
             finish(&args, &report, format, to_terminal)
         }
     }
+}
+
+/// `check --show-files`: the files of the scan, what each was read as and why a file was not
+/// read whole; text, or JSON with `--format json`. Exits 0 whatever the files hold.
+fn show_files(
+    args: &CheckArgs,
+    mut opts: scan::Options,
+    format: Format,
+    policy: &'static Policy,
+) -> Result<ExitCode, UsageError> {
+    let json = match format {
+        Format::Json => true,
+        Format::Pretty | Format::Concise => false,
+        other => {
+            let name = other.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
+            return Err(UsageError(format!("--show-files prints text or, with `--format json`, JSON, not `{name}`")));
+        }
+    };
+    opts.show_files = true;
+    opts.progress = !args.report.quiet && show_progress(true);
+    let extended = run_policy(&opts, policy)?;
+    let policy = extended.as_ref().unwrap_or(policy);
+    let scan = scan::run_reading(&opts, policy, std::io::stdin().lock());
+    for w in scan.warnings.iter().filter(|_| !args.report.quiet) {
+        warn(w);
+    }
+    let text =
+        if json { crate::show_files::render_json(&scan.shown) } else { crate::show_files::render_text(&scan.shown) };
+    write_output(args.output.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Print the report and exit by `--fail-on`.

@@ -86,6 +86,9 @@ pub struct Settings {
     configs: Vec<Config>,
     /// True with `--config`: that file applies to every scanned file.
     explicit: bool,
+    /// The folders named on the command line (absolute, normalised): an `exclude` pattern that
+    /// matches one of them, or a folder above it, does not apply inside it.
+    named: Vec<PathBuf>,
 }
 
 impl Settings {
@@ -93,7 +96,11 @@ impl Settings {
     /// repository root (a folder holding `.git`).
     pub fn load(paths: &[PathBuf], explicit: Option<&Path>) -> Result<Settings, String> {
         let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
-        let mut settings = Settings { cwd: cwd.clone(), configs: Vec::new(), explicit: explicit.is_some() };
+        // A folder named on the command line is asked for: what the config excludes is what the
+        // walk finds inside it (ruff checks the paths it is given in the same way), while a file
+        // named there (pre-commit and editors pass lists of them) is excluded as any other.
+        let named = paths.iter().filter(|p| crate::longpath::is_dir(p)).map(|p| absolute(&cwd, p)).collect();
+        let mut settings = Settings { cwd: cwd.clone(), configs: Vec::new(), explicit: explicit.is_some(), named };
         if let Some(file) = explicit {
             // Named by the user, so read wherever it is; its rule packs stay within its project.
             let file = absolute(&cwd, file);
@@ -131,13 +138,25 @@ impl Settings {
 
     /// Whether a file (as given to or found by the walk) is excluded by its config.
     pub fn is_excluded(&self, path: &Path) -> bool {
+        self.excluded_by(path).is_some()
+    }
+
+    /// The `exclude` pattern that excludes a file, and the config it is in (as reports show
+    /// it). A pattern that matches a folder named on the command line, or one above it (and so,
+    /// a folder covering everything in it, the named folder too), does not apply inside it.
+    pub fn excluded_by(&self, path: &Path) -> Option<(&str, &str)> {
         if self.configs.is_empty() {
-            return false;
+            return None;
         }
         let abs = absolute(&self.cwd, path);
-        let Some(c) = self.config_for(&abs) else { return false };
-        let (Some(ex), Some(rel)) = (&c.exclude, relative(&abs, &c.dir)) else { return false };
-        ex.first_match(&rel).is_some()
+        let c = self.config_for(&abs)?;
+        let (Some(ex), Some(rel)) = (&c.exclude, relative(&abs, &c.dir)) else { return None };
+        let lifted = |pattern: usize| {
+            self.named.iter().filter(|n| abs.starts_with(n)).any(|n| {
+                relative(n, &c.dir).is_some_and(|r| !r.is_empty() && ex.patterns_matching(&r).contains(&pattern))
+            })
+        };
+        ex.first_match_except(&rel, lifted).map(|p| (p, c.display.as_str()))
     }
 
     /// The level configured for rule `code` on a file (path as reported): `per-path` entries
@@ -617,7 +636,7 @@ const PACK_GROUPS: [(&str, &[&str]); 10] = [
     ("hosts", &["patterns"]),
     ("user_context_endpoints", &["patterns"]),
     ("terraform", &["provider_sources", "default_local_names", "user_context_resources"]),
-    ("paths", &["dev_segments", "example_segments"]),
+    ("paths", &["dev_segments", "example_segments", "test_segments"]),
     ("permissions", &["broad", "write_capable", "narrow"]),
 ];
 
@@ -687,6 +706,7 @@ fn signal_list<'s>(s: &'s mut Signals, group: &str, key: &str) -> Option<&'s mut
         ("terraform", "default_local_names") => &mut s.provider_default_names,
         ("terraform", "user_context_resources") => &mut s.user_context_resources,
         ("paths", "dev_segments") => &mut s.dev_segments,
+        ("paths", "test_segments") => &mut s.test_segments,
         ("paths", "example_segments") => &mut s.example_segments,
         ("permissions", "broad") => &mut s.broad_permissions,
         ("permissions", "write_capable") => &mut s.write_permissions,

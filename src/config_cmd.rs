@@ -22,6 +22,10 @@ pub fn show(path: &Path, explicit: Option<&Path>) -> Result<String, String> {
     let mut out = format!("path:     {shown}\n");
     out.push_str(&format!("config:   {}\n", view.config.unwrap_or("none (the built-in defaults)")));
     match &view.excluded_by {
+        // A folder named on the command line stands aside the patterns that match it.
+        Some(p) if crate::longpath::is_dir(path) => out.push_str(&format!(
+            "excluded: yes, by `{p}` (where a walk finds it; named on the command line, it is scanned)\n"
+        )),
         Some(p) => out.push_str(&format!("excluded: yes, by `{p}`\n")),
         None => out.push_str("excluded: no\n"),
     }

@@ -91,12 +91,36 @@ fn clean(p: &Path) -> PathBuf {
     }
 }
 
+/// Why the walk passed an entry by without visiting it, for `--show-files`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Passed {
+    /// The ignore rules ignore it (a folder: nothing in it is looked at).
+    Ignored { dir: bool },
+    /// A symbolic link: never followed.
+    Link,
+    /// Not a regular file (a FIFO, a socket, a device).
+    Special,
+}
+
+/// Where a walk notes the entries it passes by: only when asked, so that a plain scan keeps
+/// nothing per entry.
+pub type PassedBy = Arc<Mutex<Vec<(PathBuf, Passed)>>>;
+
+fn note(passed: Option<&PassedBy>, path: &Path, why: Passed) {
+    if let Some(p) = passed
+        && let Ok(mut p) = p.lock()
+    {
+        p.push((path.to_path_buf(), why));
+    }
+}
+
 /// What a walk of one root takes: not `.git`, not the paths other roots cover, not what the
 /// ignore rules ignore.
 struct Gate {
     base: PathBuf,
     skip: HashSet<PathBuf>,
     rules: Rules,
+    passed: Option<PassedBy>,
 }
 
 impl Gate {
@@ -107,15 +131,26 @@ impl Gate {
         if !self.skip.is_empty() && path.strip_prefix(&self.base).is_ok_and(|rel| self.skip.contains(rel)) {
             return false;
         }
-        self.rules.admit(path, is_dir)
+        let admitted = self.rules.admit(path, is_dir);
+        if !admitted {
+            note(self.passed.as_ref(), path, Passed::Ignored { dir: is_dir });
+        }
+        admitted
     }
 }
 
 /// Walk `paths`, calling a visitor made per worker thread with each file found, while the walk
 /// goes on: reading overlaps walking, and nothing is kept for the files a visitor drops.
 /// Explicit files are always visited (pre-commit passes file lists). Returns the problems met
-/// (unreadable folders, loops, ignore files not read), sorted.
-pub fn walk<'s, M>(paths: &[PathBuf], no_ignore: bool, threads: usize, make_visitor: M) -> Vec<String>
+/// (unreadable folders, loops, ignore files not read), sorted. `passed`, when given, gets the
+/// entries passed by.
+pub fn walk<'s, M>(
+    paths: &[PathBuf],
+    no_ignore: bool,
+    threads: usize,
+    passed: Option<PassedBy>,
+    make_visitor: M,
+) -> Vec<String>
 where
     M: Fn() -> Box<dyn FnMut(&Path) + Send + 's> + Sync,
 {
@@ -133,6 +168,7 @@ where
             // the read forever, so it is checked here, once, before any file is opened.
             match std::fs::metadata(&root.path) {
                 Ok(m) if !m.is_file() => {
+                    note(passed.as_ref(), &root.path, Passed::Special);
                     warn(format!("{}: not a regular file: skipped", display_path(&root.path, cwd.as_deref())));
                 }
                 _ => explicit(&root.path),
@@ -140,7 +176,7 @@ where
             continue;
         }
         let rules = Rules::new(&root.path, !no_ignore, cwd.as_deref());
-        let gate = Arc::new(Gate { base: root.path.clone(), skip: root.skip, rules });
+        let gate = Arc::new(Gate { base: root.path.clone(), skip: root.skip, rules, passed: passed.clone() });
         // Folders whose path is too long to list in one call, met by the walk.
         let deep = Mutex::new(Vec::new());
         if std::fs::read_dir(&root.path).is_err_and(|e| longpath::is_too_long(&e)) {
@@ -157,11 +193,15 @@ where
                 .filter_entry(move |e| filter.admits(e.path(), e.file_type().is_some_and(|t| t.is_dir())))
                 .build_parallel();
             walker.run(|| {
-                let (warn, deep) = (&warn, &deep);
+                let (warn, deep, passed) = (&warn, &deep, passed.as_ref());
                 let mut visit = make_visitor();
                 Box::new(move |entry| {
                     match entry {
                         Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => visit(e.path()),
+                        Ok(e) if passed.is_some() && e.path_is_symlink() => note(passed, e.path(), Passed::Link),
+                        Ok(e) if passed.is_some() && !e.file_type().is_some_and(|t| t.is_dir()) => {
+                            note(passed, e.path(), Passed::Special)
+                        }
                         Ok(_) => {}
                         Err(err) => match too_long(&err) {
                             Some(dir) => {

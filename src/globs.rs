@@ -25,6 +25,20 @@ impl Globs {
         let i = self.set.matches(rel).into_iter().min()?;
         self.owner.get(i).and_then(|p| self.patterns.get(*p)).map(String::as_str)
     }
+
+    /// The first pattern matching `rel` that is not `lifted` (a pattern is given by its index,
+    /// as [`Globs::patterns_matching`] gives them).
+    pub fn first_match_except(&self, rel: &str, lifted: impl Fn(usize) -> bool) -> Option<&str> {
+        let mut hits: Vec<usize> =
+            self.set.matches(rel).into_iter().filter_map(|i| self.owner.get(i).copied()).collect();
+        hits.sort_unstable();
+        hits.into_iter().find(|p| !lifted(*p)).and_then(|p| self.patterns.get(p)).map(String::as_str)
+    }
+
+    /// The indices of the patterns matching `rel`.
+    pub fn patterns_matching(&self, rel: &str) -> Vec<usize> {
+        self.set.matches(rel).into_iter().filter_map(|i| self.owner.get(i).copied()).collect()
+    }
 }
 
 /// Path globs from `classify:` (production, dev or partner paths), with the folders their

@@ -53,6 +53,17 @@ const CASSETTE_DIRS: [&str; 3] = ["cassettes", "vcr_cassettes", "cassette"];
 /// export or a notebook: configuration files are far smaller.
 pub const DATA_BYTES: usize = 1 << 20;
 
+/// Folders of vendored dependencies: their code is someone else's, searched for literals only.
+const VENDOR_DIRS: [&str; 5] = ["vendor", "third_party", "node_modules", "bower_components", "site-packages"];
+
+/// Code larger than this is looked at for minification (see [`is_bundle`]): hand-written
+/// code this large is rare, bundles are common.
+const BUNDLE_BYTES: usize = 64 << 10;
+
+/// Mean bytes per line above which code is a minified bundle: hand-written code averages well
+/// under 100, a bundle is one or a few lines of hundreds of kilobytes.
+const BUNDLE_LINE_BYTES: usize = 1_000;
+
 /// Bytes read from the start of a file to tell a cassette by its first key.
 const SNIFF: usize = 4096;
 
@@ -151,14 +162,16 @@ fn generic(path: &str, kind: FileKind) -> FileKind {
 /// Classify a file by its path and its content: YAML or JSON of no known system is data when
 /// it is a dbt artifact (its metadata says `dbt_schema_version`), a recorded HTTP cassette
 /// (its first key is `interactions` or `http_interactions`), or larger than [`DATA_BYTES`]
-/// and neither a Postman export nor a notebook. Decided from a sniff of the first bytes and
-/// one byte search, never a parse.
+/// and neither a Postman export nor a notebook. Code is data when it is vendored or a bundle
+/// (see [`is_bundle`]): nobody configures a token there, and parsing a few megabytes of
+/// generated JavaScript costs more than the rest of a repository. Decided from a sniff of the
+/// first bytes and one byte search, never a parse.
 pub fn of_file(path: &str, bytes: &[u8]) -> FileKind {
-    let kind = of_path(path);
+    let mut kind = of_path(path);
     // A script without an extension (`bin/trigger`, `tools/run_job`) says its language in its
     // first line.
     if kind == FileKind::Other && crate::extract::code::Lang::of_shebang(bytes).is_some() {
-        return FileKind::Script;
+        kind = FileKind::Script;
     }
     let head = bytes.get(..SNIFF).unwrap_or(bytes);
     let data = match kind {
@@ -170,9 +183,28 @@ pub fn of_file(path: &str, bytes: &[u8]) -> FileKind {
                 && !crate::extract::notebook::is_notebook(path)
                 && !crate::extract::postman::sniff(bytes)
         }
+        FileKind::Script => is_bundle(path, bytes),
         _ => false,
     };
     if data { FileKind::Data } else { kind }
+}
+
+/// Whether code is vendored or built rather than written here: under a folder of vendored
+/// dependencies, named as minified (`app.min.js`), larger than [`DATA_BYTES`] (hand-written
+/// code is far smaller; a bundle takes a parser seconds), or large with lines whose mean length
+/// no hand-written code has.
+fn is_bundle(path: &str, bytes: &[u8]) -> bool {
+    let mut segments = path.rsplit('/');
+    let file = segments.next().unwrap_or(path);
+    let vendored = segments.any(|d| VENDOR_DIRS.iter().any(|v| d.eq_ignore_ascii_case(v)));
+    let named = [".min.js", ".min.mjs", ".min.cjs"].iter().any(|ext| {
+        file.len() > ext.len() && file.get(file.len() - ext.len()..).is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    });
+    vendored
+        || named
+        || bytes.len() > DATA_BYTES
+        || (bytes.len() > BUNDLE_BYTES
+            && bytes.len() / (memchr::memchr_iter(b'\n', bytes).count() + 1) > BUNDLE_LINE_BYTES)
 }
 
 /// Whether the first key of a YAML or JSON document is a cassette's list of interactions.
@@ -269,6 +301,21 @@ mod tests {
             FileKind::GithubActions
         );
         assert_eq!(of_file("config/x.yml", b"a: 1\n"), FileKind::Yaml);
+    }
+
+    #[test]
+    fn minified_bundles_are_data_and_hand_written_code_is_not() {
+        let bundle = format!("function a(e,t){{{}}}\n", "var x=process.env.DBT_CLOUD_TOKEN;".repeat(4_000));
+        assert_eq!(of_file("webview/vendor/main.js", bundle.as_bytes()), FileKind::Data);
+        assert_eq!(of_file("static/app.min.js", b"var a=1;"), FileKind::Data);
+        // The same amount of code, one statement a line, is read as code.
+        let code = "const token = process.env.DBT_CLOUD_TOKEN;\n".repeat(4_000);
+        assert_eq!(of_file("scripts/trigger.js", code.as_bytes()), FileKind::Script);
+        assert_eq!(of_file("scripts/min.js", b"var a=1;"), FileKind::Script);
+        assert_eq!(of_file("webview/src/vendor/renderer.js", b"var a=1;\n"), FileKind::Data);
+        assert_eq!(of_file("scripts/vendors.js", b"var a=1;\n"), FileKind::Script);
+        let large = "const token = process.env.DBT_CLOUD_TOKEN;\n".repeat(DATA_BYTES / 40);
+        assert_eq!(of_file("dist/renderer.js", large.as_bytes()), FileKind::Data);
     }
 
     #[test]

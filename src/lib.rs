@@ -42,6 +42,7 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod scan;
+pub mod show_files;
 pub mod source;
 pub mod suggest;
 pub mod suppress;

@@ -57,6 +57,8 @@ pub struct Signals {
     pub dev_segments: Vec<String>,
     /// Folder words that mark examples and templates to copy (`example_cicd/`, `templates/`).
     pub example_segments: Vec<String>,
+    /// Folder names and file-name words that mark a test.
+    pub test_segments: Vec<String>,
     /// Extra path globs (from config) marking production, dev and partner files.
     pub production_globs: PathGlobs,
     pub dev_globs: PathGlobs,
@@ -217,6 +219,7 @@ fn load(text: &str) -> Result<Policy, String> {
         user_context_resources: list(tf, "user_context_resources"),
         dev_segments: s.get("paths").map(|n| list(n, "dev_segments")).unwrap_or_default(),
         example_segments: s.get("paths").map(|n| list(n, "example_segments")).unwrap_or_default(),
+        test_segments: s.get("paths").map(|n| list(n, "test_segments")).unwrap_or_default(),
         production_globs: PathGlobs::default(),
         dev_globs: PathGlobs::default(),
         partner_globs: PathGlobs::default(),

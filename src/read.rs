@@ -43,17 +43,37 @@ const LINE_ABOVE: usize = 256;
 pub const MAX_STREAMED_LITERALS: usize = 10_000;
 
 /// One file read: what to scan (nothing when it cannot yield anything), the kind to read it as
-/// and what to warn about.
+/// and what to warn about; how it was read and its kind before the prefilter, for
+/// `--show-files` (two words, no allocation: this is made for every file).
 #[derive(Debug)]
 pub struct Read {
     pub file: Option<SourceFile>,
     pub kind: FileKind,
     pub warning: Option<String>,
+    pub how: How,
+    /// The kind its name and first bytes say, before the prefilter decides.
+    pub found: FileKind,
+}
+
+/// How a file was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum How {
+    /// Read whole (as [`Read::kind`]).
+    #[default]
+    Whole,
+    /// Larger than the limit or binary: streamed and searched for literal tokens only.
+    Streamed { binary: bool, bytes: u64 },
+    /// Binary without a literal token prefix: dropped.
+    Binary,
+    /// The prefilter found nothing it could yield: dropped.
+    Dropped,
+    /// Opening or reading it failed (the warning says why).
+    Unreadable,
 }
 
 impl Default for Read {
     fn default() -> Self {
-        Read { file: None, kind: FileKind::Other, warning: None }
+        Read { file: None, kind: FileKind::Other, warning: None, how: How::Whole, found: FileKind::Other }
     }
 }
 
@@ -64,7 +84,11 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, gate
     // Callers pass regular files only (the walk yields nothing else and explicit paths are
     // checked by `discover::walk`), so no stat is spent here: this runs for every file.
     let display = || display_path(path, cwd);
-    let problem = |what: String| Read { warning: Some(format!("{}: {what}", display())), ..Read::default() };
+    let problem = |what: String| Read {
+        warning: Some(format!("{}: {what}", display())),
+        how: How::Unreadable,
+        ..Read::default()
+    };
     // A path longer than PATH_MAX is opened relative to folder descriptors.
     let mut f = match crate::longpath::open_file(path) {
         Ok(f) => f,
@@ -82,7 +106,8 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, gate
 
 /// A file a CI step runs, read whatever the prefilter would say of it: a step may hand it a
 /// token under any name, so its reads matter though it names no dbt token. Read whole when it
-/// is text within `limit`, as code ([`FileKind::Script`] unless its name says another kind);
+/// is text within `limit`, as code ([`FileKind::Script`] unless its name or content says
+/// another kind);
 /// otherwise nothing (its literal tokens were searched when the walk met it).
 pub fn run_file(path: &Path, cwd: Option<&Path>, limit: u64) -> Option<(SourceFile, FileKind)> {
     let f = crate::longpath::open_file(path).ok()?;
@@ -97,8 +122,9 @@ pub fn run_file(path: &Path, cwd: Option<&Path>, limit: u64) -> Option<(SourceFi
         return None;
     }
     let name = name(path, cwd).into_owned();
+    // Vendored or bundled code stays data, read for its literals only.
     let kind = match kind::of_file(&name, &buf) {
-        FileKind::Other | FileKind::Data => FileKind::Script,
+        FileKind::Other => FileKind::Script,
         k => k,
     };
     Some((SourceFile::new(path.to_path_buf(), name, buf), kind))
@@ -122,7 +148,11 @@ fn decide(
     signals: &Signals,
 ) -> Read {
     let display = || display_path(path, cwd);
-    let problem = |what: String| Read { warning: Some(format!("{}: {what}", display())), ..Read::default() };
+    let problem = |what: String| Read {
+        warning: Some(format!("{}: {what}", display())),
+        how: How::Unreadable,
+        ..Read::default()
+    };
     let within = buf.len() as u64 <= limit;
     let utf16 = utf16::sniff(buf);
     if let (Some(endian), true) = (utf16, within) {
@@ -132,14 +162,17 @@ fn decide(
     let binary = utf16.is_none() && memchr::memchr(0, buf.get(..SNIFF).unwrap_or(buf)).is_some();
     if within && binary && !gate.has_token_prefix(buf) {
         // Binary files are only searched for literal tokens.
-        return Read::default();
+        return Read { how: How::Binary, ..Read::default() };
     }
     if within && !binary {
         let name = name(path, cwd);
-        let Some(kind) = gate.decide(&name, kind::of_file(&name, buf), buf, signals) else { return Read::default() };
+        let found = kind::of_file(&name, buf);
+        let Some(kind) = gate.decide(&name, found, buf, signals) else {
+            return Read { how: How::Dropped, found, ..Read::default() };
+        };
         // A copy, not the buffer: it stays with the walker, sized for the next file.
         let file = SourceFile::new(path.to_path_buf(), name.into_owned(), buf.clone());
-        return Read { file: Some(file), kind, warning: None };
+        return Read { file: Some(file), kind, warning: None, how: How::Whole, found };
     }
     let rest = std::io::Cursor::new(buf.as_slice()).chain(rest);
     let streamed = match utf16 {
@@ -183,7 +216,7 @@ pub fn content(
     if want > 0
         && let Err(e) = (&mut rest).take(want).read_to_end(&mut bytes)
     {
-        return Read { warning: Some(format!("{display}: cannot read: {e}")), ..Read::default() };
+        return Read { warning: Some(format!("{display}: cannot read: {e}")), how: How::Unreadable, ..Read::default() };
     }
     let utf16 = utf16::sniff(&bytes);
     let binary = utf16.is_none() && memchr::memchr(0, bytes.get(..SNIFF).unwrap_or(&bytes)).is_some();
@@ -192,11 +225,12 @@ pub fn content(
             Some(endian) => utf16::decode(&bytes, endian).into_bytes(),
             None => bytes,
         };
-        let kind = match kind::of_file(&display, &bytes) {
+        let found = kind::of_file(&display, &bytes);
+        let kind = match found {
             FileKind::Data => FileKind::Other,
             k => k,
         };
-        return Read { file: Some(SourceFile::new(path, display, bytes)), kind, warning: None };
+        return Read { file: Some(SourceFile::new(path, display, bytes)), kind, warning: None, how: How::Whole, found };
     }
     let rest = bytes.as_slice().chain(rest);
     let streamed = match utf16 {
@@ -205,7 +239,9 @@ pub fn content(
     };
     match streamed {
         Ok(s) => excerpt(path, display, s, binary, limit),
-        Err(e) => Read { warning: Some(format!("{display}: cannot read: {e}")), ..Read::default() },
+        Err(e) => {
+            Read { warning: Some(format!("{display}: cannot read: {e}")), how: How::Unreadable, ..Read::default() }
+        }
     }
 }
 
@@ -229,9 +265,10 @@ fn excerpt(path: PathBuf, name: String, streamed: Streamed, binary: bool, limit:
         ));
     }
     let warning = (!warnings.is_empty()).then(|| format!("{name}: {}", warnings.join("; ")));
+    let (how, found) = (How::Streamed { binary, bytes: streamed.bytes }, kind::of_path(&name));
     // Excerpts are never parsed.
     let file = (!streamed.pieces.is_empty()).then(|| SourceFile::excerpt(path, name, streamed.pieces));
-    Read { file, kind: FileKind::Other, warning }
+    Read { file, kind: FileKind::Other, warning, how, found }
 }
 
 /// What a streamed search found.

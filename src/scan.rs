@@ -10,6 +10,7 @@ use crate::policy::Policy;
 use crate::prefilter::Gate;
 use crate::resolve;
 use crate::rules::{self, Finding};
+use crate::show_files::Shown;
 use crate::source::SourceFile;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,8 @@ pub struct Options {
     /// Show "scanned N files…" on stderr while a long scan runs (the caller decides: only for a
     /// person at a terminal reading a human format).
     pub progress: bool,
+    /// Note what became of every file the walk considered, in [`Scan::shown`] (`--show-files`).
+    pub show_files: bool,
 }
 
 /// Everything a scan found.
@@ -47,6 +50,8 @@ pub struct Scan {
     pub findings: Vec<Finding>,
     pub files_scanned: usize,
     pub warnings: Vec<String>,
+    /// With [`Options::show_files`]: every file considered, in path order.
+    pub shown: Vec<crate::show_files::Shown>,
 }
 
 /// Stack size of the worker threads: parsers recurse, and deep input is bounded by depth
@@ -69,28 +74,39 @@ pub fn run_reading(opts: &Options, policy: &Policy, rest: impl std::io::Read) ->
 }
 
 fn run_counting(opts: &Options, policy: &Policy, seen: &AtomicUsize, rest: impl std::io::Read) -> Scan {
-    let (kept, files_scanned, warnings) = match &opts.stdin {
-        Some((name, _)) if opts.config.is_excluded(Path::new(name)) => (Vec::new(), 0, Vec::new()),
+    let (kept, files_scanned, warnings, shown) = match &opts.stdin {
+        Some((name, _)) if opts.config.is_excluded(Path::new(name)) => {
+            let display = || display_path(Path::new(name), std::env::current_dir().ok().as_deref());
+            let shown = match opts.config.excluded_by(Path::new(name)).filter(|_| opts.show_files) {
+                Some((pattern, config)) => vec![Shown::excluded(display(), pattern, config)],
+                None => Vec::new(),
+            };
+            (Vec::new(), 0, Vec::new(), shown)
+        }
         Some((name, bytes)) => {
             let display = display_path(Path::new(name), std::env::current_dir().ok().as_deref());
             let read = crate::read::content(
                 PathBuf::from(name),
-                display,
+                display.clone(),
                 bytes.clone(),
                 rest,
                 opts.max_parse_bytes,
                 &policy.signals,
             );
-            let (kept, ()) = extracting(1, policy, |send| {
+            let shown: Vec<Shown> =
+                opts.show_files.then(|| Shown::of_read(display, &read, opts.max_parse_bytes)).into_iter().collect();
+            let (kept, readers, ()) = extracting(1, policy, opts.show_files, |send| {
                 if let Some(f) = read.file {
                     let _ = send.send(vec![(f, read.kind)]);
                 }
             });
-            (kept, 1, read.warning.into_iter().collect())
+            (kept, 1, read.warning.into_iter().collect(), crate::show_files::merge(shown, readers))
         }
         None => read_all(opts, seen, policy),
     };
-    analyse(policy, kept, files_scanned, warnings)
+    let mut scan = analyse(policy, kept, files_scanned, warnings);
+    scan.shown = shown;
+    scan
 }
 
 /// Files read elsewhere (a git tree in memory), each with the kind to read it as: extracted on
@@ -102,7 +118,7 @@ pub fn analyse_read(
     files_scanned: usize,
     warnings: Vec<String>,
 ) -> Scan {
-    let (kept, ()) = extracting(opts.threads, policy, |send| {
+    let (kept, _, ()) = extracting(opts.threads, policy, false, |send| {
         let mut batch = Batch { send: send.clone(), files: Vec::new(), bytes: 0 };
         for (file, kind) in read {
             batch.push(file, kind);
@@ -182,7 +198,7 @@ fn analyse(policy: &Policy, mut kept: Vec<Kept>, files_scanned: usize, warnings:
     let unclaimed = unclaimed_literals(&files, &facts, &uses, &policy.signals);
     uses.extend(unclaimed);
     let findings = rules::run(&rules::Input { files: &files, facts: &facts, uses: &uses, policy });
-    Scan { files, facts, uses, findings, files_scanned, warnings }
+    Scan { files, facts, uses, findings, files_scanned, warnings, shown: Vec::new() }
 }
 
 /// A use in a file the project's `classify:` globs name gets that fact, whatever its extractor
@@ -328,23 +344,38 @@ const UNPLACED: usize = usize::MAX;
 
 /// Walk, read and extract in one pass: each walker thread reads the files it finds, and hands
 /// the few that the prefilter keeps to the extractors, which keep those that yield something.
-/// Returns the kept files, the number of files read and the warnings (unreadable files and
-/// folders).
-fn read_all(opts: &Options, seen: &AtomicUsize, policy: &Policy) -> (Vec<Kept>, usize, Vec<String>) {
+/// Returns the kept files, the number of files read, the warnings (unreadable files and
+/// folders) and, with `--show-files`, what became of every file.
+fn read_all(opts: &Options, seen: &AtomicUsize, policy: &Policy) -> (Vec<Kept>, usize, Vec<String>, Vec<Shown>) {
     let cwd = std::env::current_dir().ok();
     let gate = Gate::new(&policy.signals);
     let problems = Mutex::new(Vec::new());
-    let (kept, mut warnings) = extracting(opts.threads, policy, |send| {
-        walk(&opts.paths, opts.no_ignore, opts.threads, || {
-            let (problems, cwd, gate) = (&problems, cwd.as_deref(), &gate);
+    // Only with `--show-files`: a plain scan notes nothing per file.
+    let passed = opts.show_files.then(crate::discover::PassedBy::default);
+    let shown = Mutex::new(Vec::new());
+    let (kept, mut readers, mut warnings) = extracting(opts.threads, policy, opts.show_files, |send| {
+        walk(&opts.paths, opts.no_ignore, opts.threads, passed.clone(), || {
+            let (problems, cwd, gate, shown) = (&problems, cwd.as_deref(), &gate, &shown);
             let mut batch = Batch { send: send.clone(), files: Vec::new(), bytes: 0 };
             let mut buf = Vec::new();
             Box::new(move |path: &Path| {
                 if opts.config.is_excluded(path) {
+                    if opts.show_files
+                        && let Some((pattern, config)) = opts.config.excluded_by(path)
+                        && let Ok(mut s) = shown.lock()
+                    {
+                        s.push(Shown::excluded(display_path(path, cwd), pattern, config));
+                    }
                     return;
                 }
                 seen.fetch_add(1, Ordering::Relaxed);
                 let read = crate::read::file(path, cwd, &mut buf, opts.max_parse_bytes, gate, &policy.signals);
+                if opts.show_files
+                    && let Ok(mut s) = shown.lock()
+                {
+                    let name = read.file.as_ref().map_or_else(|| display_path(path, cwd), |f| f.display.clone());
+                    s.push(Shown::of_read(name, &read, opts.max_parse_bytes));
+                }
                 if let Some(f) = read.file {
                     batch.push(f, read.kind);
                 }
@@ -358,9 +389,14 @@ fn read_all(opts: &Options, seen: &AtomicUsize, policy: &Policy) -> (Vec<Kept>, 
     });
     warnings.extend(problems.into_inner().unwrap_or_default());
     let mut kept = kept;
-    read_run_files(&mut kept, opts, cwd.as_deref(), policy);
+    readers.extend(read_run_files(&mut kept, opts, cwd.as_deref(), policy));
     warnings.sort();
-    (kept, seen.load(Ordering::Relaxed), warnings)
+    let mut shown = shown.into_inner().unwrap_or_default();
+    if let Some(passed) = passed {
+        let passed = std::mem::take(&mut *passed.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        shown.extend(passed.into_iter().map(|(p, why)| Shown::passed(display_path(&p, cwd.as_deref()), why)));
+    }
+    (kept, seen.load(Ordering::Relaxed), warnings, crate::show_files::merge(shown, readers))
 }
 
 /// How many files that CI steps run are read past the prefilter in one scan.
@@ -369,7 +405,7 @@ const MAX_RUN_FILES: usize = 256;
 /// The files CI steps run (`python tools/run_job`, `./bin/trigger`, a Makefile recipe's script)
 /// that the prefilter dropped, read and extracted now: a step may hand such a file a token under
 /// any name. Only files inside the scanned paths and not excluded are read.
-fn read_run_files(kept: &mut Vec<Kept>, opts: &Options, cwd: Option<&Path>, policy: &Policy) {
+fn read_run_files(kept: &mut Vec<Kept>, opts: &Options, cwd: Option<&Path>, policy: &Policy) -> Vec<Reading> {
     use crate::model::Flow;
     let mut wanted: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
     {
@@ -388,6 +424,7 @@ fn read_run_files(kept: &mut Vec<Kept>, opts: &Options, cwd: Option<&Path>, poli
         }
     }
     let roots: Vec<PathBuf> = opts.paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let mut readers = Vec::new();
     for path in wanted {
         let inside = std::fs::canonicalize(&path).is_ok_and(|c| roots.iter().any(|r| c.starts_with(r)));
         let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
@@ -400,16 +437,30 @@ fn read_run_files(kept: &mut Vec<Kept>, opts: &Options, cwd: Option<&Path>, poli
             continue;
         }
         let facts = extract::extract(&Ctx { file: UNPLACED, src: &src, policy }, kind);
+        if opts.show_files {
+            readers.push((src.display.clone(), facts.reader, facts.parse_error.is_some()));
+        }
         if !facts.is_empty() {
             kept.push((src, facts));
         }
     }
+    readers
 }
 
+/// What an extractor read a file as (path, reader, whether it failed to parse), for
+/// `--show-files`.
+type Reading = (String, &'static str, bool);
+
 /// Run `feed` with a channel to `threads` extractor threads (with [`WORKER_STACK`] each, for
-/// the parsers), and return the files they kept with what `feed` returned. The channel is
-/// bounded, so memory holds a few files in flight at most.
-fn extracting<T>(threads: usize, policy: &Policy, feed: impl FnOnce(&SyncSender<Job>) -> T) -> (Vec<Kept>, T) {
+/// the parsers), and return the files they kept (and, when `record`, what they read each file
+/// as) with what `feed` returned. The channel is bounded, so memory holds a few files in flight
+/// at most.
+fn extracting<T>(
+    threads: usize,
+    policy: &Policy,
+    record: bool,
+    feed: impl FnOnce(&SyncSender<Job>) -> T,
+) -> (Vec<Kept>, Vec<Reading>, T) {
     let threads = threads.max(1);
     let (send, receive) = mpsc::sync_channel::<Job>(threads);
     let receive = Mutex::new(Some(receive));
@@ -419,7 +470,7 @@ fn extracting<T>(threads: usize, policy: &Policy, feed: impl FnOnce(&SyncSender<
                 let receive = &receive;
                 let work = move || {
                     let _close = CloseOnPanic(receive);
-                    let mut kept = Vec::new();
+                    let (mut kept, mut readers) = (Vec::new(), Vec::new());
                     loop {
                         let job = match receive.lock() {
                             Ok(r) => r.as_ref().and_then(|r| r.recv().ok()),
@@ -428,12 +479,15 @@ fn extracting<T>(threads: usize, policy: &Policy, feed: impl FnOnce(&SyncSender<
                         let Some(job) = job else { break };
                         for (src, kind) in job {
                             let facts = extract::extract(&Ctx { file: UNPLACED, src: &src, policy }, kind);
+                            if record {
+                                readers.push((src.display.clone(), facts.reader, facts.parse_error.is_some()));
+                            }
                             if !facts.is_empty() {
                                 kept.push((src, facts));
                             }
                         }
                     }
-                    kept
+                    (kept, readers)
                 };
                 let spawn = |stack| std::thread::Builder::new().stack_size(stack).spawn_scoped(s, work);
                 spawn(WORKER_STACK).or_else(|_| spawn(SMALL_WORKER_STACK)).ok()
@@ -447,8 +501,12 @@ fn extracting<T>(threads: usize, policy: &Policy, feed: impl FnOnce(&SyncSender<
         }
         let out = feed(&send);
         drop(send);
-        let kept = handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect();
-        (kept, out)
+        let (mut kept, mut readers) = (Vec::new(), Vec::new());
+        for (k, r) in handles.into_iter().map(|h| h.join().unwrap_or_default()) {
+            kept.extend(k);
+            readers.extend(r);
+        }
+        (kept, readers, out)
     })
 }
 
@@ -531,6 +589,7 @@ mod tests {
             stdin: None,
             config: std::sync::Arc::new(crate::config::Settings::default()),
             progress: false,
+            show_files: false,
         };
         let scan = run(&opts, crate::policy::builtin());
         assert!(scan.uses.len() > 100 && scan.findings.len() > 50, "{} uses", scan.uses.len());

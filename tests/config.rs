@@ -138,6 +138,57 @@ fn exclude_applies_to_walked_and_explicit_files() {
 }
 
 #[test]
+fn an_exclude_matching_a_named_folder_does_not_apply_inside_it() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "examples/.github/workflows/deploy.yml",
+        &fixture("gha-deploy-pat", ".github/workflows/deploy.yml"),
+    );
+    write(
+        dir.path(),
+        "examples/terraform/staging/main.tf",
+        &fixture("tf-staging-service", "terraform/staging/main.tf"),
+    );
+    write(
+        dir.path(),
+        "examples/old/.github/workflows/deploy.yml",
+        &fixture("gha-deploy-pat", ".github/workflows/deploy.yml"),
+    );
+    write(
+        dir.path(),
+        ".tokenwise.yml",
+        "exclude: [examples, 'examples/old']
+",
+    );
+    let (code, f) = findings(dir.path(), &["."]);
+    assert_eq!((code, f), (Some(0), vec![]), "the walk from the root skips `examples/`");
+    // Named, the folder is asked for: `examples` matches it and stands aside there, while
+    // `examples/old`, below it, still applies.
+    let (_, f) = findings(dir.path(), &["examples"]);
+    assert_eq!(
+        f,
+        [
+            triple("TW101", "error", "examples/.github/workflows/deploy.yml"),
+            triple("TW105", "note", "examples/terraform/staging/main.tf")
+        ]
+    );
+    // A pattern matching a folder above the named one stands aside too.
+    let (_, f) = findings(dir.path(), &["examples/terraform"]);
+    assert_eq!(f, [triple("TW105", "note", "examples/terraform/staging/main.tf")]);
+    let (_, f) = findings(&dir.path().join("examples"), &["."]);
+    assert_eq!(f.len(), 2, "the folder named as `.` from inside it: {f:?}");
+    // A named file is excluded as a walked one is (pre-commit's list).
+    let (code, f) = findings(dir.path(), &["examples/terraform/staging/main.tf"]);
+    assert_eq!((code, f), (Some(0), vec![]));
+    // `config show` says the same.
+    let shown = stdout(&run_in(dir.path(), &["config", "show", "examples/old"]));
+    assert!(shown.contains("excluded: yes, by `examples` (where a walk finds it; named"), "{shown}");
+    let shown = stdout(&run_in(dir.path(), &["config", "show", "examples/old/.github/workflows/deploy.yml"]));
+    assert!(shown.contains("excluded: yes, by `examples`\n"), "{shown}");
+}
+
+#[test]
 fn the_nearest_config_governs_each_scanned_path() {
     let dir = repo();
     write(dir.path(), "a/.github/workflows/deploy.yml", &fixture("gha-deploy-pat", ".github/workflows/deploy.yml"));

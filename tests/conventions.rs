@@ -276,12 +276,28 @@ fn a_literal_has_one_span_across_rules_without_its_quotes() {
 
 #[test]
 fn tokenwise_is_clean_on_its_own_repository() {
-    let out = run_in(&root(), &["check", "--config", ".tokenwise-self.yml", "--format", "concise", "."]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).starts_with("No findings in "), "{}", stdout(&out));
-    // The fixtures are still checked when named on their own.
+    // The root `.tokenwise.yml` governs a plain `check .`, as it would in any repository.
+    for args in [&["check", "--format", "concise", "."][..], &["check", "--format", "concise"][..]] {
+        let out = run_in(&root(), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}{}", stdout(&out), stderr(&out));
+        assert!(stdout(&out).starts_with("No findings in "), "{}", stdout(&out));
+    }
+    // From a subfolder the same config governs (found upward), and the fixtures stay excluded.
+    let sub = run_in(&root().join("tests"), &["check", "--format", "concise", ".."]);
+    assert_eq!(sub.status.code(), Some(0), "{}{}", stdout(&sub), stderr(&sub));
+    // The fixtures are still checked when named, although the root config excludes `fixtures`:
+    // the pattern matches the named folder's parent, so it does not apply inside it.
     let demo = run_in(&root(), &["check", "--format", "concise", "fixtures/demo"]);
     assert_eq!(demo.status.code(), Some(1), "{}", stdout(&demo));
+    assert_eq!(stdout(&demo).lines().filter(|l| l.contains(": TW")).count(), 4, "{}", stdout(&demo));
+    let all = run_in(&root().join("fixtures"), &["check", "--format", "concise", "."]);
+    assert_eq!(all.status.code(), Some(1), "the fixtures folder named as `.`: {}", stderr(&all));
+    // A fixture with a config of its own is governed by it, not by the root's.
+    let own = run_in(&root(), &["check", "--format", "concise", "fixtures/config-exclude"]);
+    assert_eq!(own.status.code(), Some(0), "its `vendor` stays excluded: {}", stdout(&own));
+    // A file named on the command line (pre-commit's file list) is excluded as the walk's are.
+    let file = run_in(&root(), &["check", "--format", "concise", "fixtures/demo/.github/workflows/dbt-deploy.yml"]);
+    assert_eq!(file.status.code(), Some(0), "{}", stdout(&file));
 }
 
 #[test]

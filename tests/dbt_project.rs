@@ -28,6 +28,7 @@ fn scan(dir: &Path) -> Scan {
         stdin: None,
         config: Arc::new(tokenwise::config::Settings::default()),
         progress: false,
+        show_files: false,
     };
     tokenwise::scan::run(&opts, tokenwise::policy::builtin())
 }

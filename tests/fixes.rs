@@ -458,6 +458,8 @@ fn a_retiring_host_is_replaced_by_the_one_account_host_the_repository_shows() {
             "+  host_url   = \"https://ab123.us1.dbt.com/api\"",
             "-  \"https://emea.dbt.com/api/v2/accounts/1/jobs/2/run/\"",
             "+  \"https://ab123.us1.dbt.com/api/v2/accounts/1/jobs/2/run/\"",
+            "-    base_url = \"https://cloud.getdbt.com/api/v2/accounts/1/jobs/2/run/\"",
+            "+    base_url = \"https://ab123.us1.dbt.com/api/v2/accounts/1/jobs/2/run/\"",
         ],
     );
 }

@@ -94,6 +94,15 @@ pub fn example_segment(path: &str, s: &Signals) -> Option<String> {
     dirs.iter().find(|d| words(d).iter().any(|w| s.example_segments.contains(w))).map(|d| (*d).to_owned())
 }
 
+/// Whether a file is a test: a folder named as one (`tests/`, `__tests__/`), or a word of its
+/// name (`test_client.py`, `client_test.go`, `client.spec.ts`, `conftest.py`).
+pub fn is_test_file(path: &str, s: &Signals) -> bool {
+    let mut segments = path.rsplit('/');
+    let file = segments.next().unwrap_or(path);
+    segments.any(|d| s.test_segments.iter().any(|t| d.eq_ignore_ascii_case(t)))
+        || words(file).iter().any(|w| s.test_segments.contains(w))
+}
+
 /// The workflow the project's own path globs (`classify:` in `.tokenwise.yml`) give a file.
 /// A project's word beats the path heuristics; among its globs the most specific workflow wins
 /// (partner over dev over production), as in the classification.

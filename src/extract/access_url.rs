@@ -23,7 +23,8 @@ pub struct HostMention {
 
 /// Every mention of a retiring host (exact, lowercase, as a whole host or the end of one) and
 /// of an account-specific host in `text`.
-pub fn mentions(text: &str, retiring: &[String], account: Option<&Regex>) -> Vec<HostMention> {
+/// In Python (`python`), a mention inside a docstring is prose, like one in a comment.
+pub fn mentions(text: &str, retiring: &[String], account: Option<&Regex>, python: bool) -> Vec<HostMention> {
     let bytes = text.as_bytes();
     let mut out: Vec<(usize, usize, bool)> = Vec::new();
     for host in retiring {
@@ -48,6 +49,7 @@ pub fn mentions(text: &str, retiring: &[String], account: Option<&Regex>) -> Vec
     }
     out.sort_by_key(|&(start, end, _)| (start, end));
     out.dedup_by_key(|m| m.0);
+    let prose = if python && !out.is_empty() { docstrings(text) } else { Vec::new() };
     // In order, so that the line start of each mention is found by scanning only the bytes
     // since the previous one: many mentions on one long line cost one pass over it.
     let (mut line_start, mut scanned) = (0, 0);
@@ -57,9 +59,36 @@ pub fn mentions(text: &str, retiring: &[String], account: Option<&Regex>) -> Vec
             line_start = scanned + i + 1;
         }
         scanned = scanned.max(start);
-        mentions.push(mention(text, line_start, start, end, retiring));
+        let mut m = mention(text, line_start, start, end, retiring);
+        m.comment |= prose.iter().any(|&(from, to)| from <= start && end <= to);
+        mentions.push(m);
     }
     mentions
+}
+
+/// The byte ranges of a Python file's docstrings: triple-quoted strings that open a statement
+/// (nothing but indentation and a string prefix before them on their line). Other
+/// triple-quoted strings (`query = """…"""`) are values and are skipped whole. One pass.
+fn docstrings(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(at) = bytes.get(i..).and_then(|b| memchr::memchr2(b'"', b'\'', b)).map(|o| i + o) {
+        let Some(quote) = bytes.get(at..at + 3).filter(|q| q[0] == q[1] && q[1] == q[2]) else {
+            i = at + 1;
+            continue;
+        };
+        let body = at + 3;
+        let close = memchr::memmem::find(bytes.get(body..).unwrap_or_default(), quote).map(|o| body + o);
+        let end = close.map_or(bytes.len(), |c| c + 3);
+        let line_start = memchr::memrchr(b'\n', bytes.get(..at).unwrap_or_default()).map_or(0, |n| n + 1);
+        let head = bytes.get(line_start..at).unwrap_or_default().trim_ascii_start();
+        if head.len() <= 2 && head.iter().all(|b| matches!(b.to_ascii_lowercase(), b'r' | b'u' | b'b' | b'f')) {
+            out.push((at, end));
+        }
+        i = end;
+    }
+    out
 }
 
 /// How much of a line before a mention says what it is the value of: a key and a trailing
@@ -142,7 +171,7 @@ mod tests {
     fn mentions_with_their_keys_and_comments() {
         let account = Regex::new(r"[a-z0-9-]+\.(?:us|eu|au|jp)[0-9]\.dbt\.com").ok();
         let text = "provider \"dbtcloud\" {\n  host_url = \"https://cloud.getdbt.com/api\"\n}\n# moved from https://emea.dbt.com\nDBT_HOST: ab123.us1.dbt.com\nurl: https://metadata.au.dbt.com/graphql\nsee docs.getdbt.com and xau.dbt.com\n";
-        let got = mentions(text, &retiring(), account.as_ref());
+        let got = mentions(text, &retiring(), account.as_ref(), false);
         let summary: Vec<(&str, bool, Option<&str>, bool)> =
             got.iter().map(|m| (m.host.as_str(), m.retiring, m.key.as_deref(), m.comment)).collect();
         assert_eq!(
@@ -158,7 +187,19 @@ mod tests {
 
     #[test]
     fn a_host_inside_a_longer_name_is_not_a_mention() {
-        assert_eq!(mentions("cloud.getdbt.com.evil.example x-cloud.getdbt.com", &retiring(), None), vec![]);
-        assert_eq!(mentions("s = \"cloud.getdbt.com\"; // ok", &retiring(), None).len(), 1);
+        assert_eq!(mentions("cloud.getdbt.com.evil.example x-cloud.getdbt.com", &retiring(), None, false), vec![]);
+        assert_eq!(mentions("s = \"cloud.getdbt.com\"; // ok", &retiring(), None, false).len(), 1);
+    }
+
+    #[test]
+    fn a_python_docstring_is_prose_and_a_triple_quoted_value_is_not() {
+        let text = "def host(url=None):\n    \"\"\"\n    Defaults to https://cloud.getdbt.com/api\n    \"\"\"\n    body = '''{\"host\": \"emea.dbt.com\"}'''\n    return url or 'https://au.dbt.com/api'\n";
+        let got = mentions(text, &retiring(), None, true);
+        let summary: Vec<(&str, bool)> = got.iter().map(|m| (m.host.as_str(), m.comment)).collect();
+        assert_eq!(summary, [("cloud.getdbt.com", true), ("emea.dbt.com", false), ("au.dbt.com", false)]);
+        // The same text outside Python: triple quotes mean nothing.
+        assert!(mentions(text, &retiring(), None, false).iter().all(|m| !m.comment));
+        // An unclosed docstring runs to the end of the file.
+        assert!(mentions("\"\"\"cloud.getdbt.com", &retiring(), None, true).iter().all(|m| m.comment));
     }
 }

@@ -63,6 +63,9 @@ pub struct FileFacts {
     pub hosts: Vec<access_url::HostMention>,
     /// The file sets the environment variable that gives the Terraform provider its host.
     pub sets_host_env: bool,
+    /// What the file was read as, where its kind leaves it open (a YAML file read as Helm
+    /// values, a JSON file as a Postman collection), for `--show-files`; empty otherwise.
+    pub reader: &'static str,
 }
 
 impl FileFacts {
@@ -141,7 +144,7 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         | FileKind::CircleCi
         | FileKind::BitbucketPipelines => match yaml::parse(&ctx.src.text) {
             Ok(docs) => {
-                facts.uses = yaml_uses(ctx, kind, &docs);
+                (facts.reader, facts.uses) = yaml_uses(ctx, kind, &docs);
                 if kind != FileKind::CloudCli {
                     deploy::mark_ci_deploys(ctx, &mut facts.uses);
                 }
@@ -163,13 +166,21 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
             }
         },
         FileKind::Json => match json::parse(&ctx.src.text) {
-            Ok(doc) => facts.uses = json_uses(ctx, &doc),
+            Ok(doc) => (facts.reader, facts.uses) = json_uses(ctx, &doc),
             Err(e) if !is_template(&ctx.src.text) => facts.parse_error = Some(e),
             Err(_) => {}
         },
+        // Env files have their own judgement.
+        FileKind::Script if dotenv::is_env_file(&ctx.src.display) => {
+            facts.reader = "dotenv file";
+            facts.uses = dotenv::extract(ctx, &facts.literals);
+        }
         FileKind::Script => facts.uses = script_uses(ctx, &facts.literals),
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
-        FileKind::Sql => facts.uses = snowflake::extract(ctx, &facts.literals),
+        FileKind::Sql => {
+            facts.reader = "Snowflake SQL";
+            facts.uses = snowflake::extract(ctx, &facts.literals);
+        }
         FileKind::Other | FileKind::Data => {}
     }
     facts.makefile = runs::is_makefile(&ctx.src.display);
@@ -182,7 +193,8 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         .collect();
     if !matches!(kind, FileKind::Other | FileKind::Data) {
         let urls = &s.access_urls;
-        facts.hosts = access_url::mentions(&ctx.src.text, &urls.retiring, urls.account.as_ref());
+        let python = code::Lang::of_file(&ctx.src.display, &ctx.src.text) == Some(code::Lang::Python);
+        facts.hosts = access_url::mentions(&ctx.src.text, &urls.retiring, urls.account.as_ref(), python);
         facts.sets_host_env = urls.host_env.iter().any(|e| ctx.src.text.contains(e.as_str()));
     }
     if let Some(name) = secrets::is_cache_path(&ctx.src.display, &s.cache_files) {
@@ -191,13 +203,9 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
     facts
 }
 
-/// Code and env files. Env files have their own judgement; in code, the orchestrator APIs speak
-/// first and the generic reading adds only the references they did not cover (one use per
-/// token reference).
+/// Code: the orchestrator APIs speak first and the generic reading adds only the references
+/// they did not cover (one use per token reference).
 fn script_uses(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
-    if dotenv::is_env_file(&ctx.src.display) {
-        return dotenv::extract(ctx, literals);
-    }
     let mut uses = deploy::command_uses(ctx);
     uses.extend(orchestrator::extract(ctx));
     let lines: HashSet<usize> = uses.iter().map(|u| ctx.src.line_col(u.at.span.start).0).collect();
@@ -223,30 +231,33 @@ fn script_uses(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
 
 /// YAML recognised by name or shape: Pulumi, Astro CLI settings, docker-compose, Kubernetes
 /// manifests, Helm values.
-fn config_yaml_uses(ctx: &Ctx, docs: &[Node]) -> Option<Vec<TokenUse>> {
+fn config_yaml_uses(ctx: &Ctx, docs: &[Node]) -> Option<(&'static str, Vec<TokenUse>)> {
     let s = &ctx.policy.signals;
     let path = ctx.src.display.as_str();
     let first = docs.first()?;
     if crate::classify::deployed::is_function_manifest(path, &ctx.src.text, s) {
-        return Some(docs.iter().flat_map(|d| deploy::manifest_uses(ctx, d)).collect());
+        return Some((
+            "function deployment manifest",
+            docs.iter().flat_map(|d| deploy::manifest_uses(ctx, d)).collect(),
+        ));
     }
     if dagster_components::is_component(path, first) {
-        return Some(dagster_components::extract(ctx, first));
+        return Some(("Dagster component", dagster_components::extract(ctx, first)));
     }
     if pulumi::is_pulumi(path, s) {
-        return Some(pulumi::extract(ctx, first));
+        return Some(("Pulumi config", pulumi::extract(ctx, first)));
     }
     if airflow_settings::is_settings(path, s) {
-        return Some(airflow_settings::extract(ctx, first));
+        return Some(("Astro CLI settings", airflow_settings::extract(ctx, first)));
     }
     if compose::is_compose(path, first, s) {
-        return Some(compose::extract(ctx, first));
+        return Some(("Docker Compose", compose::extract(ctx, first)));
     }
     if docs.iter().any(kubernetes::is_manifest) {
-        return Some(kubernetes::extract(ctx, docs));
+        return Some(("Kubernetes manifest", kubernetes::extract(ctx, docs)));
     }
     if kubernetes::is_helm_values(path, s) {
-        return Some(kubernetes::extract_helm_values(ctx, first));
+        return Some(("Helm values", kubernetes::extract_helm_values(ctx, first)));
     }
     None
 }
@@ -257,13 +268,21 @@ fn is_template(text: &str) -> bool {
     text.contains("{{-") || text.contains("{{ .") || text.contains("{{.") || text.contains("{%")
 }
 
-fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
+/// The uses of a YAML file, and what it was read as when its kind leaves that open (the first
+/// document's reading, for a stream of several).
+fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> (&'static str, Vec<TokenUse>) {
     if kind == FileKind::Yaml
-        && let Some(uses) = config_yaml_uses(ctx, docs)
+        && let Some(read) = config_yaml_uses(ctx, docs)
     {
-        return uses;
+        return read;
     }
     let mut uses = Vec::new();
+    let mut reader = "";
+    let mut read_as = |r: &'static str| {
+        if reader.is_empty() {
+            reader = r;
+        }
+    };
     for doc in docs {
         match kind {
             FileKind::GithubActions => uses.extend(github_actions::extract(ctx, doc)),
@@ -273,34 +292,40 @@ fn yaml_uses(ctx: &Ctx, kind: FileKind, docs: &[Node]) -> Vec<TokenUse> {
             FileKind::CircleCi => uses.extend(circleci::extract(ctx, doc)),
             FileKind::BitbucketPipelines => uses.extend(bitbucket_pipelines::extract(ctx, doc)),
             FileKind::Yaml if gitlab_ci::is_included_file(&ctx.src.display, doc) => {
+                read_as("GitLab CI (by its shape)");
                 uses.extend(gitlab_ci::extract(ctx, doc))
             }
             FileKind::Yaml if github_actions::is_workflow(doc) => {
+                read_as("GitHub Actions (by its shape)");
                 uses.extend(github_actions::extract_by_shape(ctx, doc))
             }
-            FileKind::Yaml => uses.extend(partner::extract(ctx, doc)),
+            FileKind::Yaml => {
+                read_as("partner or app config (YAML)");
+                uses.extend(partner::extract(ctx, doc))
+            }
             _ => {}
         }
     }
-    uses
+    (reader, uses)
 }
 
-fn json_uses(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
+/// The uses of a JSON file, and what it was read as.
+fn json_uses(ctx: &Ctx, doc: &Node) -> (&'static str, Vec<TokenUse>) {
     let s = &ctx.policy.signals;
     let path = ctx.src.display.as_str();
     if postman::is_postman(doc) {
-        return postman::extract(ctx, doc);
+        return ("Postman collection or environment", postman::extract(ctx, doc));
     }
     if devcontainer::is_devcontainer(path) {
-        return devcontainer::extract(ctx, doc);
+        return ("dev container config", devcontainer::extract(ctx, doc));
     }
     if mcp::is_mcp_config(path, doc, s) {
-        return mcp::extract(ctx, doc);
+        return ("MCP client config", mcp::extract(ctx, doc));
     }
     if notebook::is_notebook(path) {
-        return notebook::extract(ctx, doc);
+        return ("Jupyter notebook", notebook::extract(ctx, doc));
     }
-    partner::extract(ctx, doc)
+    ("partner or app config (JSON)", partner::extract(ctx, doc))
 }
 
 /// The first `${{ secrets.NAME }}`-style reference to a dbt token in a CI value, as

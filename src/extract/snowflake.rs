@@ -160,12 +160,16 @@ fn routine_uses(
     uses
 }
 
-/// Whether `bytes` may be Snowflake DDL that tokenwise reads (one of [`MARKERS`], any case).
+/// Whether `bytes` may be Snowflake DDL that tokenwise reads: one of [`MARKERS`] and a
+/// `CREATE`, in any case (a model's column named `secret_string` is not DDL).
 pub fn has_marker(bytes: &[u8]) -> bool {
-    static FINDER: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
-    let finder =
-        FINDER.get_or_init(|| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(MARKERS).ok());
-    finder.as_ref().is_none_or(|f| f.is_match(bytes))
+    type Finders = Option<(aho_corasick::AhoCorasick, aho_corasick::AhoCorasick)>;
+    static FINDERS: OnceLock<Finders> = OnceLock::new();
+    let finders = FINDERS.get_or_init(|| {
+        let build = |p: &[&str]| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(p).ok();
+        Some((build(&MARKERS)?, build(&["create"])?))
+    });
+    finders.as_ref().is_none_or(|(m, c)| m.is_match(bytes) && c.is_match(bytes))
 }
 
 #[cfg(test)]
@@ -177,6 +181,7 @@ mod tests {
         assert!(has_marker(b"CREATE SECRET s TYPE = GENERIC_STRING SECRET_STRING = 'x';"));
         assert!(has_marker(b"create procedure p() external_access_integrations = (i)"));
         assert!(!has_marker(b"select * from {{ ref('orders') }} -- secret token"));
+        assert!(!has_marker(b"select secret_string from {{ ref('vault') }}"));
     }
 
     #[test]

@@ -144,15 +144,19 @@ pub fn advise_for(at: &str, policy: &crate::policy::Policy) -> Result<String, St
     if !crate::longpath::exists(&file) {
         return Err(format!("path `{path}` does not exist"));
     }
-    let config = crate::config::Settings::load(std::slice::from_ref(&file), None)?;
+    // The config as `check . PATH` loads it: the current folder is named, so what its config
+    // excludes above it does not hide the finding asked about.
+    let paths = vec![PathBuf::from("."), file.clone()];
+    let config = crate::config::Settings::load(&paths, None)?;
     let opts = crate::scan::Options {
-        paths: vec![PathBuf::from("."), file.clone()],
+        paths,
         no_ignore: false,
         threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         max_parse_bytes: crate::read::DEFAULT_MAX_FILE_SIZE,
         stdin: None,
         config: std::sync::Arc::new(config),
         progress: false,
+        show_files: false,
     };
     let extended = opts.config.policy(policy)?;
     let scan = crate::scan::run(&opts, extended.as_ref().unwrap_or(policy));

@@ -29,8 +29,14 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         let Some(src) = input.files.get(file) else { continue };
         let kind = crate::kind::of_path(&src.display);
         let config_kind = matches!(kind, FileKind::Terraform | FileKind::TerraformVars | FileKind::CloudCli);
+        let has_token = files_with_uses.contains(&file);
+        // A test's URL is the one its mock answers (`responses.add(POST, url)`): it is not a
+        // client's configuration unless the test itself sends a dbt Cloud token.
+        if !has_token && crate::classify::names::is_test_file(&src.display, &input.policy.signals) {
+            continue;
+        }
         for m in facts.hosts.iter().filter(|m| m.retiring && !m.comment) {
-            let Some(why) = why_a_client(m, config_kind, files_with_uses.contains(&file), input) else { continue };
+            let Some(why) = why_a_client(m, config_kind, has_token, input) else { continue };
             let at = Loc { file, span: Span::new(m.start, m.end) };
             let draft = Draft {
                 at,
@@ -157,7 +163,7 @@ mod tests {
         let ex = ex.unwrap_or_else(|| panic!("access_urls has examples"));
         for (group, retiring, account) in [("retiring", 1, 0), ("account", 0, 1), ("neither", 0, 0)] {
             for text in crate::policy::raw_list(&ex, group) {
-                let got = mentions(&text, &urls.retiring, urls.account.as_ref());
+                let got = mentions(&text, &urls.retiring, urls.account.as_ref(), false);
                 assert_eq!(got.iter().filter(|m| m.retiring).count(), retiring, "{group}: {text}");
                 assert_eq!(got.iter().filter(|m| !m.retiring).count(), account, "{group}: {text}");
             }
