@@ -46,7 +46,7 @@ pub struct Advice {
     pub permission_sets: Vec<Grant>,
     pub notes: Vec<String>,
     pub why: &'static str,
-    pub references: Vec<&'static str>,
+    pub references: Vec<String>,
 }
 
 /// The permission sets one kind of use needs.
@@ -59,6 +59,24 @@ pub struct Grant {
     /// on what the tool manages (then `detail` says how to choose).
     pub sets: Vec<String>,
     pub detail: Option<String>,
+    /// The page that documents the sets (`none found` when no vendor or dbt page does), and the
+    /// date it was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked: Option<String>,
+}
+
+impl Grant {
+    fn new(purpose: impl Into<String>, sets: &[&str], detail: Option<&str>) -> Self {
+        Grant {
+            purpose: purpose.into(),
+            sets: sets.iter().map(|s| (*s).to_owned()).collect(),
+            detail: detail.map(str::to_owned),
+            source: None,
+            checked: None,
+        }
+    }
 }
 
 /// The kinds of production automation, whose needs differ.
@@ -101,6 +119,18 @@ fn wrap(text: &str, width: usize) -> String {
 const LABEL_WIDTH: usize = 17;
 
 pub fn advise(workflow: &str, integration: Option<&str>, policy: &Policy) -> Result<Advice, String> {
+    // `--integration` alone: a partner's advice, or a production tool's.
+    let workflow = match (workflow, integration) {
+        ("", Some(name)) if find_partner(name, policy).is_some() => Workflow::PartnerIntegration.as_str(),
+        ("", Some(name)) if find_tool(name, &production_tools(policy)).is_some() => Workflow::Production.as_str(),
+        ("", Some(name)) => {
+            let partners = policy.signals.partners.iter().map(|p| p.name.as_str());
+            let tools = production_tools(policy);
+            let known: Vec<&str> = partners.chain(tools.iter().map(|t| t.name.as_str())).collect();
+            return Err(format!("unknown integration `{name}`; known: {}", known.join(", ")));
+        }
+        (w, _) => w,
+    };
     let w = Workflow::parse(workflow).filter(|w| *w != Workflow::Unknown).ok_or_else(|| {
         let known = Workflow::ALL.iter().filter(|w| **w != Workflow::Unknown).map(|w| w.as_str());
         format!(
@@ -199,46 +229,81 @@ fn production_advice(tools: &[Tool], tool: Option<&Tool>, policy: &Policy) -> Ad
     let label = |kind| tool.map(|t| t.name.clone()).unwrap_or_else(|| names_of(tools, kind));
     let mut grants = Vec::new();
     let mut notes = Vec::new();
-    let mut references = vec![AUTH_DOCS, SERVICE_TOKEN_DOCS];
+    let need = &policy.signals.production;
+    let sets = |v: &[String]| v.to_vec();
+    let source = (!need.source.is_empty()).then(|| need.source.clone());
+    let checked = (!need.checked.is_empty()).then(|| need.checked.clone());
+    let sourced = |purpose: String, sets: Vec<String>, detail: Option<String>| Grant {
+        purpose,
+        sets,
+        detail,
+        source: source.clone(),
+        checked: checked.clone(),
+    };
+    let trigger = quoted(&need.trigger_jobs);
+    let manage = quoted(&need.manage_jobs);
+    let mut references = vec![AUTH_DOCS.to_owned(), SERVICE_TOKEN_DOCS.to_owned()];
     if wanted(ToolKind::Ci) {
-        grants.push(Grant {
-            purpose: format!("CI/CD pipelines that trigger dbt Cloud jobs ({})", label(ToolKind::Ci)),
-            sets: vec!["job_runner".into()],
-            detail: Some(
-                "`job_admin` instead only if the pipeline creates or edits jobs; `job_runner` is also the minimum for state-aware CI with `DBT_CLOUD_TOKEN`".into(),
-            ),
-        });
+        grants.push(sourced(
+            format!("CI/CD pipelines that trigger dbt Cloud jobs ({})", label(ToolKind::Ci)),
+            sets(&need.trigger_jobs),
+            Some(format!(
+                "{manage} instead only if the pipeline creates or edits jobs; {trigger} is also the minimum for state-aware CI with `DBT_CLOUD_TOKEN`"
+            )),
+        ));
     }
     if wanted(ToolKind::Orchestrator) {
-        grants.push(Grant {
-            purpose: format!(
-                "orchestrators that trigger jobs and wait for their runs ({})",
-                label(ToolKind::Orchestrator)
-            ),
-            sets: vec!["job_runner".into()],
-            detail: Some("`job_admin` instead only if the orchestrator also manages the jobs".into()),
-        });
+        grants.push(sourced(
+            format!("orchestrators that trigger jobs and wait for their runs ({})", label(ToolKind::Orchestrator)),
+            sets(&need.trigger_jobs),
+            Some(format!("{manage} instead only if the orchestrator also manages the jobs")),
+        ));
     }
     if wanted(ToolKind::Iac) {
         let who = tool.map(|t| t.name.clone()).unwrap_or_else(|| IAC_TOOLS.map(|(n, _)| n).join(" or "));
-        grants.push(Grant {
-            purpose: format!("{who} managing projects, environments and jobs"),
-            sets: vec![],
-            detail: Some(
-                "the narrowest sets that cover the resources it manages, on those projects only (for example `job_admin` for jobs)".into(),
-            ),
-        });
-        grants.push(Grant {
-            purpose: format!("{who} managing {}", quoted(&ACCOUNT_ADMIN_RESOURCES)),
-            sets: vec!["account_admin".into()],
-            detail: Some("the provider docs require Account Admin for these resources; grant it only to the configuration that manages them".into()),
-        });
+        grants.push(sourced(format!("{who} triggering jobs"), sets(&need.trigger_jobs), None));
+        grants.push(sourced(
+            format!("{who} managing jobs and their environments"),
+            sets(&need.manage_jobs),
+            Some("on the projects it manages only".into()),
+        ));
+        grants.push(Grant::new(
+            format!("{who} managing projects, connections and credentials"),
+            &[],
+            Some("the narrowest sets that cover the resources it manages, on those projects only"),
+        ));
+        grants.push(sourced(
+            format!("{who} creating service tokens (`dbtcloud_service_token`)"),
+            sets(&need.manage_service_tokens),
+            Some("only Account Admin writes service tokens, and a personal access token cannot create them (dbt answers 400)".into()),
+        ));
+        grants.push(sourced(
+            format!("{who} managing groups, SSO and IP rules ({})", quoted(&need.identity_resources)),
+            sets(&need.manage_identity),
+            Some(format!(
+                "enough for users, groups, licenses, SSO and IP restrictions ({} can do it too)",
+                quoted(&need.manage_service_tokens)
+            )),
+        ));
+        grants.push(Grant::new(
+            format!("{who} managing {}", quoted(&ACCOUNT_ADMIN_RESOURCES)),
+            &["account_admin"],
+            Some("the provider docs require Account Admin for these resources; grant it only to the configuration that manages them"),
+        ));
         notes.push(format!(
-            "a personal access token is right, on an aliased provider used for nothing else, where the provider docs say a user is needed: {} and the GitHub App installations lookup",
+            "a personal access token is right, on an aliased provider used for nothing else, where the provider docs say a user is needed: {}, a `dbtcloud_repository` with `git_clone_strategy = \"deploy_token\"` (GitLab) or fed by the GitHub App installations lookup; a repository with `github_app` and a known installation id, or `deploy_key`, works with a service token",
             quoted(&policy.signals.user_context_resources)
         ));
         notes.push("staging and dev Terraform run by a person use that person's PAT (dev-script)".into());
-        references.push(TERRAFORM_DOCS);
+        references.push(TERRAFORM_DOCS.to_owned());
+    }
+    if !need.limited_plans.is_empty() {
+        let plans = need.limited_plans.join(" and ");
+        let cite = format!(" {}", cited(SERVICE_TOKEN_DOCS, checked.as_deref()));
+        notes.push(format!(
+            "on {plans} plans a service token can hold only {}: none of the sets above is available there{cite}",
+            quoted(&need.limited_plan_sets)
+        ));
     }
     Advice {
         version: 1,
@@ -252,27 +317,78 @@ fn production_advice(tools: &[Tool], tool: Option<&Tool>, policy: &Policy) -> Ad
     }
 }
 
+/// A partner's sources, in `(source: …, checked …)` form.
+fn cited(source: &str, checked: Option<&str>) -> String {
+    match checked {
+        Some(date) => format!("(source: {source}, checked {date})"),
+        None => format!("(source: {source})"),
+    }
+}
+
+fn partner_grants(p: &Partner) -> Vec<Grant> {
+    let checked = p.checked.clone();
+    let Some(source) = p.source.clone() else {
+        // A partner the project's config adds: its sets are the project's word.
+        return vec![Grant {
+            purpose: p.name.clone(),
+            sets: p.needs.clone(),
+            detail: None,
+            source: None,
+            checked: None,
+        }];
+    };
+    let cite = cited(&source, checked.as_deref());
+    let detail = match (&p.documented, p.needs.is_empty()) {
+        (Some(d), true) => format!(
+            "{d}; no permission set documented {cite}: ask the vendor, and start from the narrowest read-only set it works with"
+        ),
+        (None, true) => format!(
+            "no {} or dbt page found that names a permission set {cite}: ask the vendor, and start from the narrowest read-only set it works with",
+            p.name
+        ),
+        (Some(d), false) => format!("{d} {cite}"),
+        (None, false) => cite,
+    };
+    let mut grants = vec![Grant {
+        purpose: p.name.clone(),
+        sets: p.needs.clone(),
+        detail: Some(detail),
+        source: Some(source.clone()),
+        checked: checked.clone(),
+    }];
+    if !p.team_plan.is_empty() {
+        grants.push(Grant {
+            purpose: format!("{} on legacy Team plans", p.name),
+            sets: p.team_plan.clone(),
+            detail: None,
+            source: Some(source),
+            checked,
+        });
+    }
+    grants
+}
+
 fn partner_advice(partner: Option<&Partner>) -> Advice {
     let grants = match partner {
-        Some(p) => vec![Grant { purpose: p.name.clone(), sets: p.needs.clone(), detail: None }],
+        Some(p) => partner_grants(p),
         None => vec![
-            Grant {
-                purpose: "Semantic Layer consumers (Google Sheets, Tableau, Power BI, Hex, …)".into(),
-                sets: vec!["semantic_layer_only".into(), "metadata_only".into()],
-                detail: None,
-            },
-            Grant {
-                purpose: "catalogs and observability (Atlan, Monte Carlo, DataHub, …)".into(),
-                sets: vec!["metadata_only".into()],
-                detail: None,
-            },
-            Grant {
-                purpose: "tools that also trigger runs (Hightouch, Census, Datafold)".into(),
-                sets: vec!["metadata_only".into(), "job_runner".into()],
-                detail: None,
-            },
+            Grant::new(
+                "Semantic Layer consumers (Google Sheets, Tableau, Power BI, Hex, …)",
+                &["semantic_layer_only", "metadata_only"],
+                Some(
+                    "dbt: generate a service token with Semantic Layer Only and Metadata Only (https://docs.getdbt.com/docs/cloud-integrations/avail-sl-integrations, checked 2026-12-01)",
+                ),
+            ),
+            Grant::new("catalogs that read the Discovery API (DataHub, …)", &["metadata_only"], None),
+            Grant::new(
+                "tools that read jobs and runs (Atlan, Datafold, Hightouch, …)",
+                &[],
+                Some("the sets each vendor documents differ: ask with --integration NAME"),
+            ),
         ],
     };
+    let mut references = vec![AUTH_DOCS.to_owned(), SERVICE_TOKEN_DOCS.to_owned()];
+    references.extend(partner.and_then(Partner::source_page).map(str::to_owned));
     Advice {
         version: 1,
         workflow: Workflow::PartnerIntegration.as_str(),
@@ -281,7 +397,7 @@ fn partner_advice(partner: Option<&Partner>) -> Advice {
         permission_sets: grants,
         notes: vec!["scope the sets to the projects the integration reads, not all projects".into()],
         why: "the integration's token is stored in a third party's system; scope it to least privilege so a leak exposes only what the integration needs",
-        references: vec![AUTH_DOCS, SERVICE_TOKEN_DOCS],
+        references,
     }
 }
 
@@ -311,7 +427,7 @@ fn personal_advice(w: Workflow) -> Advice {
         permission_sets: vec![],
         notes: vec!["none to choose: a PAT inherits its user's permissions".into(), note.into()],
         why,
-        references: vec![AUTH_DOCS, doc],
+        references: vec![AUTH_DOCS.to_owned(), doc.to_owned()],
     }
 }
 
@@ -395,10 +511,49 @@ mod tests {
         let airflow = advise("production", Some("airflow"), p).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(sets(&airflow), [["job_runner"]]);
         let tf = advise("production", Some("terraform"), p).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(sets(&tf), [vec![], vec!["account_admin"]]);
-        assert!(tf.permission_sets[1].purpose.contains("dbtcloud_group_partial_permissions"));
+        assert_eq!(
+            sets(&tf),
+            [
+                vec!["job_runner"],
+                vec!["job_admin"],
+                vec![],
+                vec!["account_admin"],
+                vec!["security_admin"],
+                vec!["account_admin"]
+            ]
+        );
+        assert!(tf.permission_sets[3].purpose.contains("dbtcloud_service_token"));
+        assert!(tf.permission_sets[4].purpose.contains("dbtcloud_group"));
+        assert!(tf.permission_sets[5].purpose.contains("dbtcloud_group_partial_permissions"));
+        // Each set named from dbt's pages carries the page and the date it was checked.
+        assert!(tf.permission_sets[3].source.as_deref().is_some_and(|s| s.contains("enterprise-permissions")));
+        assert_eq!(tf.permission_sets[3].checked.as_deref(), Some("2026-12-01"));
+        assert!(
+            tf.notes.iter().any(|n| n.contains("Developer and Starter plans") && n.contains("`semantic_layer_only`"))
+        );
         let all = advise("production", None, p).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(all.permission_sets.len(), 4);
+        assert_eq!(all.permission_sets.len(), 8);
+    }
+
+    #[test]
+    fn partners_get_the_sets_their_pages_document() {
+        let p = builtin();
+        let atlan = advise("partner-integration", Some("Atlan"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&atlan), [vec!["job_viewer"], vec!["readonly"]]);
+        assert_eq!(
+            atlan.permission_sets[0].source.as_deref(),
+            Some("https://docs.atlan.com/apps/connectors/etl-tools/dbt/how-tos/set-up-dbt-cloud")
+        );
+        assert!(atlan.references.iter().any(|r| r.contains("docs.atlan.com")));
+        let datafold = advise("partner-integration", Some("datafold"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&datafold), [vec!["developer"], vec!["member"]]);
+        let hightouch = advise("partner-integration", Some("Hightouch"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&hightouch), [vec!["readonly"]]);
+        // No page names a set: none is asserted, and the advice says so.
+        let mc = advise("partner-integration", Some("Monte Carlo"), p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sets(&mc), [Vec::<&str>::new()]);
+        assert_eq!(mc.permission_sets[0].source.as_deref(), Some("none found"));
+        assert!(mc.permission_sets[0].detail.as_deref().is_some_and(|d| d.contains("no Monte Carlo or dbt page")));
     }
 
     #[test]

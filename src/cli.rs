@@ -201,8 +201,9 @@ struct HistoryArgs {
 
 #[derive(clap::Args, Debug)]
 struct AdviseArgs {
-    /// The workflow: production, partner-integration, cloud-cli, dev-script, user-context-endpoint.
-    #[arg(long, required_unless_present = "at")]
+    /// The workflow: production, partner-integration, cloud-cli, dev-script, user-context-endpoint
+    /// (with --integration alone: the workflow of the partner or tool it names).
+    #[arg(long, required_unless_present_any = ["at", "integration"])]
     workflow: Option<String>,
     /// Instead: the least-privilege service token (Terraform) for the finding at PATH:LINE.
     #[arg(long = "for", id = "at", value_name = "PATH:LINE", conflicts_with_all = ["workflow", "integration", "format"])]
@@ -448,13 +449,14 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
     let level = |f: &crate::rules::Finding, path: &str| {
         min.is_none_or(|m| f.confidence >= m).then(|| selection.level(f, path, &opts.config)).flatten()
     };
+    let on = |r: crate::rules::Rule, path: &str| selection.on(r, path, &opts.config);
     let base = match &args.diff_base {
         Some(spec) => Some(crate::git::base::scan(&opts, policy, spec).map_err(UsageError)?),
         None => None,
     };
-    let mut report = report::build(&scan, level, baseline);
+    let mut report = report::build(&scan, level, on, baseline);
     if let Some(base) = &base {
-        crate::git::base::drop_known(&mut report, &report::build(base, level, None));
+        crate::git::base::drop_known(&mut report, &report::build(base, level, on, None));
     }
     let cwd = std::env::current_dir().map_err(|e| UsageError(format!("cannot read the working directory: {e}")))?;
     let root = crate::project_root::find(extra.project_root.as_deref(), opts.paths.first().map(PathBuf::as_path), &cwd);
@@ -476,10 +478,10 @@ fn check(args: CheckArgs, policy: &'static Policy) -> Result<ExitCode, UsageErro
             opts.paths.extend(files);
             let scan = scan::run(&opts, policy);
             let baseline = args.baseline.as_deref().map(Baseline::read).transpose().map_err(UsageError)?;
-            let mut report = report::build(&scan, level, baseline);
+            let mut report = report::build(&scan, level, on, baseline);
             report.project = project.clone();
             if let Some(base) = &base {
-                crate::git::base::drop_known(&mut report, &report::build(base, level, None));
+                crate::git::base::drop_known(&mut report, &report::build(base, level, on, None));
             }
             let mut fixes: Vec<_> = report.findings.iter_mut().flat_map(|f| f.fixes.iter_mut()).collect();
             crate::fix::resolve(&mut fixes);
@@ -589,7 +591,12 @@ fn inventory(args: InventoryArgs, policy: &'static Policy) -> Result<ExitCode, U
     }
     // The findings `check` reports with the same config and no --select or --baseline.
     let selection = Selection::default();
-    let report = report::build(&scan, |f, path| selection.level(f, path, &opts.config), None);
+    let report = report::build(
+        &scan,
+        |f, path| selection.level(f, path, &opts.config),
+        |r, path| selection.on(r, path, &opts.config),
+        None,
+    );
     let text = match args.format {
         InventoryFormat::Table => crate::inventory::table(&report),
         InventoryFormat::Json => crate::inventory::json(&report),

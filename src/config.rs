@@ -251,6 +251,7 @@ impl Settings {
         }
         if !endpoints.is_empty() {
             s.user_endpoints = extend_regex(&s.user_endpoints, &endpoints)?;
+            s.code_endpoints = extend_regex(&s.code_endpoints, &endpoints)?;
         }
         for c in &self.configs {
             for pack in &c.packs {
@@ -488,11 +489,12 @@ impl<'a> Doc<'a> {
                     name: name.to_owned(),
                     keywords: vec![keyword],
                     needs: vec!["metadata_only".into()],
+                    ..Partner::default()
                 });
                 continue;
             }
             let fields = self.strict(item, what, &["name", "keywords", "needs"])?;
-            let mut p = Partner { name: String::new(), keywords: Vec::new(), needs: Vec::new() };
+            let mut p = Partner::default();
             for (k, v) in fields {
                 match k {
                     "name" => p.name = v.as_str().unwrap_or("").to_owned(),
@@ -755,23 +757,12 @@ fn check_examples(pack: &Pack, s: &Signals) -> Result<(), String> {
 
 /// The allowed key nearest to a misspelt one, if it is close.
 fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed.iter().map(|a| (distance(key, a), *a)).filter(|(d, a)| *d <= 2.max(a.len() / 4)).min().map(|(_, a)| a)
-}
-
-/// Levenshtein distance.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
+    allowed
+        .iter()
+        .map(|a| (crate::suggest::distance(key, a), *a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
+        .min()
+        .map(|(_, a)| a)
 }
 
 #[cfg(test)]

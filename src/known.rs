@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn pieces_of_a_known_body_are_found_and_short_ones_are_not() {
-        // tokenwise: ignore[TW201] -- a fake body for the test
+        // A fake body for the test (no prefix: not a literal token).
         let body = "Qv7Rk2Lp9Xw4Tz8Nm3Bc6Hd1Fg5Js0Ya-Ue7Io4";
         learn([body]);
         let text = format!("a {} b {} c {}", &body[3..20], &body[10..21], &body[25..]);
@@ -128,7 +128,7 @@ mod tests {
 
     #[test]
     fn a_text_of_repeated_chunks_stays_linear() {
-        // tokenwise: ignore[TW201] -- a fake body for the test
+        // A fake body for the test (no prefix: not a literal token).
         let body = "Wm4Xq8Zr2Tv6Yn0Pb3Kc7Jd1Hf5Lg9Sa-Ke2Oi6";
         learn([body]);
         let text = body[..CHUNK].repeat(100_000);

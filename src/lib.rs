@@ -23,6 +23,7 @@ pub mod extract;
 pub mod fix;
 pub mod git;
 pub mod globs;
+pub mod ignore_comment;
 pub mod ignore_rules;
 pub mod inventory;
 pub mod kind;

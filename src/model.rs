@@ -181,6 +181,9 @@ pub struct StepRun {
 pub struct Grant {
     pub permission_set: String,
     pub all_projects: bool,
+    /// `writable_environment_categories` (`all`, `production`, …) as written, lowercase; empty
+    /// when the grant does not set them.
+    pub writable_environments: Vec<String>,
     pub at: Loc,
 }
 

@@ -24,12 +24,30 @@ pub struct RuleMeta {
     pub reference: String,
 }
 
-/// A partner integration and the narrowest permission sets it needs.
-#[derive(Debug, Clone)]
+/// A partner integration and the permission sets its documentation names for its token.
+#[derive(Debug, Clone, Default)]
 pub struct Partner {
     pub name: String,
     pub keywords: Vec<String>,
+    /// The sets to grant (Enterprise plans); empty when no page names any ([`NONE_FOUND`]).
     pub needs: Vec<String>,
+    /// The sets the page names for legacy Team plans, when they differ.
+    pub team_plan: Vec<String>,
+    /// What the page says, in short.
+    pub documented: Option<String>,
+    /// The page the sets come from, or [`NONE_FOUND`]; `None` for a partner a project's config adds.
+    pub source: Option<String>,
+    pub checked: Option<String>,
+}
+
+/// The `source` of a fact no vendor or dbt page documents.
+pub const NONE_FOUND: &str = "none found";
+
+impl Partner {
+    /// The page that documents the partner's sets, when there is one.
+    pub fn source_page(&self) -> Option<&str> {
+        self.source.as_deref().filter(|s| *s != NONE_FOUND)
+    }
 }
 
 /// The classification signals. A project's `classify:` config extends the word lists.
@@ -51,9 +69,20 @@ pub struct Signals {
     pub user_context_descriptions: Vec<String>,
     pub hosts: Regex,
     pub user_endpoints: Regex,
+    /// Endpoints that create and manage service tokens (TW106).
+    pub service_token_endpoints: Regex,
+    /// Endpoints that are gone, whatever the token (TW202).
+    pub retired_endpoints: Regex,
+    /// Any of the three: the built URLs code readers keep.
+    pub code_endpoints: Regex,
     pub provider_sources: Vec<String>,
     pub provider_default_names: Vec<String>,
     pub user_context_resources: Vec<String>,
+    /// Repository resource types, the clone strategies that need a user token, and the URL
+    /// path of the GitHub installations lookup (an installation id it returns needs one too).
+    pub repository_types: Vec<String>,
+    pub repository_user_strategies: Vec<String>,
+    pub installations_lookup: String,
     pub dev_segments: Vec<String>,
     /// Folder words that mark examples and templates to copy (`example_cicd/`, `templates/`).
     pub example_segments: Vec<String>,
@@ -84,6 +113,23 @@ pub struct Signals {
     pub access_urls: AccessUrls,
     /// Orchestrators, deployed apps, developer files, Semantic Layer and Pulumi signals.
     pub ecosystems: Ecosystems,
+    /// The permission sets production automation needs, per task (advise).
+    pub production: ProductionNeeds,
+}
+
+/// The permission sets production automation needs, per task, with their source.
+#[derive(Debug, Clone, Default)]
+pub struct ProductionNeeds {
+    pub trigger_jobs: Vec<String>,
+    pub manage_jobs: Vec<String>,
+    pub manage_service_tokens: Vec<String>,
+    pub manage_identity: Vec<String>,
+    pub identity_resources: Vec<String>,
+    /// Plans (as dbt names them) whose service tokens can hold only `limited_plan_sets`.
+    pub limited_plans: Vec<String>,
+    pub limited_plan_sets: Vec<String>,
+    pub source: String,
+    pub checked: String,
 }
 
 /// dbt Cloud access URLs (TW501).
@@ -214,9 +260,27 @@ fn load(text: &str) -> Result<Policy, String> {
         user_context_descriptions: s.get("user_context_descriptions").map(|n| list(n, "phrases")).unwrap_or_default(),
         hosts: alternation(s.get("hosts"))?,
         user_endpoints: alternation(s.get("user_context_endpoints"))?,
+        service_token_endpoints: alternation(s.get("service_token_endpoints"))?,
+        retired_endpoints: alternation(s.get("retired_endpoints"))?,
+        code_endpoints: any_of(&[
+            s.get("user_context_endpoints"),
+            s.get("service_token_endpoints"),
+            s.get("retired_endpoints"),
+        ])?,
         provider_sources: list(tf, "provider_sources"),
         provider_default_names: list(tf, "default_local_names"),
         user_context_resources: list(tf, "user_context_resources"),
+        repository_types: tf.get("repositories").map(|n| list(n, "types")).unwrap_or_default(),
+        repository_user_strategies: tf
+            .get("repositories")
+            .map(|n| list(n, "user_clone_strategies"))
+            .unwrap_or_default(),
+        installations_lookup: tf
+            .get("repositories")
+            .and_then(|n| n.get("installations_lookup"))
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_lowercase(),
         dev_segments: s.get("paths").map(|n| list(n, "dev_segments")).unwrap_or_default(),
         example_segments: s.get("paths").map(|n| list(n, "example_segments")).unwrap_or_default(),
         test_segments: s.get("paths").map(|n| list(n, "test_segments")).unwrap_or_default(),
@@ -234,10 +298,17 @@ fn load(text: &str) -> Result<Policy, String> {
             .map(|n| {
                 n.items()
                     .iter()
-                    .map(|p| Partner {
-                        name: p.get("name").and_then(Node::as_str).unwrap_or("").to_owned(),
-                        keywords: list(p, "keywords"),
-                        needs: list(p, "needs"),
+                    .map(|p| {
+                        let text = |key: &str| p.get(key).and_then(Node::as_str).map(str::to_owned);
+                        Partner {
+                            name: text("name").unwrap_or_default(),
+                            keywords: list(p, "keywords"),
+                            needs: list(p, "needs"),
+                            team_plan: list(p, "team_plan"),
+                            documented: text("documented"),
+                            source: text("source"),
+                            checked: text("checked"),
+                        }
                     })
                     .collect()
             })
@@ -248,8 +319,25 @@ fn load(text: &str) -> Result<Policy, String> {
         cache_files_with_tokens: s.get("credential_caches").map(|n| list(n, "only_with_tokens")).unwrap_or_default(),
         access_urls: access_urls(s.get("access_urls"))?,
         ecosystems: ecosystems(s),
+        production: production_needs(s.get("production_needs")),
     };
     Ok(Policy { rules, signals, examples: s.clone() })
+}
+
+fn production_needs(n: Option<&Node>) -> ProductionNeeds {
+    let Some(n) = n else { return ProductionNeeds::default() };
+    let text = |key: &str| n.get(key).and_then(Node::as_str).unwrap_or("").to_owned();
+    ProductionNeeds {
+        trigger_jobs: list(n, "trigger_jobs"),
+        manage_jobs: list(n, "manage_jobs"),
+        manage_service_tokens: list(n, "manage_service_tokens"),
+        manage_identity: list(n, "manage_identity"),
+        identity_resources: list(n, "identity_resources"),
+        limited_plans: raw_list(n, "limited_plans"),
+        limited_plan_sets: list(n, "limited_plan_sets"),
+        source: text("source"),
+        checked: text("checked"),
+    }
 }
 
 fn access_urls(n: Option<&Node>) -> Result<AccessUrls, String> {
@@ -367,6 +455,12 @@ pub fn raw_list(n: &Node, key: &str) -> Vec<String> {
     n.get(key).map(|l| l.items().iter().filter_map(Node::as_str).map(str::to_owned).collect()).unwrap_or_default()
 }
 
+/// The patterns of several groups as one alternation.
+fn any_of(groups: &[Option<&Node>]) -> Result<Regex, String> {
+    let pats: Vec<String> = groups.iter().flatten().flat_map(|n| raw_list(n, "patterns")).collect();
+    Regex::new(&format!("(?i)(?:{})", pats.join("|"))).map_err(|e| e.to_string())
+}
+
 fn alternation(n: Option<&Node>) -> Result<Regex, String> {
     let n = n.ok_or("missing pattern group")?;
     let pats: Vec<String> = n
@@ -382,7 +476,16 @@ mod tests {
 
     /// The signal groups that state facts about dbt or a vendor: each names its source and the
     /// date it was checked, because dbt's guidance changes.
-    const FACT_GROUPS: [&str; 4] = ["legacy_keys", "credential_caches", "access_urls", "permissions"];
+    const FACT_GROUPS: [&str; 8] = [
+        "legacy_keys",
+        "credential_caches",
+        "access_urls",
+        "permissions",
+        "production_needs",
+        "terraform.repositories",
+        "service_token_endpoints",
+        "retired_endpoints",
+    ];
 
     fn is_date(s: &str) -> bool {
         let b = s.as_bytes();
@@ -393,7 +496,9 @@ mod tests {
     fn fact_errors(signals: &Node) -> Vec<String> {
         let mut errors = Vec::new();
         for group in FACT_GROUPS {
-            let Some(g) = signals.get(group) else {
+            let mut path = group.split('.');
+            let first = path.next().and_then(|k| signals.get(k));
+            let Some(g) = path.fold(first, |n, k| n.and_then(|n| n.get(k))) else {
                 errors.push(format!("{group}: missing"));
                 continue;
             };
@@ -406,7 +511,72 @@ mod tests {
                 errors.push(format!("{group}: no check date (`checked: YYYY-MM-DD`)"));
             }
         }
+        // Each partner's sets come from a page, or no page was found (and then none is asserted).
+        for p in signals.get("partners").map(Node::items).unwrap_or_default() {
+            let name = p.get("name").and_then(Node::as_str).unwrap_or("?");
+            let source = p.get("source").and_then(Node::as_str).unwrap_or("");
+            let checked = p.get("checked").and_then(Node::as_str).unwrap_or("");
+            let needs = list(p, "needs");
+            match source {
+                NONE_FOUND if !needs.is_empty() => errors.push(format!("{name}: sets asserted without a source")),
+                NONE_FOUND => {}
+                s if s.starts_with("https://") => {}
+                "" => errors.push(format!("{name}: no source (a page, or `source: {NONE_FOUND}`)")),
+                other => errors.push(format!("{name}: source `{other}` is neither a page nor `{NONE_FOUND}`")),
+            }
+            if !is_date(checked) {
+                errors.push(format!("{name}: no check date (`checked: YYYY-MM-DD`)"));
+            }
+        }
         errors
+    }
+
+    #[test]
+    fn a_partner_without_a_page_says_none_found() {
+        let p = builtin();
+        let none: Vec<&str> = p
+            .signals
+            .partners
+            .iter()
+            .filter(|x| x.source.as_deref() == Some(NONE_FOUND))
+            .map(|x| x.name.as_str())
+            .collect();
+        assert!(none.contains(&"Monte Carlo") && none.contains(&"Census"), "{none:?}");
+        // `none found` is accepted as a source; a missing one, another word, or sets asserted
+        // under `none found` are not.
+        let edit = |from: &str, to: &str| {
+            let text = BUILTIN.replacen(from, to, 1);
+            assert_ne!(text, BUILTIN, "{from}");
+            fact_errors(&load(&text).unwrap_or_else(|e| panic!("{e}")).examples)
+        };
+        assert_eq!(
+            edit(
+                "{name: Monte Carlo, keywords: [montecarlo, monte_carlo], needs: [], source: none found, ",
+                "{name: Monte Carlo, keywords: [montecarlo, monte_carlo], needs: [], "
+            ),
+            ["Monte Carlo: no source (a page, or `source: none found`)"]
+        );
+        assert_eq!(
+            edit(
+                "needs: [], source: none found, checked: 2026-12-01}\n    - {name: Metaplane",
+                "needs: [], source: unknown, checked: 2026-12-01}\n    - {name: Metaplane"
+            ),
+            ["Monte Carlo: source `unknown` is neither a page nor `none found`"]
+        );
+        assert_eq!(
+            edit(
+                "{name: Sigma, keywords: [sigma, sigmacomputing], needs: []",
+                "{name: Sigma, keywords: [sigma, sigmacomputing], needs: [metadata_only]"
+            ),
+            ["Sigma: sets asserted without a source"]
+        );
+        assert_eq!(
+            edit(
+                "      source: https://docs.atlan.com/apps/connectors/etl-tools/dbt/how-tos/set-up-dbt-cloud\n      checked: 2026-12-01\n",
+                "      source: https://docs.atlan.com/apps/connectors/etl-tools/dbt/how-tos/set-up-dbt-cloud\n"
+            ),
+            ["Atlan: no check date (`checked: YYYY-MM-DD`)"]
+        );
     }
 
     #[test]
@@ -428,6 +598,26 @@ mod tests {
         for r in &p.rules {
             if r.explanation.contains("Source") {
                 assert!(r.explanation.contains("(checked 20"), "{}: a cited source without its check date", r.code);
+            }
+        }
+    }
+
+    #[test]
+    fn endpoint_examples_hold() {
+        let p = builtin();
+        let s = &p.signals;
+        for (group, re) in
+            [("service_token_endpoints", &s.service_token_endpoints), ("retired_endpoints", &s.retired_endpoints)]
+        {
+            let ex = p.examples.get(group).and_then(|g| g.get("examples")).unwrap_or_else(|| panic!("{group}"));
+            let (yes, no) = (raw_list(ex, "endpoint"), raw_list(ex, "other"));
+            assert!(!yes.is_empty() && !no.is_empty(), "{group}");
+            for e in yes {
+                assert!(re.is_match(&e) && s.code_endpoints.is_match(&e), "{group}: {e}");
+                assert!(!s.user_endpoints.is_match(&e), "{group}: {e} is not user-context");
+            }
+            for e in no {
+                assert!(!re.is_match(&e), "{group}: {e}");
             }
         }
     }

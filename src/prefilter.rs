@@ -21,6 +21,9 @@
 //! - Any file that a rule above drops but that may hide a token (a letter of `dbt` escaped,
 //!   `\x64btu_…`, `%64btu_…`; `dbt` followed by an escape, `dbtu\u005f…`; the base64 of a token
 //!   prefix) is kept for its literals, read as [`FileKind::Other`].
+//! - So is a file that holds a suppression comment (`tokenwise: ignore[`), so that a comment
+//!   that suppresses nothing is seen (TW002). Both are one search, run on the files dropped
+//!   above only.
 
 use crate::extract;
 use crate::kind::FileKind;
@@ -101,7 +104,8 @@ pub struct Gate {
     groups: Vec<Vec<(Vec<u8>, Check)>>,
     /// Keywords shorter than [`START`].
     short: Vec<(Vec<u8>, Check)>,
-    /// Where a token may hide from the other searches (see [`hidden_patterns`]).
+    /// Where a token may hide from the other searches (see [`hidden_patterns`]), and the
+    /// suppression comments ([`crate::ignore_comment::STARTS`]): what keeps a file the other rules drop.
     hidden: Option<Finder>,
 }
 
@@ -225,12 +229,18 @@ impl Gate {
             start_group,
             groups,
             short,
-            hidden: Finder::new(&hidden_patterns()),
+            hidden: Finder::new(
+                &hidden_patterns()
+                    .into_iter()
+                    .chain(crate::ignore_comment::STARTS.map(|p| p.as_bytes().to_vec()))
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 
-    /// Whether the bytes may hold a token only decoding shows (see [`hidden_patterns`]).
-    pub fn may_hide_token(&self, bytes: &[u8]) -> bool {
+    /// Whether the bytes may hold a token only decoding shows (see [`hidden_patterns`]), or a
+    /// suppression comment.
+    pub fn kept_anyway(&self, bytes: &[u8]) -> bool {
         self.hidden.as_ref().is_none_or(|f| f.find(bytes, 0).is_some())
     }
 
@@ -262,7 +272,7 @@ impl Gate {
             | FileKind::BitbucketPipelines
             | FileKind::Jenkins => mentions_dbt(bytes).then_some(kind),
         };
-        decided.or_else(|| self.may_hide_token(bytes).then_some(FileKind::Other))
+        decided.or_else(|| self.kept_anyway(bytes).then_some(FileKind::Other))
     }
 
     /// Whether the bytes may hold a literal token (its exact-case prefix), or a Semantic Layer
@@ -448,5 +458,16 @@ mod tests {
             assert_eq!(g.decide(path, kind, text.as_bytes(), s), Some(FileKind::Other), "{path}: {text}");
         }
         assert_eq!(g.decide("notes.txt", FileKind::Other, br"C:\new\x41 100%", s), None);
+    }
+
+    #[test]
+    fn a_file_with_a_suppression_comment_is_kept_as_text() {
+        let g = gate();
+        let s = &builtin().signals;
+        // tokenwise: ignore[TW002] -- test input
+        for text in ["x = 1  # tokenwise: ignore[TW201]\n", "// tokenwise:ignore[TW9]\n"] {
+            assert_eq!(g.decide("src/app.py", FileKind::Script, text.as_bytes(), s), Some(FileKind::Other), "{text}");
+        }
+        assert_eq!(g.decide("src/app.py", FileKind::Script, b"# tokenwise reads this\n", s), None);
     }
 }

@@ -538,6 +538,7 @@ mod tests {
             for i in 0..at {
                 text.push(if i % 37 == 36 { '\n' } else { 'é' });
             }
+            // tokenwise: ignore[TW002] -- test input
             text.push_str(&format!("x = \"{PAT}\" # tokenwise: ignore[TW201]\ny = {SVC}\n"));
             let bytes = text.as_bytes();
             let (s, found) = streamed(bytes, 160);

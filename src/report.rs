@@ -44,16 +44,20 @@ impl Selection {
     /// A finding's severity on its path, `None` when its rule is off there. The command line
     /// beats the config; the config beats the defaults.
     pub fn level(&self, f: &Finding, path: &str, config: &Settings) -> Option<Severity> {
-        let configured = config.rule_level(f.code(), path);
+        self.on(f.rule, path, config).then(|| config.rule_level(f.code(), path).flatten().unwrap_or(f.severity))
+    }
+
+    /// Whether `rule` is selected on `path`.
+    pub fn on(&self, rule: Rule, path: &str, config: &Settings) -> bool {
         let on = if self.select.is_empty() {
-            match configured {
+            match config.rule_level(rule.code(), path) {
                 Some(level) => level.is_some(),
-                None => f.rule.texts().default_enabled,
+                None => rule.texts().default_enabled,
             }
         } else {
-            self.select.contains(&f.rule)
-        } || self.extend_select.contains(&f.rule);
-        (on && !self.ignore.contains(&f.rule)).then(|| configured.flatten().unwrap_or(f.severity))
+            self.select.contains(&rule)
+        } || self.extend_select.contains(&rule);
+        on && !self.ignore.contains(&rule)
     }
 }
 
@@ -75,23 +79,42 @@ fn rules(list: &[String]) -> Result<Vec<Rule>, String> {
 
 /// The report of a scan: its findings at the severity `level` gives them on their path (`None`
 /// when the rule is off there), less those suppressed inline or recorded in `baseline`, in
-/// report order.
+/// report order. `on` says whether a rule is selected on a path: a suppression comment naming
+/// a selected rule that suppressed nothing is a TW002 finding of its own.
 pub fn build<'a>(
     scan: &'a Scan,
     level: impl Fn(&Finding, &str) -> Option<Severity>,
+    on: impl Fn(Rule, &str) -> bool,
     mut baseline: Option<Baseline>,
 ) -> Report<'a> {
     let mut suppressed = 0;
     let mut findings: Vec<Finding> = Vec::new();
     let mut comments = crate::suppress::Suppressions::new(&scan.files);
+    let path = |f: &Finding| scan.files.get(f.at.file).map(|s| s.display.as_str()).unwrap_or("");
     for f in &scan.findings {
-        let src = scan.files.get(f.at.file);
-        let Some(severity) = level(f, src.map(|s| s.display.as_str()).unwrap_or("")) else { continue };
-        if comments.suppresses(f) {
+        // Asked of every finding, kept or not: a comment for a finding that `--min-confidence`
+        // leaves out still has something to suppress.
+        let hit = comments.suppresses(f);
+        let Some(severity) = level(f, path(f)) else { continue };
+        if hit {
             suppressed += 1;
         } else {
             findings.push(Finding { severity, ..f.clone() });
         }
+    }
+    let unused = crate::rules::unused_suppressions(&scan.files, comments.judged(), |r, p| on(r, p));
+    let mut added = false;
+    for f in unused {
+        let Some(severity) = level(&f, path(&f)) else { continue };
+        if comments.suppresses(&f) {
+            suppressed += 1;
+        } else {
+            findings.push(Finding { severity, ..f });
+            added = true;
+        }
+    }
+    if added {
+        findings.sort_by(crate::rules::report_order);
     }
     let mut baselined = 0;
     if let Some(b) = baseline.as_mut() {

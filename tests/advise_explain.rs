@@ -56,7 +56,12 @@ fn tableau_gets_the_semantic_layer_sets() {
     let text = ok(&["advise", "--workflow", "partner-integration", "--integration", "Tableau"]);
     assert_eq!(field(&text, "workflow"), ["workflow:        partner-integration (Tableau)"]);
     assert_eq!(field(&text, "use"), ["use:             service token (`dbtc_…`)"]);
-    assert_eq!(field(&text, "permission sets"), ["permission sets: Tableau: `semantic_layer_only` + `metadata_only`"]);
+    assert_eq!(
+        field(&text, "permission sets"),
+        [
+            "permission sets: Tableau: `semantic_layer_only` + `metadata_only`; (source: https://docs.getdbt.com/docs/cloud-integrations/avail-sl-integrations, checked 2026-12-01)"
+        ]
+    );
     assert!(text.contains("reference:       https://docs.getdbt.com/docs/dbt-apis/authentication"));
 }
 
@@ -64,14 +69,55 @@ fn tableau_gets_the_semantic_layer_sets() {
 fn integrations_match_however_they_are_written() {
     for (asked, canonical, sets) in [
         ("power bi", "Power BI", vec!["semantic_layer_only", "metadata_only"]),
-        ("HIGHTOUCH", "Hightouch", vec!["metadata_only", "job_runner"]),
+        ("HIGHTOUCH", "Hightouch", vec!["readonly"]),
         ("google-sheets", "Semantic Layer (Google Sheets)", vec!["semantic_layer_only", "metadata_only"]),
-        ("Monte Carlo", "Monte Carlo", vec!["metadata_only"]),
+        ("Atlan", "Atlan", vec!["job_viewer"]),
+        ("datafold", "Datafold", vec!["developer"]),
+        ("Monte Carlo", "Monte Carlo", vec![]),
     ] {
         let v = json(&["advise", "--workflow", "partner-integration", "--integration", asked, "--format", "json"]);
         assert_eq!(v["integration"], canonical, "{asked}");
         assert_eq!(v["permission_sets"][0]["sets"], serde_json::json!(sets), "{asked}");
     }
+}
+
+#[test]
+fn a_partner_names_its_documented_sets_and_their_source() {
+    for (asked, sets, source) in [
+        ("Datafold", vec!["developer"], "https://docs.datafold.com/integrations/orchestrators/dbt_cloud"),
+        ("Atlan", vec!["job_viewer"], "https://docs.atlan.com/apps/connectors/etl-tools/dbt/how-tos/set-up-dbt-cloud"),
+        ("Hightouch", vec!["readonly"], "https://hightouch.com/docs/extensions/dbt-cloud"),
+        ("Census", vec![], "none found"),
+    ] {
+        let v = json(&["advise", "--workflow", "partner-integration", "--integration", asked, "--format", "json"]);
+        let grant = &v["permission_sets"][0];
+        assert_eq!(grant["sets"], serde_json::json!(sets), "{asked}");
+        assert_eq!(grant["source"], source, "{asked}");
+        assert_eq!(grant["checked"], "2026-12-01", "{asked}");
+        let text = ok(&["advise", "--workflow", "partner-integration", "--integration", asked]);
+        assert!(
+            field(&text, "permission sets")[0].contains(&format!("(source: {source}, checked 2026-12-01)")),
+            "{text}"
+        );
+    }
+    // The plan-specific set the page names for legacy Team plans follows.
+    let v = json(&["advise", "--workflow", "partner-integration", "--integration", "Atlan", "--format", "json"]);
+    assert_eq!(v["permission_sets"][1]["for"], "Atlan on legacy Team plans");
+    assert_eq!(v["permission_sets"][1]["sets"], serde_json::json!(["readonly"]));
+}
+
+#[test]
+fn an_integration_alone_picks_its_workflow() {
+    let v = json(&["advise", "--integration", "Datafold", "--format", "json"]);
+    assert_eq!(v["workflow"], "partner-integration");
+    assert_eq!(v["permission_sets"][0]["sets"], serde_json::json!(["developer"]));
+    assert_eq!(v["permission_sets"][0]["source"], "https://docs.datafold.com/integrations/orchestrators/dbt_cloud");
+    let v = json(&["advise", "--integration", "terraform", "--format", "json"]);
+    assert_eq!(v["workflow"], "production");
+    assert!(
+        usage_error(&["advise", "--integration", "Nonesuch"])
+            .starts_with("unknown integration `Nonesuch`; known: Hightouch")
+    );
 }
 
 #[test]
@@ -86,7 +132,7 @@ fn an_unknown_integration_lists_the_known_ones() {
 fn production_advice_separates_ci_orchestrators_and_terraform() {
     let text = ok(&["advise", "--workflow", "production"]);
     let sets = field(&text, "permission sets");
-    assert_eq!(sets.len(), 4, "{text}");
+    assert_eq!(sets.len(), 8, "{text}");
     assert!(sets[0].contains("CI/CD pipelines that trigger dbt Cloud jobs (GitHub Actions, GitLab CI"), "{text}");
     assert!(sets[0].contains(": `job_runner`; `job_admin` instead only if the pipeline creates or edits jobs"));
     assert!(
@@ -94,11 +140,59 @@ fn production_advice_separates_ci_orchestrators_and_terraform() {
             "orchestrators that trigger jobs and wait for their runs (Airflow, Dagster, Prefect): `job_runner`"
         )
     );
-    assert!(sets[2].starts_with("Terraform or Pulumi managing projects, environments and jobs: the narrowest sets"));
-    // Account Admin appears once: for the resources the provider docs say need it.
-    assert_eq!(text.matches("`account_admin`").count(), 1, "{text}");
-    assert!(sets[3].contains("`dbtcloud_group_partial_permissions`") && sets[3].contains(": `account_admin`;"));
-    assert!(field(&text, "note")[0].contains("`dbtcloud_repository`"), "PATs on an aliased provider for user lookups");
+    assert_eq!(sets[2], "Terraform or Pulumi triggering jobs: `job_runner`");
+    assert_eq!(
+        sets[3],
+        "Terraform or Pulumi managing jobs and their environments: `job_admin`; on the projects it manages only"
+    );
+    assert!(
+        sets[4].starts_with("Terraform or Pulumi managing projects, connections and credentials: the narrowest sets")
+    );
+    // Account Admin is granted only where dbt or the provider docs require it: service tokens
+    // and the resources the provider names; Security Admin is enough for groups, SSO, IP rules.
+    assert!(
+        sets[5].starts_with("Terraform or Pulumi creating service tokens (`dbtcloud_service_token`): `account_admin`;")
+    );
+    assert!(sets[6].contains("(`dbtcloud_group`, `dbtcloud_user_groups`, `dbtcloud_license_map`, `dbtcloud_ip_restrictions_rule`): `security_admin`; enough for users, groups, licenses, SSO and IP restrictions"), "{text}");
+    assert!(sets[7].contains("`dbtcloud_group_partial_permissions`") && sets[7].contains(": `account_admin`;"));
+    let notes = field(&text, "note");
+    assert!(
+        notes[0].contains("`git_clone_strategy = \"deploy_token\"`"),
+        "PATs on an aliased provider for user lookups"
+    );
+    assert!(
+        notes.iter().any(|n| n
+            .starts_with("on Developer and Starter plans a service token can hold only `semantic_layer_only`")
+            && n.contains("(source: https://docs.getdbt.com/docs/dbt-apis/service-tokens, checked 2026-12-01)")),
+        "{text}"
+    );
+}
+
+#[test]
+fn terraform_advice_names_what_each_task_needs() {
+    let v = json(&["advise", "--workflow", "production", "--integration", "terraform", "--format", "json"]);
+    let grants = v["permission_sets"].as_array().cloned().unwrap_or_default();
+    let by_purpose = |word: &str| {
+        grants
+            .iter()
+            .find(|g| g["for"].as_str().is_some_and(|p| p.contains(word)))
+            .unwrap_or_else(|| panic!("no grant for {word}: {v}"))
+            .clone()
+    };
+    assert_eq!(by_purpose("triggering jobs")["sets"], serde_json::json!(["job_runner"]));
+    assert_eq!(by_purpose("managing jobs")["sets"], serde_json::json!(["job_admin"]));
+    assert_eq!(by_purpose("creating service tokens")["sets"], serde_json::json!(["account_admin"]));
+    assert_eq!(by_purpose("groups, SSO and IP rules")["sets"], serde_json::json!(["security_admin"]));
+    for word in ["triggering jobs", "managing jobs", "creating service tokens", "groups, SSO and IP rules"] {
+        let g = by_purpose(word);
+        assert!(
+            g["source"]
+                .as_str()
+                .is_some_and(|s| s.contains("https://docs.getdbt.com/docs/cloud/manage-access/enterprise-permissions")),
+            "{word}"
+        );
+        assert_eq!(g["checked"], "2026-12-01", "{word}");
+    }
 }
 
 #[test]
@@ -109,7 +203,18 @@ fn a_production_tool_narrows_the_advice() {
         ("jenkins", "Jenkins", vec![vec!["job_runner"]]),
         ("Airflow", "Airflow", vec![vec!["job_runner"]]),
         ("dagster", "Dagster", vec![vec!["job_runner"]]),
-        ("Terraform", "Terraform", vec![vec![], vec!["account_admin"]]),
+        (
+            "Terraform",
+            "Terraform",
+            vec![
+                vec!["job_runner"],
+                vec!["job_admin"],
+                vec![],
+                vec!["account_admin"],
+                vec!["security_admin"],
+                vec!["account_admin"],
+            ],
+        ),
     ] {
         let v = json(&["advise", "--workflow", "production", "--integration", asked, "--format", "json"]);
         assert_eq!(v["integration"], canonical, "{asked}");

@@ -125,6 +125,7 @@ fn suppressed_findings_are_not_written_to_the_baseline() {
     edit(dir.path(), ".github/workflows/dbt-deploy.yml", |t| {
         t.replace(
             "      DBT_CLOUD_TOKEN:",
+            // tokenwise: ignore[TW002] -- test input
             "      # tokenwise: ignore[TW101] -- moving to a service token\n      DBT_CLOUD_TOKEN:",
         )
     });
@@ -133,4 +134,21 @@ fn suppressed_findings_are_not_written_to_the_baseline() {
     run_in(dir.path(), &["check", "--write-baseline", "b.json", "."]);
     let text = std::fs::read_to_string(dir.path().join("b.json")).unwrap_or_default();
     assert!(!text.contains("TW101"), "{text}");
+}
+
+#[test]
+fn a_baselined_unused_suppression_stays_quiet_when_lines_move() {
+    let dir = demo_copy();
+    let d = dir.path();
+    // tokenwise: ignore[TW002] -- the test plants a stray ignore comment
+    std::fs::write(d.join("cleanup.sh"), "#!/bin/sh\nrm -rf target/ # tokenwise: ignore[TW201]\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, before) = check(d, &[]);
+    assert!(codes(&before).contains(&"TW002".to_owned()), "{before}");
+    let out = run_in(d, &["check", "--write-baseline", "b.json", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    edit(d, "cleanup.sh", |t| t.replace("#!/bin/sh\n", "#!/bin/sh\n# housekeeping\n\n"));
+    let (code, after) = check(d, &["--baseline", "b.json"]);
+    assert_eq!((code, codes(&after)), (Some(0), vec![]), "{after}");
+    assert!(after["summary"]["baselined"].as_u64().is_some_and(|n| n >= 5), "{after}");
 }

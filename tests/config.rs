@@ -260,3 +260,33 @@ fn an_empty_config_changes_nothing() {
     write(dir.path(), ".tokenwise.yml", "# nothing yet\n");
     assert_eq!(findings(dir.path(), &["."]), before);
 }
+
+#[test]
+fn an_ignore_comment_is_judged_only_for_selected_rules_and_tw002_can_be_suppressed() {
+    let dir = repo();
+    let d = dir.path();
+    let i = "tokenwise: ignore";
+    write(d, "scripts/clean.sh", &format!("#!/bin/sh\nrm -rf target/ # {i}[TW201]\n"));
+    let tw002 = || vec![triple("TW002", "warning", "scripts/clean.sh")];
+    assert_eq!(findings(d, &["."]), (Some(1), tw002()));
+    // TW201 deselected on the command line, or off in the config: its comment is not judged.
+    assert_eq!(findings(d, &["--ignore", "hardcoded-token", "."]), (Some(0), vec![]));
+    assert_eq!(findings(d, &["--select", "TW002", "."]), (Some(0), vec![]));
+    write(d, ".tokenwise.yml", "per-path:\n  scripts/**:\n    hardcoded-token: off\n");
+    assert_eq!(findings(d, &["."]), (Some(0), vec![]));
+    write(d, ".tokenwise.yml", "rules:\n  unused-suppression: error\n");
+    assert_eq!(findings(d, &["."]), (Some(1), vec![triple("TW002", "error", "scripts/clean.sh")]));
+    assert_eq!(findings(d, &["--ignore", "TW002", "."]), (Some(0), vec![]));
+    // A TW002 entry keeps the comment; the summary counts what it suppressed.
+    write(d, "scripts/clean.sh", &format!("#!/bin/sh\nrm -rf target/ # {i}[TW201, TW002] -- kept on purpose\n"));
+    assert_eq!(findings(d, &["."]), (Some(0), vec![]));
+    let out = run_in(d, &["check", "--format", "json", "."]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json["summary"]["suppressed"], 1, "{}", stdout(&out));
+    // A finding `--min-confidence` leaves out still needs its comment.
+    std::fs::remove_file(d.join("scripts/clean.sh")).unwrap_or_else(|e| panic!("{e}"));
+    let deploy = fixture("suppressed", ".github/workflows/deploy.yml");
+    write(d, ".github/workflows/deploy.yml", &deploy);
+    assert_eq!(findings(d, &["--min-confidence", "high", "."]), (Some(0), vec![]));
+    assert_eq!(findings(d, &["."]), (Some(0), vec![]));
+}

@@ -198,15 +198,31 @@ fn overprivileged_grants_are_narrowed_only_with_unsafe_fixes() {
     let tf = read(d, "integrations/hightouch.tf");
     assert!(tf.starts_with("# NOT OK: the Hightouch integration's token"), "comments stay: {tf}");
     assert!(hcl_edit::parser::parse_body(&tf).is_ok(), "{tf}");
+    // Hightouch documents one read-only set.
+    assert_eq!(
+        changed_lines(&changes(d)),
+        ["-    permission_set = \"account_admin\"", "+    permission_set = \"readonly\""]
+    );
+}
+
+#[test]
+fn a_grant_narrowed_to_two_documented_sets_gets_a_block_for_each() {
+    const TABLEAU: &str = "# NOT OK: the Tableau token is an Account Admin.\nresource \"dbtcloud_service_token\" \"tableau\" {\n  name = \"Tableau\"\n  service_token_permissions {\n    permission_set = \"account_admin\"\n    all_projects   = true\n  }\n}\n";
+    let dir = repo(None, &[("integrations/tableau.tf", TABLEAU)]);
+    let d = dir.path();
+    let fixed = run_in(d, &["check", "--fix", "--unsafe-fixes"]);
+    assert_eq!(fixed.status.code(), Some(0), "{}", stdout(&fixed));
+    let tf = read(d, "integrations/tableau.tf");
+    assert!(hcl_edit::parser::parse_body(&tf).is_ok(), "{tf}");
     assert_eq!(
         changed_lines(&changes(d)),
         [
             "-    permission_set = \"account_admin\"",
-            "+    permission_set = \"metadata_only\"",
+            "+    permission_set = \"semantic_layer_only\"",
             "+    all_projects   = true",
             "+  }",
             "+  service_token_permissions {",
-            "+    permission_set = \"job_runner\"",
+            "+    permission_set = \"metadata_only\"",
         ]
     );
 }
@@ -301,7 +317,7 @@ fn the_service_token_for_a_job_trigger_has_job_runner_as_advise_says() {
 fn the_service_token_for_a_partner_has_its_documented_sets() {
     let (_, content) = resource_for("tf-partner-pat", "TW102");
     assert_eq!(sets_of(&content), advised(&["--workflow", "partner-integration", "--integration", "Hightouch"]));
-    assert_eq!(sets_of(&content), ["metadata_only", "job_runner"]);
+    assert_eq!(sets_of(&content), ["readonly"]);
 }
 
 #[test]
@@ -349,6 +365,7 @@ fn add_ignore_comments_each_finding_in_its_files_syntax_and_refuses_json() {
     );
     assert_eq!(read(d, "integrations/catalog.json"), json_before);
     let diff = changes(d);
+    // tokenwise: ignore[TW002] -- test input
     assert_eq!(changed_lines(&diff), ["+  # tokenwise: ignore[TW102] -- reviewed by the data team"], "{diff}");
     let after = run_in(d, &["check"]);
     assert_eq!(codes(&after), ["TW102"], "only the JSON finding remains: {}", stdout(&after));
@@ -476,4 +493,49 @@ fn a_misspelt_permission_set_is_renamed_and_an_unassignable_one_left_to_a_person
         &["TW303"],
         &["-    permission_set = \"job_runer\"", "+    permission_set = \"job_runner\""],
     );
+}
+
+#[test]
+fn unused_ignore_entries_are_taken_out_and_an_empty_comment_goes_with_its_line() {
+    let dir = repo(Some("tw002-unused-suppression"), &[]);
+    let d = dir.path();
+    let diff = run_in(d, &["check", "--diff"]);
+    let patch = stdout(&diff);
+    assert!(applies(d, &patch), "{patch}");
+    let fixed = run_in(d, &["check", "--fix"]);
+    assert_eq!(codes(&fixed), ["TW101"], "only the PAT is left: {}", stdout(&fixed));
+    let changed = changed_lines(&changes(d));
+    // Spelt in two pieces, so that these lines hold no ignore comment of their own.
+    let i = "tokenwise: ignore";
+    let want = [
+        format!("-      # {i}[TW101] -- migrating to a service token in DATA-412"),
+        format!("-      # {i}[TW10l] -- migrating in DATA-413"),
+        format!("-      # {i}[TW101, hardcoded-token] -- reviewed"),
+        format!("+      # {i}[TW101] -- reviewed"),
+        format!("-rm -rf target/ # {i}[TW201] -- old token, rotated"),
+        "+rm -rf target/".to_owned(),
+    ];
+    assert_eq!(changed, want);
+    // The kept entry still suppresses its finding, and nothing is left to fix.
+    let again = run_in(d, &["check", "--diff"]);
+    assert_eq!((again.status.code(), stdout(&again)), (Some(0), String::new()), "{}", stderr(&again));
+}
+
+#[test]
+fn a_fix_that_drops_an_entry_never_writes_or_shows_a_token() {
+    // A fake token typed into an ignore comment.
+    let token = "dbtu_Qv7Rk2Lp9Xw4Tz8Nm3Bc6Hd1Fg5Js0YaUe7Io4Wq2";
+    // tokenwise: ignore[TW002] -- test input
+    let script = format!("#!/bin/sh\necho hi # tokenwise: ignore[{token}]\n");
+    let dir = repo(None, &[("run.sh", &script)]);
+    let d = dir.path();
+    let out = run_in(d, &["check", "--format", "json", "."]);
+    let text = stdout(&out);
+    assert!(text.contains("\"TW002\""), "{text}");
+    assert!(!text.contains(token), "{text}");
+    let diff = run_in(d, &["check", "--diff"]);
+    assert!(!stdout(&diff).contains(token), "{}", stdout(&diff));
+    let fixed = run_in(d, &["check", "--fix"]);
+    assert!(!format!("{}{}", stdout(&fixed), stderr(&fixed)).contains(token));
+    assert_eq!(read(d, "run.sh"), "#!/bin/sh\necho hi\n");
 }

@@ -106,6 +106,13 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "code-credentials-file-pat",
         "snowflake-procedure-service",
         "code-token-client-pat",
+        "tf-repository-deploy-token-user-context",
+        "tf-repository-installations-lookup-user-context",
+        "tf-partner-writable-development",
+        "pulumi-pat-creates-service-token-service",
+        "py-service-tokens-endpoint-jobs-pat",
+        "sh-legacy-apikey-endpoint-account-apikeys",
+        "tw002-unused-suppression-used",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -193,6 +200,14 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("snowflake-secret-literal", "TW201"),
         ("snowflake-procedure-pat", "TW101"),
         ("code-token-client-service", "TW104"),
+        ("tf-repository-github-app-pat", "TW101"),
+        ("tf-partner-writable-environments", "TW301"),
+        ("pulumi-partner-writable-environments", "TW301"),
+        ("pulumi-pat-creates-service-token", "TW106"),
+        ("py-service-tokens-endpoint-pat", "TW106"),
+        ("sh-legacy-apikey-endpoint", "TW202"),
+        ("js-legacy-apikey-endpoint-built", "TW202"),
+        ("tw002-unused-suppression", "TW002"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

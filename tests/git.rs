@@ -598,3 +598,41 @@ fn check_staged_reads_what_the_index_holds_not_the_work_tree() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is not inside a git repository"), "{}", stderr(&out));
 }
+
+/// The codes of a JSON report's findings.
+fn codes_of(out: &Output) -> Vec<String> {
+    let v = json(out);
+    v["findings"].as_array().into_iter().flatten().filter_map(|f| f["code"].as_str().map(str::to_owned)).collect()
+}
+
+#[test]
+fn unused_suppressions_are_judged_in_the_current_tree_only() {
+    let dir = repo();
+    let root = dir.path();
+    let token = pat(30);
+    write(root, "run.py", &format!("# tokenwise: ignore[TW10l] -- a typo\nTOKEN = \"{token}\"\n"));
+    commit_on(root, 1, "a token, a misspelt ignore comment");
+    write(root, "run.py", "# tokenwise: ignore[TW10l] -- a typo\nimport os\nTOKEN = os.environ[\"X\"]\n");
+    commit_on(root, 2, "the token is gone, the comment stays");
+
+    let now = run(root, &["check", "--format", "json", "."]);
+    assert_eq!(codes_of(&now), ["TW002"], "{}", stdout(&now));
+    // History reports the secrets of past versions, never their comments.
+    let past = run(root, &["history", "--format", "json"]);
+    assert_eq!(codes_of(&past), ["TW201"], "{}", stdout(&past));
+
+    // A branch that leaves the comment alone adds no TW002; one that adds a stray comment does.
+    git(root, &["checkout", "--quiet", "-b", "feature"]);
+    write(root, "other.py", "import os\nT = os.environ[\"Y\"]\n");
+    commit_on(root, 3, "unrelated");
+    let base = run(root, &["check", "--format", "json", "--diff-base", "main", "."]);
+    assert_eq!(codes_of(&base), Vec::<String>::new(), "{}", stdout(&base));
+    // tokenwise: ignore[TW002] -- the test's own ignore comments
+    write(root, "other.py", "import os\nT = os.environ[\"Y\"] # tokenwise: ignore[TW201]\n");
+    commit_on(root, 4, "a stray comment");
+    let base = run(root, &["check", "--format", "json", "--diff-base", "main", "."]);
+    let v = json(&base);
+    assert_eq!(codes_of(&base), ["TW002"], "{}", stdout(&base));
+    assert_eq!(v["findings"][0]["path"], "other.py");
+    assert_eq!(v["summary"]["in_base"], 1, "the old comment is the base's");
+}

@@ -377,7 +377,7 @@ fn outputs(scan: &Scan) -> Vec<(&'static str, Result<String, String>)> {
 
 /// The outputs of the formats `which` selects.
 fn renders(scan: &Scan, which: impl Fn(&str) -> bool) -> Vec<(&'static str, Result<String, String>)> {
-    let report = tokenwise::report::build(scan, |f, _| Some(f.severity), None);
+    let report = tokenwise::report::build(scan, |f, _| Some(f.severity), |_, _| true, None);
     let renderers: [(&'static str, &dyn Fn() -> String); 11] = [
         ("pretty", &|| render::pretty::render(&report, false, 100)),
         ("concise", &|| render::concise::render(&report)),

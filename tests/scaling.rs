@@ -328,8 +328,9 @@ fn pretty_with_many_findings_in_one_file() {
         [("deploy/.env", lines), ("postman/env.json", format!("{{{one_line}\"x\": 1}}"))]
     };
     let (small, large) = (files(400), files(1600));
-    let pretty =
-        |s: &Scan| render::pretty::render(&tokenwise::report::build(s, |f, _| Some(f.severity), None), false, 120);
+    let pretty = |s: &Scan| {
+        render::pretty::render(&tokenwise::report::build(s, |f, _| Some(f.severity), |_, _| true, None), false, 120)
+    };
     for ((path, small), (_, large)) in small.iter().zip(&large) {
         let scans = [scan(path, small.clone().into_bytes()), scan(path, large.clone().into_bytes())];
         let out = pretty(&scans[1]);

@@ -63,9 +63,33 @@ pub struct FileFacts {
     pub hosts: Vec<access_url::HostMention>,
     /// The file sets the environment variable that gives the Terraform provider its host.
     pub sets_host_env: bool,
+    /// The file holds a suppression comment: kept so that one that suppresses nothing is seen
+    /// (TW002).
+    pub suppressions: bool,
     /// What the file was read as, where its kind leaves it open (a YAML file read as Helm
     /// values, a JSON file as a Postman collection), for `--show-files`; empty otherwise.
     pub reader: &'static str,
+    /// Calls the code makes to endpoints whose meaning does not depend on the workflow: the
+    /// service-token endpoints (TW106), the endpoints that are gone (TW202).
+    pub endpoint_calls: Vec<EndpointCall>,
+}
+
+/// A dbt Cloud endpoint the code calls, written whole or built from parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointCall {
+    pub kind: EndpointKind,
+    /// The endpoint as matched (`/api/v3/accounts/1/service-tokens`).
+    pub endpoint: String,
+    /// The URL or the expression that builds it.
+    pub span: crate::tree::Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointKind {
+    /// Creates or manages service tokens.
+    ServiceTokens,
+    /// Went away (the legacy user API key rotation).
+    Retired,
 }
 
 impl FileFacts {
@@ -77,9 +101,11 @@ impl FileFacts {
             && self.terraform.is_none()
             && !self.makefile
             && self.hex_values.is_empty()
+            && self.endpoint_calls.is_empty()
             && self.cache.is_none()
             && !self.hosts.iter().any(|h| h.retiring)
             && !self.sets_host_env
+            && !self.suppressions
     }
 
     /// Point every location in the facts at `file` (see [`TokenUse::relocate`]).
@@ -128,6 +154,7 @@ impl Ctx<'_> {
 pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
     let mut facts =
         FileFacts { literals: literal::find_all(&ctx.src.text, &ctx.policy.signals), ..FileFacts::default() };
+    facts.suppressions = crate::ignore_comment::mentions(ctx.src.text.as_bytes());
     match kind {
         FileKind::Terraform | FileKind::TerraformVars => match terraform::extract(ctx, kind) {
             Ok((tf, uses)) => {
@@ -175,7 +202,10 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
             facts.reader = "dotenv file";
             facts.uses = dotenv::extract(ctx, &facts.literals);
         }
-        FileKind::Script => facts.uses = script_uses(ctx, &facts.literals),
+        FileKind::Script => {
+            facts.uses = script_uses(ctx, &facts.literals);
+            facts.endpoint_calls = script::endpoint_calls(ctx);
+        }
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
         FileKind::Sql => {
             facts.reader = "Snowflake SQL";

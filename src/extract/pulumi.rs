@@ -94,9 +94,11 @@ fn grants(ctx: &Ctx, props: Option<&Node>) -> Vec<Grant> {
         .filter_map(|p| {
             let set = p.get("permissionSet")?;
             let (s, e) = values::trim_quotes(ctx.text(set.span.start, set.span.end));
+            let writable = p.get("writableEnvironmentCategories").map(Node::items).unwrap_or_default();
             Some(Grant {
                 permission_set: set.as_str()?.to_owned(),
                 all_projects: p.get("allProjects").and_then(Node::as_str) == Some("true"),
+                writable_environments: writable.iter().filter_map(Node::as_str).map(str::to_lowercase).collect(),
                 at: ctx.loc(set.span.start + s, set.span.start + e),
             })
         })

@@ -32,7 +32,7 @@ pub(crate) fn name_pattern() -> &'static Regex {
 pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
     let facts = code::Lang::of_file(&ctx.src.display, &ctx.src.text)
-        .and_then(|lang| code::read(lang, &ctx.src.text, Some(&signals.user_endpoints)));
+        .and_then(|lang| code::read(lang, &ctx.src.text, Some(&signals.code_endpoints)));
     let hints = file_workflow(ctx, facts.as_ref().map(|f| f.built.as_slice()).unwrap_or(&[]));
     let reads = match &facts {
         Some(f) => parsed_reads(ctx, f),
@@ -188,6 +188,46 @@ fn text_reads(ctx: &Ctx) -> Vec<code::Read> {
             client: None,
         });
     }
+    out
+}
+
+/// The service-token and retired endpoints the code calls, written whole or built from parts
+/// (a base URL constant joined with `/service-tokens/`), each once, in file order.
+pub fn endpoint_calls(ctx: &Ctx) -> Vec<super::EndpointCall> {
+    use super::{EndpointCall, EndpointKind};
+    let s = &ctx.policy.signals;
+    let text = &ctx.src.text;
+    let kinds =
+        [(EndpointKind::ServiceTokens, &s.service_token_endpoints), (EndpointKind::Retired, &s.retired_endpoints)];
+    let mut out: Vec<EndpointCall> = Vec::new();
+    for (kind, re) in kinds {
+        out.extend(re.find_iter(text).map(|m| EndpointCall {
+            kind,
+            endpoint: m.as_str().to_owned(),
+            span: crate::tree::Span::new(m.start(), m.end()),
+        }));
+    }
+    // Built URLs are looked for only when a part of one shows (parsing costs more than a search).
+    let parts = ["service-tokens", "apikey"];
+    if out.is_empty() && parts.iter().any(|p| text.contains(p)) {
+        let built = code::Lang::of_file(&ctx.src.display, text)
+            .and_then(|lang| code::read(lang, text, Some(&s.code_endpoints)))
+            .map(|f| f.built)
+            .unwrap_or_default();
+        for b in built {
+            for (kind, re) in kinds {
+                if let Some(m) = re.find(&b.text) {
+                    out.push(EndpointCall {
+                        kind,
+                        endpoint: m.as_str().to_owned(),
+                        span: crate::tree::Span::new(b.start, b.end),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by_key(|c| c.span.start);
+    out.dedup_by_key(|c| c.span.start);
     out
 }
 

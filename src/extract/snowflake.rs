@@ -118,7 +118,7 @@ fn routine_uses(
         .filter_map(|c| Some((c.get(1)?.as_str().to_owned(), object_name(c.get(2)?.as_str()).to_owned())))
         .collect();
     let signals = &ctx.policy.signals;
-    let Some(facts) = code::read(Lang::Python, body, Some(&signals.user_endpoints)) else { return Vec::new() };
+    let Some(facts) = code::read(Lang::Python, body, Some(&signals.code_endpoints)) else { return Vec::new() };
     let body_lower = body.to_ascii_lowercase();
     // A body that sends a `Token` header to dbt Cloud makes every secret it reads its token.
     let calls_dbt =

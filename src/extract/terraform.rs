@@ -52,6 +52,10 @@ pub struct TfResource {
     pub rtype: String,
     pub name: String,
     pub provider: Option<String>,
+    /// `git_clone_strategy` (of a repository), as written: a literal or an expression.
+    pub clone_strategy: Option<TfExpr>,
+    /// `github_installation_id` (of a repository): a literal, a variable, or a lookup's result.
+    pub installation_id: Option<TfExpr>,
 }
 
 /// A `data "http"` call: its URL and the header value that carries a token.
@@ -239,7 +243,16 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> Result<(TfFile, Vec<TokenUse>), Par
                         tf.ci_secrets.push(TfCiSecret { name: secret, resource: format!("{rtype}.{name}"), value });
                     }
                 }
-                tf.resources.push(TfResource { data: ident == "data", rtype, name, provider });
+                let clone_strategy = block.body.get_attribute("git_clone_strategy").map(|a| expr(ctx, &a.value));
+                let installation_id = block.body.get_attribute("github_installation_id").map(|a| expr(ctx, &a.value));
+                tf.resources.push(TfResource {
+                    data: ident == "data",
+                    rtype,
+                    name,
+                    provider,
+                    clone_strategy,
+                    installation_id,
+                });
             }
             _ => {}
         }
@@ -412,11 +425,18 @@ fn service_token(ctx: &Ctx, block: &Block, name: &str) -> TfServiceToken {
             .body
             .get_attribute("all_projects")
             .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value()));
+        // `writable_environment_categories = ["all"]`: the quoted values of the list.
+        let writable = perm
+            .body
+            .get_attribute("writable_environment_categories")
+            .map(|a| quoted_values(&expr(ctx, &a.value).text))
+            .unwrap_or_default();
         if let Some(set) = set {
             let e = expr(ctx, &set.value);
             grants.push(Grant {
                 permission_set: e.text.trim_matches('"').to_owned(),
                 all_projects: all,
+                writable_environments: writable,
                 at: ctx.loc(e.span.start, e.span.end),
             });
         }
@@ -461,6 +481,11 @@ fn token_string_refs(ctx: &Ctx, body: &Body, holder: &str, tf: &mut TfFile) {
     }
 }
 
+/// The double-quoted strings of an expression (`["all", "production"]`), lowercase.
+fn quoted_values(text: &str) -> Vec<String> {
+    text.split('"').skip(1).step_by(2).map(str::to_lowercase).collect()
+}
+
 /// `dbtcloud_service_token.NAME.token_string` references in an expression: (NAME, span).
 pub fn service_token_refs(e: &TfExpr) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
@@ -480,6 +505,11 @@ pub fn service_token_refs(e: &TfExpr) -> Vec<(String, usize, usize)> {
         }
     }
     out
+}
+
+/// `data.http.NAME` references in an expression: the NAMEs.
+pub fn http_refs(e: &TfExpr) -> Vec<String> {
+    refs(e, "data.http.").into_iter().map(|(n, _, _)| n).collect()
 }
 
 /// `var.NAME` references in an expression: (NAME, span).

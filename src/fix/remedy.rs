@@ -1,6 +1,7 @@
 //! The fixes of findings whose rule says what would change ([`Remedy`]): a retiring host
 //! replaced by the account's own, `host_url` added to a provider that relies on its default,
-//! `sensitive = true` on an output that exposes a token, a misspelt permission set renamed.
+//! `sensitive = true` on an output that exposes a token, a misspelt permission set renamed,
+//! an entry that suppresses nothing taken out of its ignore comment.
 //! Each is safe: it changes one value or adds one line, and only when the repository leaves a
 //! single candidate (the account-specific URL it shows, the one close permission set name).
 
@@ -21,6 +22,9 @@ pub enum Remedy {
     MarkSensitive { block: Loc },
     /// Replace a permission set's value with the closest valid name, if one is close (TW303).
     RenamePermissionSet { value: Loc, with: Option<String> },
+    /// Take an entry that suppresses nothing out of its ignore comment: the entry, the bytes to
+    /// cut (it and a separator, or the whole comment when nothing of it stays: `whole`) (TW002).
+    DropSuppression { entry: Loc, cut: Loc, whole: bool },
 }
 
 /// The fix a remedy gives, if it has what it needs.
@@ -49,6 +53,17 @@ pub fn fix(remedy: &Remedy, files: &[SourceFile]) -> Option<Fix> {
         Remedy::RenamePermissionSet { value, with: Some(name) } => {
             let src = files.get(value.file)?;
             Some(Fix::safe(format!("rename the permission set to `{name}`"), vec![replace_value(src, *value, name)]))
+        }
+        Remedy::DropSuppression { entry, cut, whole } => {
+            let src = files.get(entry.file)?;
+            // Masked: an entry is whatever was typed between the brackets.
+            let old = crate::literal::mask(src.text.get(entry.span.start..entry.span.end)?).into_owned();
+            let title = if *whole {
+                format!("remove the ignore comment (`{old}` suppresses nothing)")
+            } else {
+                format!("remove `{old}` from the ignore comment")
+            };
+            Some(Fix::safe(title, vec![Edit::replace(*cut, "")]))
         }
         _ => None,
     }

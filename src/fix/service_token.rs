@@ -83,7 +83,8 @@ pub fn needs(cu: &ClassifiedUse, path: &str, manages: bool, policy: &Policy) -> 
             });
             let advice = crate::advise::advise("partner-integration", partner, policy).ok()?;
             let sets = match partner {
-                Some(_) => advice.permission_sets.first()?.sets.clone(),
+                // No page documents the partner's sets: none is written for it.
+                Some(_) => Some(advice.permission_sets.first()?.sets.clone()).filter(|s| !s.is_empty())?,
                 None => vec!["metadata_only".to_owned()],
             };
             Some((sets, partner.unwrap_or("the integration").to_owned()))

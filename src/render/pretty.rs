@@ -480,7 +480,7 @@ mod tests {
 
     #[test]
     fn a_token_split_in_halves_across_the_cut_of_a_window_is_masked() {
-        // tokenwise: ignore[TW201] -- halves of a fake token
+        // Halves of a fake token: neither is a literal token on its own.
         let (a, b) = ("dbtc_t2P4t5bR2iRD2dQH1f3OGS", "JZ7PKcyERACFemsfm7tPWdd7DhHs");
         let unit = format!("api_token: [\"{a}\", \"{b}\"].join(\"\")   ");
         let line = unit.repeat(40);

@@ -24,10 +24,11 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 /// A rule's property bag. GitHub code scanning ranks alerts tagged `security` by
-/// `security-severity` (0-10); a file that does not parse is no security problem, so TW001 is
-/// tagged `maintainability` and carries no security severity.
+/// `security-severity` (0-10); a file that does not parse, or an ignore comment that suppresses
+/// nothing, is no security problem, so TW001 and TW002 are tagged `maintainability` and carry no
+/// security severity.
 fn rule_properties(rule: Rule, m: &RuleMeta) -> Value {
-    if rule == Rule::ParseError {
+    if matches!(rule, Rule::ParseError | Rule::UnusedSuppression) {
         json!({"tags": ["maintainability"]})
     } else {
         json!({"tags": ["security"], "security-severity": security_severity(m.severity)})

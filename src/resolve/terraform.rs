@@ -5,7 +5,9 @@ use crate::classify::names::{configured_path, dev_segment, is_dbt_token_name, pa
 use crate::classify::token_type;
 use crate::classify::workflow::least_forgiving;
 use crate::extract::FileFacts;
-use crate::extract::terraform::{TfExpr, TfFile, TfVariable, local_refs, service_token_refs, var_refs};
+use crate::extract::terraform::{
+    TfExpr, TfFile, TfResource, TfVariable, http_refs, local_refs, service_token_refs, var_refs,
+};
 use crate::literal;
 use crate::model::fact::{Consumer, DevMark, Fact, IntegrationShownBy, Seen};
 use crate::model::fact::{TypeFact, TypeSeen};
@@ -13,6 +15,9 @@ use crate::model::{Loc, TokenUse};
 use crate::policy::Policy;
 use crate::source::SourceFile;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How many locals an installation id is followed through.
+const MAX_LOCALS_FOLLOWED: usize = 16;
 
 /// How deep module calls are followed: module graphs are shallow.
 const MAX_MODULE_DEPTH: usize = 8;
@@ -184,7 +189,7 @@ impl<'a> Index<'a> {
                     f.consumers.entry(p.trim().to_owned()).or_default().push(UseAt::Resource((slot, i)));
                 }
                 if !r.data && r.rtype.starts_with("dbt") {
-                    managed.push(r.rtype.as_str());
+                    managed.push(r);
                 }
             }
             for (i, m) in tf.modules.iter().enumerate() {
@@ -210,7 +215,8 @@ impl<'a> Index<'a> {
                 f.provider_names.insert(d.clone());
             }
         }
-        f.user_context = !managed.is_empty() && managed.iter().all(|r| self.is_user_context_resource(r));
+        f.user_context =
+            !managed.is_empty() && managed.iter().all(|r| self.is_user_context_resource(dir, &f.locals, r));
         f
     }
 
@@ -401,7 +407,8 @@ impl<'a> Index<'a> {
                 UseAt::Resource((slot, i)) => {
                     let Some(r) = self.slot(dir, slot).and_then(|(_, tf)| tf.resources.get(i)) else { continue };
                     consumers.push(Consumer::Resource { rtype: r.rtype.clone(), name: r.name.clone() });
-                    all_user &= self.is_user_context_resource(&r.rtype);
+                    let locals = self.by_dir.get(dir).map(|f| &f.locals);
+                    all_user &= locals.is_some_and(|l| self.is_user_context_resource(dir, l, r));
                 }
                 UseAt::Module((slot, i)) => {
                     let Some(m) = self.slot(dir, slot).and_then(|(_, tf)| tf.modules.get(i)) else { continue };
@@ -416,8 +423,59 @@ impl<'a> Index<'a> {
         vec![Seen::new(Fact::ProviderOnlyFor { provider: target, consumers })]
     }
 
-    fn is_user_context_resource(&self, rtype: &str) -> bool {
-        self.policy.signals.user_context_resources.iter().any(|r| r == rtype)
+    /// A resource that only a user token can manage: a type the provider docs say needs one, or
+    /// a repository cloned with a user-only strategy or given an installation id the GitHub
+    /// installations lookup returns (followed through `locals`).
+    fn is_user_context_resource(&self, dir: &str, locals: &HashMap<String, Vec<At>>, r: &TfResource) -> bool {
+        let s = &self.policy.signals;
+        if s.user_context_resources.contains(&r.rtype) {
+            return true;
+        }
+        if !s.repository_types.contains(&r.rtype) {
+            return false;
+        }
+        if let Some(e) = &r.clone_strategy {
+            let text = e.text.trim();
+            let literal = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).filter(|t| !t.contains("${"));
+            match literal {
+                Some(strategy) if s.repository_user_strategies.contains(&strategy.to_lowercase()) => return true,
+                Some(_) => {}
+                // A strategy computed at plan time may be a user-only one: the user token may be
+                // needed, as the provider docs say for that case.
+                None => return true,
+            }
+        }
+        let Some(id) = &r.installation_id else { return false };
+        let lookups: BTreeSet<String> = self
+            .decls(dir)
+            .flat_map(|(_, tf)| tf.http.iter())
+            .filter(|h| {
+                !s.installations_lookup.is_empty() && h.url.text.to_lowercase().contains(&s.installations_lookup)
+            })
+            .map(|h| h.name.clone())
+            .collect();
+        if lookups.is_empty() {
+            return false;
+        }
+        // The expression, and the locals it reads (a few levels deep), name a lookup's result.
+        let mut exprs = vec![id.clone()];
+        let mut seen = BTreeSet::new();
+        while let Some(e) = exprs.pop() {
+            if http_refs(&e).iter().any(|n| lookups.contains(n)) {
+                return true;
+            }
+            for (name, _, _) in local_refs(&e) {
+                if seen.len() >= MAX_LOCALS_FOLLOWED || !seen.insert(name.clone()) {
+                    continue;
+                }
+                for &(slot, i) in locals.get(&name).map_or(&[][..], Vec::as_slice) {
+                    if let Some((_, value)) = self.slot(dir, slot).and_then(|(_, tf)| tf.locals.get(i)) {
+                        exprs.push(value.clone());
+                    }
+                }
+            }
+        }
+        false
     }
 
     /// A module whose managed dbt Cloud resources all need a user token.

@@ -9,6 +9,7 @@ mod mismatch;
 
 pub use finding::{Draft, Finding, Remedy, finding};
 pub use hardcoded::literal_finding;
+pub use unused_suppression::findings as unused_suppressions;
 
 use crate::extract::FileFacts;
 use crate::model::{ClassifiedUse, TokenType, Workflow};
@@ -55,6 +56,7 @@ macro_rules! registry {
 
 registry! {
     ParseError => parse_error,
+    UnusedSuppression => unused_suppression,
     PatInProduction => pat_in_production,
     PatInPartnerIntegration => pat_in_partner_integration,
     ServiceTokenInCloudCli => service_token_in_cloud_cli,
@@ -134,26 +136,35 @@ pub fn run(input: &Input) -> Vec<Finding> {
     for rule in Rule::ALL {
         (rule.spec().check)(*rule, input, &mut out);
     }
-    // Files are in path order, so their indices sort as their paths do.
-    out.sort_by(|a, b| {
-        (a.at.file, a.at.span.start, a.code(), a.at.span.end, &a.message).cmp(&(
-            b.at.file,
-            b.at.span.start,
-            b.code(),
-            b.at.span.end,
-            &b.message,
-        ))
-    });
+    out.sort_by(report_order);
     out.dedup_by(|a, b| a.rule == b.rule && a.at == b.at);
-    fingerprint::assign(&mut out, input.files);
-    for f in &mut out {
+    complete(&mut out, input.files);
+    out
+}
+
+/// Report order: path, position, code. Files are in path order, so their indices sort as their
+/// paths do.
+pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (a.at.file, a.at.span.start, a.code(), a.at.span.end, &a.message).cmp(&(
+        b.at.file,
+        b.at.span.start,
+        b.code(),
+        b.at.span.end,
+        &b.message,
+    ))
+}
+
+/// Give findings in report order their fingerprints and their remedies' fixes, and keep every
+/// fix free of secrets.
+pub fn complete(findings: &mut [Finding], files: &[SourceFile]) {
+    fingerprint::assign(findings, files);
+    for f in findings {
         // A remedy's fix comes first: it is the safe one.
-        if let Some(fix) = f.remedy.as_ref().and_then(|r| crate::fix::remedy::fix(r, input.files)) {
+        if let Some(fix) = f.remedy.as_ref().and_then(|r| crate::fix::remedy::fix(r, files)) {
             f.fixes.insert(0, fix);
         }
         crate::fix::guard(&mut f.fixes);
     }
-    out
 }
 
 #[cfg(test)]

@@ -11,16 +11,25 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
     for cu in input.uses {
         let u = &cu.usage;
         let Some(integration) = &u.integration else { continue };
-        // Each grant too broad for an integration: a broad set, or a write set on all projects.
-        let too_broad: Vec<(&Grant, String, bool)> = u
+        let partner = s.partners.iter().find(|p| &p.name == integration);
+        // The sets the partner's page documents are what it needs, even on all projects.
+        let documented = |set: &str| partner.is_some_and(|p| p.needs.iter().chain(&p.team_plan).any(|n| n == set));
+        // Each grant too broad for an integration: a broad set, a write set on all projects,
+        // or a set writable in all or production environments.
+        let too_broad: Vec<(&Grant, String, Breadth)> = u
             .grants
             .iter()
             .filter_map(|g| {
                 let set = g.permission_set.to_lowercase();
+                let envs: Vec<&String> =
+                    g.writable_environments.iter().filter(|e| s.broad_environment_categories.contains(e)).collect();
                 if s.broad_permissions.contains(&set) {
-                    Some((g, set, false))
-                } else if g.all_projects && s.write_permissions.contains(&set) {
-                    Some((g, set, true))
+                    Some((g, set, Breadth::Set))
+                } else if !envs.is_empty() {
+                    let envs = envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
+                    Some((g, set, Breadth::Environments(envs)))
+                } else if g.all_projects && s.write_permissions.contains(&set) && !documented(&set) {
+                    Some((g, set, Breadth::AllProjects))
                 } else {
                     None
                 }
@@ -29,20 +38,39 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         let Some((first, _, _)) = too_broad.first() else { continue };
         let broad: Vec<String> = too_broad
             .iter()
-            .map(|(g, _, all)| match all {
-                true => format!("`{}` on all projects", g.permission_set),
-                false => format!("`{}`", g.permission_set),
+            .map(|(g, _, b)| match b {
+                Breadth::AllProjects => format!("`{}` on all projects", g.permission_set),
+                Breadth::Environments(envs) => format!("`{}` writable in {envs} environments", g.permission_set),
+                Breadth::Set => format!("`{}`", g.permission_set),
             })
             .collect();
-        let broad_sets: Vec<String> =
-            too_broad.iter().map(|(_, set, all)| if *all { format!("{set} on all projects") } else { set.clone() }).collect();
-        let need_sets: Vec<String> = s
-            .partners
+        let broad_sets: Vec<String> = too_broad
             .iter()
-            .find(|p| &p.name == integration)
-            .map(|p| p.needs.clone())
-            .unwrap_or_else(|| vec!["metadata_only".to_owned()]);
+            .map(|(_, set, b)| match b {
+                Breadth::AllProjects => format!("{set} on all projects"),
+                Breadth::Environments(envs) => format!("{set} writable in {}", envs.replace('`', "")),
+                Breadth::Set => set.clone(),
+            })
+            .collect();
+        // An integration the policy does not list is judged as a catalog (read-only metadata).
+        let need_sets: Vec<String> = partner.map(|p| p.needs.clone()).unwrap_or_else(|| vec!["metadata_only".to_owned()]);
         let needs = need_sets.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" + ");
+        let only_environments = too_broad.iter().all(|(_, _, b)| matches!(b, Breadth::Environments(_)));
+        let help = match (need_sets.is_empty(), partner.and_then(|p| p.source_page())) {
+            _ if only_environments => format!(
+                "remove {} from `writable_environment_categories` (an empty list is read-only everywhere): {integration}'s token should not write to production environments",
+                s.broad_environment_categories.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(" and ")
+            ),
+            (true, _) => format!(
+                "no {integration} or dbt page names the permission sets {integration} needs: replace the broad grant with the narrowest read-only set it works with (ask the vendor), limited to the projects it reads"
+            ),
+            (false, Some(page)) => format!(
+                "{integration} documents {needs} ({page}): replace the broad grant with those permission sets, limited to the projects the integration reads"
+            ),
+            (false, None) => format!(
+                "{integration} needs only {needs}: replace the broad grant with those permission sets, limited to the projects the integration reads"
+            ),
+        };
         let mut evidence = cu.class.evidence.clone();
         evidence.push(Evidence::at(format!("grant: permission set `{}`", first.permission_set), first.at));
         let draft = Draft {
@@ -53,17 +81,25 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
             confidence: cu.class.confidence,
             evidence,
             vars: vec![("integration", integration.clone()), ("grant", broad.join(", "))],
-            help: Some(format!(
-                "{integration} needs only {needs}: replace the broad grant with those permission sets, limited to the projects the integration reads"
-            )),
+            help: Some(help),
             key: vec![fingerprint::of_use(u, input.files.get(u.at.file)), broad_sets.join(",")],
         };
         let mut f = finding(rule, draft);
-        if let [(grant, _, _)] = too_broad.as_slice() {
+        if let [(grant, _, Breadth::Set | Breadth::AllProjects)] = too_broad.as_slice() {
             f.fixes.extend(narrow(input, grant, grant.all_projects, integration, &need_sets));
         }
         out.push(f);
     }
+}
+
+/// Why a grant is too broad for an integration.
+enum Breadth {
+    /// The set itself (`account_admin`).
+    Set,
+    /// A write set on all projects.
+    AllProjects,
+    /// Writable in these environment categories (`` `all` ``).
+    Environments(String),
 }
 
 /// Narrow the one broad grant to the sets the integration documents: its value becomes the
