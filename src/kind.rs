@@ -7,6 +7,10 @@ pub enum FileKind {
     Terraform,
     /// `*.tfvars`
     TerraformVars,
+    /// `*.tf.json` and `*.tfvars.json`: Terraform's JSON syntax (what CDKTF synthesizes).
+    TerraformJson,
+    /// `terragrunt.hcl`: the inputs Terragrunt gives a Terraform module.
+    Terragrunt,
     /// `.github/workflows/*.yml` and `action.yml` composite actions.
     GithubActions,
     /// `dbt_cloud.yml`, the Cloud CLI's configuration.
@@ -87,6 +91,12 @@ pub fn of_path(path: &str) -> FileKind {
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     if lower == "dbt_cloud.yml" || lower == "dbt_cloud.yaml" {
         return FileKind::CloudCli;
+    }
+    if lower.ends_with(".tf.json") || lower.ends_with(".tfvars.json") {
+        return FileKind::TerraformJson;
+    }
+    if lower == "terragrunt.hcl" {
+        return FileKind::Terragrunt;
     }
     match ext {
         "tf" => return FileKind::Terraform,
@@ -257,6 +267,11 @@ mod tests {
     fn kinds_by_path() {
         assert_eq!(of_path("infra/main.tf"), FileKind::Terraform);
         assert_eq!(of_path("prod.tfvars"), FileKind::TerraformVars);
+        assert_eq!(of_path("cdktf.out/stacks/prod/cdk.tf.json"), FileKind::TerraformJson);
+        assert_eq!(of_path("envs/prod.tfvars.json"), FileKind::TerraformJson);
+        assert_eq!(of_path("live/prod/dbt/terragrunt.hcl"), FileKind::Terragrunt);
+        assert_eq!(of_path("package.json"), FileKind::Json);
+        assert_eq!(of_path("live/env.hcl"), FileKind::Other);
         assert_eq!(of_path(".github/workflows/ci.yml"), FileKind::GithubActions);
         assert_eq!(of_path(".github/actions/run/action.yml"), FileKind::GithubActions);
         assert_eq!(of_path("x/.dbt/dbt_cloud.yml"), FileKind::CloudCli);

@@ -147,12 +147,23 @@ pub struct TypeHint {
 /// once every file is read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Flow {
-    /// `TF_VAR_<name>` set from CI: the Terraform variable `name` somewhere in the repository.
-    TerraformVariable { name: String },
+    /// `TF_VAR_<name>` set from CI: the Terraform variable `name` somewhere in the repository,
+    /// or in the folder Terraform runs in (`-chdir=`), applied with a variables file
+    /// (`-var-file=staging.tfvars`) that may name its environment.
+    TerraformVariable { name: String, run: TerraformRun },
     /// A CI variable in the environment of steps that run files of the repository: those
     /// files' reads of `var` are this value.
     /// `developer`: what runs them is a person's own environment (a dev container), not CI.
     StepEnv { var: String, runs: Vec<StepRun>, trigger: fact::Trigger, developer: bool },
+}
+
+/// How a CI job runs Terraform, as far as its commands say.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TerraformRun {
+    /// `-chdir=DIR`, relative to the repository root.
+    pub chdir: Option<String>,
+    /// `-var-file=PATH`.
+    pub var_file: Option<String>,
 }
 
 /// What a CI step runs: a file, every file under a folder, or a Makefile target, by path

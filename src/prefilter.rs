@@ -264,6 +264,8 @@ impl Gate {
             }
             FileKind::Terraform
             | FileKind::TerraformVars
+            | FileKind::TerraformJson
+            | FileKind::Terragrunt
             | FileKind::GithubActions
             | FileKind::CloudCli
             | FileKind::GitlabCi

@@ -146,6 +146,8 @@ pub fn kind_name(kind: FileKind) -> &'static str {
     match kind {
         FileKind::Terraform => "Terraform",
         FileKind::TerraformVars => "Terraform variables",
+        FileKind::TerraformJson => "Terraform (JSON syntax)",
+        FileKind::Terragrunt => "Terragrunt",
         FileKind::GithubActions => "GitHub Actions",
         FileKind::CloudCli => "dbt Cloud CLI config",
         FileKind::GitlabCi => "GitLab CI",

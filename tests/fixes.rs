@@ -539,3 +539,21 @@ fn a_fix_that_drops_an_entry_never_writes_or_shows_a_token() {
     assert!(!format!("{}{}", stdout(&fixed), stderr(&fixed)).contains(token));
     assert_eq!(read(d, "run.sh"), "#!/bin/sh\necho hi\n");
 }
+
+/// A fix that writes HCL (`sensitive = true`, `host_url = …`, a copied permissions block) is
+/// not offered for Terraform's JSON syntax: every fix applied there leaves valid JSON.
+#[test]
+fn fixes_in_terraform_json_leave_valid_json() {
+    let dir = repo(Some("tfjson-cdktf-pat"), &[]);
+    let rel = "cdktf.out/stacks/prod/cdk.tf.json";
+    let out = run_in(dir.path(), &["check", "--fix", "--unsafe-fixes", "--format", "concise", "."]);
+    let text = read(dir.path(), rel);
+    serde_json::from_str::<serde_json::Value>(&text)
+        .unwrap_or_else(|e| panic!("{e}: {text}\n{}\n{}", stdout(&out), stderr(&out)));
+    assert!(!text.contains("sensitive = true") && !text.contains("host_url ="), "{text}");
+    // The findings that have no JSON fix remain.
+    let remaining = codes(&out);
+    for code in ["TW204", "TW501"] {
+        assert!(remaining.iter().any(|c| c == code), "{code} remains: {remaining:?}");
+    }
+}

@@ -113,6 +113,10 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "py-service-tokens-endpoint-jobs-pat",
         "sh-legacy-apikey-endpoint-account-apikeys",
         "tw002-unused-suppression-used",
+        "tfjson-prod-service",
+        "tfjson-cdktf-service",
+        "terragrunt-staging-pat",
+        "ci-tfvar-var-file-staging-pat",
     ];
     let firing = [
         ("tf-prod-pat", "TW101"),
@@ -208,6 +212,14 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("sh-legacy-apikey-endpoint", "TW202"),
         ("js-legacy-apikey-endpoint-built", "TW202"),
         ("tw002-unused-suppression", "TW002"),
+        ("tfjson-prod-pat", "TW101"),
+        ("tfjson-cdktf-pat", "TW101"),
+        ("tfjson-cdktf-pat", "TW106"),
+        ("tfjson-cdktf-pat", "TW204"),
+        ("tfjson-cdktf-pat", "TW301"),
+        ("tfjson-cdktf-pat", "TW501"),
+        ("terragrunt-prod-pat", "TW101"),
+        ("ci-tfvar-var-file-prod-pat", "TW101"),
     ];
     let root = common::root().join("fixtures");
     for name in silent {

@@ -120,7 +120,12 @@ fn parser_offset(path: &str, text: &str) -> usize {
             let ctx = Ctx { file: 0, src: &src, policy: tokenwise::policy::builtin() };
             terraform::extract(&ctx, kind::of_path(path)).err().map(|e| e.offset)
         }
-        FileKind::Json => tokenwise::parse::json::parse(text).err().map(|e| e.offset),
+        FileKind::Json | FileKind::TerraformJson => tokenwise::parse::json::parse(text).err().map(|e| e.offset),
+        FileKind::Terragrunt => {
+            let src = SourceFile::new(PathBuf::from(path), path.into(), text.as_bytes().to_vec());
+            let ctx = Ctx { file: 0, src: &src, policy: tokenwise::policy::builtin() };
+            tokenwise::extract::terragrunt::extract(&ctx).err().map(|e| e.offset)
+        }
         _ => tokenwise::parse::yaml::parse(text).err().map(|e| e.offset),
     }
     .unwrap_or_else(|| panic!("{path} parses"))
@@ -144,6 +149,8 @@ fn malformed_files_are_tw001_at_the_parser_location_and_the_scan_goes_on() {
         ("postman/trailing.json", "{\"dbt_token\": [1, 2,,],\n \"x\": 1}\n"),
         ("postman/unterminated.json", "{\n  \"dbt_token\": \"abc\n}\n"),
         ("postman/tab.json", "{\n\t\"dbt_token\": [1 2]\n}\n"),
+        ("infra/json/main.tf.json", "{\"provider\": {\"dbtcloud\": {\"token\" \"${var.dbt_token}\"}}}\n"),
+        ("live/prod/dbt/terragrunt.hcl", "inputs = {\n  dbt_token = get_env(\"DBT_CLOUD_PAT\"\n}\n"),
     ];
     for (path, text) in broken {
         write(dir.path(), path, text);

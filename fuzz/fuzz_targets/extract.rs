@@ -12,6 +12,8 @@ use tokenwise::source::SourceFile;
 const PATHS: &[&str] = &[
     "infra/prod/main.tf",
     "env/prod.tfvars",
+    "cdktf.out/stacks/prod/cdk.tf.json",
+    "live/prod/dbt/terragrunt.hcl",
     ".github/workflows/deploy.yml",
     ".dbt/dbt_cloud.yml",
     ".gitlab-ci.yml",

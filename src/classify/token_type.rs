@@ -90,6 +90,10 @@ fn says(fact: &TypeFact, s: &Signals) -> Option<(TokenType, TypeSource, String)>
             let (t, source, text) = says(then, s)?;
             (t, source, format!("set from CI {reference} ({text})"))
         }
+        TypeFact::SetByTerragrunt { input, reference, then } => {
+            let (t, source, text) = says(then, s)?;
+            (t, source, format!("set by Terragrunt input `{input}` from {reference} ({text})"))
+        }
         TypeFact::PassedByStep { reference, then } => {
             let (t, source, text) = says(then, s)?;
             (t, source, format!("set from `{reference}`: {text}"))

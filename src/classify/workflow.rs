@@ -195,6 +195,7 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
                 DevMark::PathSegment(s) => format!("path segment `{s}`"),
                 DevMark::Under(s) => format!("under `{s}`"),
                 DevMark::Workspace { name, word } => format!("in workspace `{name}` (`{word}`)"),
+                DevMark::VarFile { path, word } => format!("applied with `-var-file={path}` (`{word}`)"),
             };
             (DevScript, Low, format!("{tool} {where_} is developmental (staging/dev/sandbox)"))
         }
@@ -256,6 +257,11 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
                 confidence,
                 format!("flows through `TF_VAR_{variable}` into Terraform variable `{variable}`: {text}"),
             )
+        }
+        Fact::ThroughTerragruntInput { input, module, then } => {
+            let (workflow, confidence, text) = meaning(then);
+            let module = if module.is_empty() { "the root module".to_owned() } else { format!("module `{module}`") };
+            (workflow, confidence, format!("Terragrunt input `{input}` sets variable `{input}` of {module}: {text}"))
         }
         Fact::Runs { role, basis } => {
             let confidence = match basis {

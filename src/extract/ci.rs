@@ -333,6 +333,8 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
     };
     // Entries replaced by the variables their flags set.
     let mut replaced = HashSet::new();
+    // The scripts' Terraform commands that say where and how Terraform runs, by scope.
+    let mut tf_runs = Vec::new();
     for (i, item) in p.items.iter().enumerate() {
         match item {
             Item::Script { scope, span, sink } => {
@@ -345,6 +347,10 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
                     assigned.push(entry(*scope, key, value, how));
                 }
                 if runs_terraform(text) {
+                    let run = terraform_run(text);
+                    if run != crate::model::TerraformRun::default() {
+                        tf_runs.push((*scope, run));
+                    }
                     for (name, value) in var_flags(text, span.start) {
                         let how = format!("Terraform variable `{name}` set with `-var` in {sink}");
                         assigned.push(entry(*scope, format!("TF_VAR_{name}"), value, how));
@@ -387,6 +393,7 @@ pub fn uses(ctx: &Ctx, mut p: Pipeline) -> Vec<TokenUse> {
         sending: None,
         by_span: HashMap::new(),
         said: Vec::new(),
+        tf_runs,
     };
     run.collect_step_runs();
     run.collect_defined();
@@ -434,6 +441,8 @@ struct Run<'a, 'c> {
     /// Senders by the variable they read (`None`: a dbt token the file does not define), so
     /// the first one related to a use is a lookup, not a pass over every sender.
     sending: Option<FirstBy<Option<String>>>,
+    /// How the scripts of each scope run Terraform (`-chdir`, `-var-file`).
+    tf_runs: Vec<(usize, crate::model::TerraformRun)>,
     /// Senders by their script's span.
     by_span: HashMap<(usize, usize), Vec<usize>>,
     /// Per scope: what the secret sources of it and its ancestors say about the type.
@@ -595,6 +604,22 @@ impl Run<'_, '_> {
         self.said = said;
     }
 
+    /// Where a value bound to `key` in `scope` goes next (see [`terraform_flow`]), with how the
+    /// Terraform commands of scopes within it or around it run it: the first with a variables
+    /// file, else the first.
+    fn terraform_flow(&self, scope: usize, key: &str) -> Option<Flow> {
+        let mut flow = terraform_flow(key)?;
+        // `terraform init` says the folder; the command with a variables file says more.
+        let mut related = self.tf_runs.iter().filter(|(s, _)| self.related(*s, scope)).map(|(_, r)| r);
+        let first = related.clone().next();
+        if let Flow::TerraformVariable { run, .. } = &mut flow
+            && let Some(found) = related.find(|r| r.var_file.is_some()).or(first)
+        {
+            *run = found.clone();
+        }
+        Some(flow)
+    }
+
     /// Whether one of two scopes is the other or inside it.
     fn related(&self, a: usize, b: usize) -> bool {
         match &self.tree {
@@ -619,7 +644,7 @@ impl Run<'_, '_> {
             return;
         }
         let mut u = TokenUse::new(self.ctx.loc(at.start, at.end), format!("{kind} `{name}`"), sink);
-        u.flow = key.and_then(terraform_flow);
+        u.flow = key.and_then(|k| self.terraform_flow(scope, k));
         u.saw_type_at(TypeFact::Name { called: kind.to_owned(), name: name.to_owned() }, u.at);
         if let Some(k) = key {
             key_hint(&mut u, k, name);
@@ -670,7 +695,9 @@ impl Run<'_, '_> {
         self.literal_uses(scope, value, sink, &[key.to_owned()], out);
         // Only a use made here flows on (the steps are looked at for those alone).
         let made = out.len() > first;
-        if let Some(flow) = terraform_flow(key).or_else(|| made.then(|| self.step_env(scope, key)).flatten()) {
+        if let Some(flow) =
+            self.terraform_flow(scope, key).or_else(|| made.then(|| self.step_env(scope, key)).flatten())
+        {
             for u in out.iter_mut().skip(first) {
                 u.flow = Some(flow.clone());
             }
@@ -806,7 +833,22 @@ fn terraform_variable(key: &str) -> Option<&str> {
 /// Where a value bound to `key` goes next: Terraform reads `TF_VAR_x` as `var.x`, and
 /// resolution gives the CI use the workflow of the places that variable reaches.
 fn terraform_flow(key: &str) -> Option<Flow> {
-    terraform_variable(key).map(|name| Flow::TerraformVariable { name: name.to_owned() })
+    terraform_variable(key)
+        .map(|name| Flow::TerraformVariable { name: name.to_owned(), run: crate::model::TerraformRun::default() })
+}
+
+/// How a script runs Terraform: its `-chdir=DIR` and `-var-file=PATH` flags (the first of each).
+fn terraform_run(text: &str) -> crate::model::TerraformRun {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| compile(r#"(?:^|[\t \n])-(chdir|var-file)(?:=|[\t ]+)["']?([^\s"';&|]+)"#));
+    let mut run = crate::model::TerraformRun::default();
+    for c in re.captures_iter(text) {
+        let (Some(flag), Some(value)) = (c.get(1), c.get(2)) else { continue };
+        let value = value.as_str().trim_start_matches("./").to_owned();
+        let slot = if flag.as_str() == "chdir" { &mut run.chdir } else { &mut run.var_file };
+        slot.get_or_insert(value);
+    }
+    run
 }
 
 /// Whether a variable name names a dbt token, itself or through the Terraform variable it sets.
@@ -1026,7 +1068,7 @@ mod tests {
         uses.iter()
             .map(|u| {
                 let flow = match &u.flow {
-                    Some(Flow::TerraformVariable { name }) => Some(name.clone()),
+                    Some(Flow::TerraformVariable { name, .. }) => Some(name.clone()),
                     _ => None,
                 };
                 (u.reference.clone(), flow)
@@ -1123,6 +1165,46 @@ mod tests {
             super::super::gitlab_ci::extract,
         );
         assert_eq!(flows(&gitlab), [tf("$DBT_CLOUD_PAT", "dbt_pat"), tf("$DBT_SVC", "dbt_token")]);
+    }
+
+    #[test]
+    fn github_actions_terraform_flags_in_every_spelling() {
+        let gha = |text: &str| yaml_uses(".github/workflows/x.yml", text, super::super::github_actions::extract);
+        let equals =
+            "on: push\njobs:\n  a:\n    steps:\n      - run: terraform apply -var=dbt_token=${{ secrets.DBT_PAT }}\n";
+        assert_eq!(flows(&gha(equals)), [tf("secrets.DBT_PAT", "dbt_token")]);
+        let cli_args = "on: push\njobs:\n  a:\n    env:\n      TF_CLI_ARGS_apply: \"-var=dbt_token=${{ secrets.DBT_PAT }}\"\n    steps: [{run: terraform apply}]\n";
+        assert_eq!(flows(&gha(cli_args)), [tf("secrets.DBT_PAT", "dbt_token")]);
+        let bash_env = "version: 2.1\njobs:\n  a:\n    steps:\n      - run: echo \"export TF_VAR_dbt_token=${DBT_CLOUD_PAT}\" >> \"$BASH_ENV\"\n";
+        let circleci = yaml_uses(".circleci/config.yml", bash_env, super::super::circleci::extract);
+        assert_eq!(flows(&circleci), [tf("${DBT_CLOUD_PAT}", "dbt_token")]);
+    }
+
+    fn runs(uses: &[TokenUse]) -> Vec<crate::model::TerraformRun> {
+        uses.iter()
+            .filter_map(|u| match &u.flow {
+                Some(Flow::TerraformVariable { run, .. }) => Some(run.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_var_file_and_chdir_of_the_jobs_terraform_command_go_with_the_flow() {
+        let gha = |text: &str| yaml_uses(".github/workflows/x.yml", text, super::super::github_actions::extract);
+        let run = |chdir: Option<&str>, var_file: Option<&str>| crate::model::TerraformRun {
+            chdir: chdir.map(str::to_owned),
+            var_file: var_file.map(str::to_owned),
+        };
+        let flag = "on: push\njobs:\n  a:\n    steps:\n      - run: terraform -chdir=infra apply -var-file=./envs/staging.tfvars -var \"dbt_token=${{ secrets.DBT_PAT }}\"\n";
+        assert_eq!(runs(&gha(flag)), [run(Some("infra"), Some("envs/staging.tfvars"))]);
+        // A job's `TF_VAR_` takes the `-var-file` of the step that applies.
+        let env = "on: push\njobs:\n  a:\n    env:\n      TF_VAR_dbt_token: ${{ secrets.DBT_PAT }}\n    steps:\n      - run: terraform init\n      - run: terraform apply -var-file \"prod.tfvars\" -auto-approve\n  b:\n    steps:\n      - run: terraform apply -var-file=staging.tfvars\n";
+        assert_eq!(runs(&gha(env)), [run(None, Some("prod.tfvars"))]);
+        let plain = "on: push\njobs:\n  a:\n    env:\n      TF_VAR_dbt_token: ${{ secrets.DBT_PAT }}\n    steps: [{run: terraform apply}]\n";
+        assert_eq!(runs(&gha(plain)), [run(None, None)]);
+        assert_eq!(terraform_run("tofu plan -var-file=a.tfvars -var-file=b.tfvars"), run(None, Some("a.tfvars")));
+        assert_eq!(terraform_run("terraform apply -var 'x=-var-file=y'"), run(None, None));
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub mod secrets;
 pub mod semantic_layer;
 pub mod snowflake;
 pub mod terraform;
+pub mod terraform_json;
+pub mod terragrunt;
 pub mod values;
 
 use crate::kind::FileKind;
@@ -161,6 +163,16 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
                 facts.terraform = Some(tf);
                 facts.uses = uses;
             }
+            Err(e) => facts.parse_error = Some(e),
+        },
+        FileKind::TerraformJson => {
+            match json::parse(&ctx.src.text).and_then(|doc| terraform_json::extract(ctx, &doc)) {
+                Ok(tf) => facts.terraform = Some(tf),
+                Err(e) => facts.parse_error = Some(e),
+            }
+        }
+        FileKind::Terragrunt => match terragrunt::extract(ctx) {
+            Ok(tf) => facts.terraform = Some(tf),
             Err(e) => facts.parse_error = Some(e),
         },
         FileKind::GithubActions

@@ -129,6 +129,21 @@ pub struct TfFile {
     pub workspaces: Vec<String>,
     /// `output` blocks (TW204).
     pub outputs: Vec<TfOutput>,
+    /// Written in Terraform's JSON syntax: a fix that writes HCL does not apply.
+    pub json: bool,
+    /// A `terragrunt.hcl`: the module it applies and the inputs it gives it.
+    pub terragrunt: Option<TgConfig>,
+}
+
+/// What a `terragrunt.hcl` gives Terraform: `terraform { source = "…" }` and `inputs = { … }`.
+#[derive(Clone, Debug, Default)]
+pub struct TgConfig {
+    /// The module's source as written, if the file names one (else the module is its folder).
+    pub source: Option<String>,
+    /// `inputs = { name = expr }`: each becomes the module's variable `name`.
+    pub inputs: Vec<(String, TfExpr)>,
+    /// `locals { name = expr }` of the file, which its inputs may read as `local.name`.
+    pub locals: Vec<(String, TfExpr)>,
 }
 
 /// A CI secret managed by Terraform: its name and the value it is set to.
@@ -140,7 +155,7 @@ pub struct TfCiSecret {
 }
 
 /// Resources that set a CI system's secret or variable, with their name and value attributes.
-const CI_SECRET_RESOURCES: &[(&str, &str, &str)] = &[
+pub const CI_SECRET_RESOURCES: &[(&str, &str, &str)] = &[
     ("github_actions_secret", "secret_name", "plaintext_value"),
     ("github_actions_environment_secret", "secret_name", "plaintext_value"),
     ("github_actions_organization_secret", "secret_name", "plaintext_value"),
@@ -268,7 +283,7 @@ const MAX_DUPLICATE_KEYS: usize = 64;
 /// hcl-edit rejects it, and the whole file (every variable's description, every provider) would
 /// be lost behind one TW001. Such a key is renamed in a copy of the text to a fresh name of the
 /// same length, so every span still points into the original file, and the copy is parsed again.
-fn parse_body(text: &str) -> Result<Body, ParseError> {
+pub(super) fn parse_body(text: &str) -> Result<Body, ParseError> {
     let mut copy: Option<String> = None;
     let mut first_error: Option<ParseError> = None;
     for _ in 0..=MAX_DUPLICATE_KEYS {
@@ -337,7 +352,7 @@ fn label_span(block: &Block) -> Option<Span> {
     Some(Span::new(r.start, r.end))
 }
 
-fn expr(ctx: &Ctx, e: &Expression) -> TfExpr {
+pub(super) fn expr(ctx: &Ctx, e: &Expression) -> TfExpr {
     let r = e.span().unwrap_or(0..0);
     TfExpr { span: Span::new(r.start, r.end), text: ctx.text(r.start, r.end).to_owned() }
 }

@@ -13,7 +13,7 @@ pub fn comment_syntax(path: &str) -> Result<(&'static str, &'static str), String
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     match crate::kind::of_path(path) {
-        FileKind::Json => return Err(format!("`{path}`: JSON has no comments")),
+        FileKind::Json | FileKind::TerraformJson => return Err(format!("`{path}`: JSON has no comments")),
         FileKind::Data => return Err(format!("`{path}`: a data file is not edited")),
         FileKind::Jenkins => return Ok(("//", "")),
         FileKind::Script | FileKind::Other | FileKind::Sql => {}
@@ -95,4 +95,16 @@ pub fn fixes(findings: &[Finding], files: &[SourceFile], reason: &str) -> (Vec<F
         .map(|(why, n)| format!("no ignore comment added for {n} finding{} in {why}", if n == 1 { "" } else { "s" }))
         .collect();
     (out, refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comment_syntax;
+
+    #[test]
+    fn terraform_json_has_no_comments_and_terragrunt_has_hcl_ones() {
+        assert!(comment_syntax("cdktf.out/stacks/prod/cdk.tf.json").is_err());
+        assert_eq!(comment_syntax("live/prod/terragrunt.hcl"), Ok(("#", "")));
+        assert_eq!(comment_syntax("infra/main.tf"), Ok(("#", "")));
+    }
 }

@@ -37,7 +37,7 @@ fn tool(kind: FileKind) -> Option<&'static str> {
         FileKind::CircleCi => "CircleCI",
         FileKind::BitbucketPipelines => "Bitbucket Pipelines",
         FileKind::Jenkins => "Jenkins",
-        FileKind::Terraform | FileKind::TerraformVars => "Terraform",
+        FileKind::Terraform | FileKind::TerraformVars | FileKind::TerraformJson | FileKind::Terragrunt => "Terraform",
         _ => return None,
     })
 }

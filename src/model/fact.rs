@@ -90,6 +90,9 @@ pub enum Fact {
     Unread(Box<Fact>),
     /// A CI value that flows through `TF_VAR_<variable>` into Terraform, where `then` is seen.
     ThroughTerraformVariable { variable: String, then: Box<Fact> },
+    /// A Terragrunt input that sets variable `input` of the module in folder `module`, where
+    /// `then` is seen (in the environment of the Terragrunt folder).
+    ThroughTerragruntInput { input: String, module: String, then: Box<Fact> },
     /// Who runs what a deployment or local configuration configures.
     Runs { role: Role, basis: Basis },
     /// A CI step runs the use's file with the use's variable `var` in its environment: `command` at
@@ -230,6 +233,9 @@ pub enum DevMark {
     Under(String),
     /// A Terraform Cloud workspace and the word of its name that marks it.
     Workspace { name: String, word: String },
+    /// The variables file Terraform is applied with (`-var-file=staging.tfvars`) and the word
+    /// of its path that marks it.
+    VarFile { path: String, word: String },
 }
 
 /// A resource or module that uses a Terraform provider.
@@ -315,6 +321,9 @@ pub enum TypeFact {
     CiSecretFromVariable { resource: String, secret: String, variable: String, then: Box<TypeFact> },
     /// The value is set from CI reference `reference`, where `then` is seen.
     SetFromCi { reference: String, then: Box<TypeFact> },
+    /// The value is set by Terragrunt input `input` from `reference` (`get_env("X")`), where
+    /// `then` is seen.
+    SetByTerragrunt { input: String, reference: String, then: Box<TypeFact> },
     /// The value is what a CI step hands the code it runs from reference `reference` (in the
     /// step's environment), where `then` is seen.
     PassedByStep { reference: String, then: Box<TypeFact> },

@@ -16,10 +16,12 @@ pub fn resolve(files: &[SourceFile], facts: &mut [FileFacts], policy: &Policy) -
     let mut tf = terraform::Index::build(files, facts, policy);
     for u in &mut uses {
         tf.type_ci_secret(u);
-        if let Some(Flow::TerraformVariable { name }) = u.flow.clone() {
-            tf.follow_ci_variable(u, &name);
+        if let Some(Flow::TerraformVariable { name, run }) = u.flow.clone() {
+            tf.follow_ci_variable(u, &name, &run);
         }
     }
+    let terragrunt = tf.terragrunt_uses();
+    uses.extend(terragrunt);
     uses.extend(tf.uses());
     airflow::follow(&mut uses, files, &policy.signals);
     ci_runs::follow(&mut uses, files, &policy.signals);

@@ -8,6 +8,7 @@ use crate::extract::FileFacts;
 use crate::extract::terraform::{
     TfExpr, TfFile, TfResource, TfVariable, http_refs, local_refs, service_token_refs, var_refs,
 };
+use crate::extract::terragrunt::env_reads;
 use crate::literal;
 use crate::model::fact::{Consumer, DevMark, Fact, IntegrationShownBy, Seen};
 use crate::model::fact::{TypeFact, TypeSeen};
@@ -554,15 +555,49 @@ impl<'a> Index<'a> {
 
     /// Terraform variable `name` set by CI through `TF_VAR_name`: give the CI use the workflow of
     /// the variable's consumers, and decide which side reports a type mismatch.
-    pub fn follow_ci_variable(&mut self, u: &mut TokenUse, name: &str) {
-        let Some(dir) = self.var_dirs.get(name).cloned() else { return };
-        let consumers = least_forgiving(self.var_consumers(&dir, name, 0));
-        let var_loc = self.variable(&dir, name).map(|(f, v)| Self::loc(f, v.at));
+    /// `run` says where Terraform runs (`-chdir=`: that folder's variable, when it declares it)
+    /// and with which variables file (`-var-file=staging.tfvars` marks the run as staging).
+    pub fn follow_ci_variable(&mut self, u: &mut TokenUse, name: &str, run: &crate::model::TerraformRun) {
+        let chdir = run.chdir.as_deref().and_then(|d| join("", &format!("./{d}")));
+        let in_chdir = chdir.filter(|d| self.variable(d, name).is_some());
+        let Some(dir) = in_chdir.or_else(|| self.var_dirs.get(name).cloned()) else { return };
+        let signals = &self.policy.signals;
+        let env = run.var_file.as_ref().and_then(|path| {
+            let word = dev_segment(path, signals)?;
+            let dev = DevMark::VarFile { path: path.clone(), word };
+            Some(Fact::Infrastructure { tool: "Terraform".to_owned(), dev: Some(dev) })
+        });
+        let through = |then: Fact| Fact::ThroughTerraformVariable { variable: name.to_owned(), then: Box::new(then) };
+        let set_from = |reference: &str, then: TypeFact| TypeFact::SetFromCi {
+            reference: reference.to_owned(),
+            then: Box::new(then),
+        };
+        self.follow_variable(u, &dir, name, env.as_ref(), through, set_from);
+    }
+
+    /// A value given to variable `name` of the module in `dir` from outside Terraform: the use
+    /// takes the workflow of the variable's consumers (`env`, the environment it is applied in,
+    /// stands for Terraform's own production default), and the side that shows the type reports
+    /// a mismatch.
+    fn follow_variable(
+        &mut self,
+        u: &mut TokenUse,
+        dir: &str,
+        name: &str,
+        env: Option<&Fact>,
+        through: impl Fn(Fact) -> Fact,
+        set_from: impl Fn(&str, TypeFact) -> TypeFact,
+    ) {
+        let consumers = least_forgiving(self.var_consumers(dir, name, 0));
+        let var_loc = self.variable(dir, name).map(|(f, v)| Self::loc(f, v.at));
         for c in consumers {
-            let fact = Fact::ThroughTerraformVariable { variable: name.to_owned(), then: Box::new(c.fact) };
-            u.facts.push(Seen { fact, at: c.at.or(var_loc) });
+            let fact = match env {
+                Some(env) => in_environment(c.fact, env),
+                None => c.fact,
+            };
+            u.facts.push(Seen { fact: through(fact), at: c.at.or(var_loc) });
         }
-        let own = self.var_type_hints(&dir, name, 0);
+        let own = self.var_type_hints(dir, name, 0);
         let s = &self.policy.signals;
         if own.iter().any(|h| !h.inherited && token_type::hint(h, s).is_some()) {
             // The Terraform side shows the type: the finding belongs there.
@@ -575,12 +610,135 @@ impl<'a> Index<'a> {
             }));
         } else {
             let hints = u.type_facts.iter().cloned().map(|h| TypeSeen {
-                fact: TypeFact::SetFromCi { reference: u.reference.clone(), then: Box::new(h.fact) },
+                fact: set_from(&u.reference, h.fact),
                 at: h.at,
                 inherited: true,
             });
-            self.ci_hints.entry((dir, name.to_owned())).or_default().extend(hints);
+            self.ci_hints.entry((dir.to_owned(), name.to_owned())).or_default().extend(hints);
         }
+    }
+
+    /// The inputs of `terragrunt.hcl` files that carry a token: an environment read
+    /// (`get_env("DBT_CLOUD_PAT")`, directly or through the file's `locals`) or a literal, each a
+    /// use followed into the module's variable, in the environment the Terragrunt folder names
+    /// (`live/staging/…`). Run before [`Index::uses`], whose provider uses take their types.
+    pub fn terragrunt_uses(&mut self) -> Vec<TokenUse> {
+        let s = &self.policy.signals;
+        let mut found = Vec::new();
+        for (dir, files) in &self.dirs {
+            for (file, tf) in files {
+                let Some(tg) = &tf.terragrunt else { continue };
+                let module = self.terragrunt_module(dir, tg.source.as_deref());
+                for (input, e) in &tg.inputs {
+                    let mut values = vec![e];
+                    for (local, _, _) in local_refs(e) {
+                        values.extend(tg.locals.iter().filter(|(n, _)| *n == local).map(|(_, v)| v));
+                    }
+                    for v in values {
+                        for (env, start, end) in env_reads(v) {
+                            let at = Self::loc(*file, crate::tree::Span::new(start, end));
+                            let mut u =
+                                TokenUse::new(at, format!("get_env(\"{env}\")"), format!("Terragrunt input `{input}`"));
+                            let called = "environment variable".to_owned();
+                            u.saw_type_at(TypeFact::Name { called, name: env.clone() }, at);
+                            found.push((dir.clone(), *file, module.clone(), input.clone(), env, u));
+                        }
+                        for lit in literal::find(&v.text, s) {
+                            let at = Self::loc(
+                                *file,
+                                crate::tree::Span::new(v.span.start + lit.start, v.span.start + lit.end),
+                            );
+                            let token = v.text.get(lit.start..lit.end).unwrap_or("");
+                            let mut u =
+                                TokenUse::new(at, literal::mask_token(token), format!("Terragrunt input `{input}`"));
+                            u.literal = true;
+                            u.saw_type_at(crate::extract::literal_fact(lit.prefix()), at);
+                            found.push((dir.clone(), *file, module.clone(), input.clone(), String::new(), u));
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (_, file, module, input, env_name, mut u) in found {
+            // An input matters when it is a dbt token by name, or the module hands it to dbt Cloud.
+            let signals = &self.policy.signals;
+            let named = is_dbt_token_name(&input, signals) || is_dbt_token_name(&env_name, signals);
+            let read = module
+                .as_ref()
+                .is_some_and(|m| self.var_consumers(m, &input, 0).iter().any(|c| !matches!(c.fact, Fact::Unread(_))));
+            if !(u.literal || read || named) {
+                continue;
+            }
+            let base = self.base_workflow(self.path(file));
+            if let Some(module) = &module {
+                let env = match &base {
+                    Fact::Infrastructure { dev: None, .. } => None,
+                    env => Some(env.clone()),
+                };
+                let through = |then: Fact| Fact::ThroughTerragruntInput {
+                    input: input.clone(),
+                    module: module.clone(),
+                    then: Box::new(then),
+                };
+                let set_from = |reference: &str, then: TypeFact| TypeFact::SetByTerragrunt {
+                    input: input.clone(),
+                    reference: format!("`{reference}`"),
+                    then: Box::new(then),
+                };
+                self.follow_variable(&mut u, module, &input, env.as_ref(), through, set_from);
+            }
+            // A module outside the repository (or a variable it does not declare): the input is
+            // applied where the Terragrunt folder says.
+            if u.facts.is_empty() {
+                u.saw(base);
+            }
+            out.push(u);
+        }
+        out
+    }
+
+    /// The folder of the module a `terragrunt.hcl` in `dir` applies: its own folder without a
+    /// `source`; a local source joined to `dir` (`../../modules//dbt`; `get_repo_root()` and
+    /// `get_terragrunt_dir()` spelled out); else the one Terraform folder of the scan whose path
+    /// ends as the source does. A remote module (`git::…`, a registry address) is not in the
+    /// repository.
+    fn terragrunt_module(&self, dir: &str, source: Option<&str>) -> Option<String> {
+        let Some(source) = source else { return Some(dir.to_owned()) };
+        let source = source.split('?').next().unwrap_or(source);
+        if source.contains("://") || source.starts_with("git::") || source.starts_with("tfr:") || source.contains('@') {
+            return None;
+        }
+        let source = source.replace("//", "/");
+        let local = if let Some(rest) =
+            ["${get_repo_root()}/", "${get_path_to_repo_root()}/"].iter().find_map(|p| source.strip_prefix(p))
+        {
+            join("", &format!("./{rest}"))
+        } else if let Some(rest) = source.strip_prefix("${get_terragrunt_dir()}/") {
+            join(dir, &format!("./{rest}"))
+        } else {
+            join(dir, &source)
+        };
+        if let Some(d) = local.filter(|d| self.has_variables(d)) {
+            return Some(d);
+        }
+        // What follows the last interpolation or `..`: the module's own path.
+        let tail: Vec<&str> = source
+            .rsplit(['/'])
+            .take_while(|p| !p.is_empty() && *p != ".." && *p != "." && !p.contains("${"))
+            .collect();
+        if tail.is_empty() {
+            return None;
+        }
+        let tail: String = tail.into_iter().rev().collect::<Vec<_>>().join("/");
+        let mut matches =
+            self.dirs.keys().filter(|d| (*d == &tail || d.ends_with(&format!("/{tail}"))) && self.has_variables(d));
+        let first = matches.next()?;
+        matches.next().is_none().then(|| first.clone())
+    }
+
+    fn has_variables(&self, dir: &str) -> bool {
+        self.by_dir.get(dir).is_some_and(|f| !f.variables.is_empty())
     }
 
     /// A CI secret reference (`secrets.DBT_TOKEN`, `$DBT_TOKEN`) whose secret Terraform sets from
@@ -754,6 +912,16 @@ impl<'a> Index<'a> {
         }
         u.grants = st.grants.clone();
         u
+    }
+}
+
+/// A consumer's workflow in the environment a module is applied in: Terraform's production
+/// default becomes the environment's (a staging Terragrunt folder applying a shared module).
+fn in_environment(fact: Fact, env: &Fact) -> Fact {
+    match fact {
+        Fact::Infrastructure { dev: None, .. } => env.clone(),
+        Fact::Unread(inner) => Fact::Unread(Box::new(in_environment(*inner, env))),
+        other => other,
     }
 }
 

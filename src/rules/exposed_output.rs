@@ -53,7 +53,10 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
                 key: vec![o.name.clone()],
             };
             let mut f = finding(rule, draft);
-            f.remedy = Some(Remedy::MarkSensitive { block: Loc { file, span: o.block } });
+            // The fix writes an HCL line: not into Terraform's JSON syntax.
+            if !tf.json {
+                f.remedy = Some(Remedy::MarkSensitive { block: Loc { file, span: o.block } });
+            }
             out.push(f);
         }
     }

@@ -110,6 +110,10 @@ fn narrow(input: &Input, grant: &Grant, all_projects: bool, integration: &str, n
     let text = &src.text;
     let old = text.get(grant.at.span.start..grant.at.span.end)?;
     let (first, rest) = needs.split_first()?;
+    // Copying a block is written for HCL: in Terraform's JSON syntax only a single set is a fix.
+    if !rest.is_empty() && crate::kind::of_path(&src.display) == crate::kind::FileKind::TerraformJson {
+        return None;
+    }
     let mut edits = vec![crate::fix::replace_value(src, grant.at, first)];
     if !rest.is_empty() {
         // The block around the grant: from its keyword's line to the line of its closing brace.

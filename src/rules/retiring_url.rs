@@ -28,7 +28,14 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
     for (file, facts) in input.facts.iter().enumerate() {
         let Some(src) = input.files.get(file) else { continue };
         let kind = crate::kind::of_path(&src.display);
-        let config_kind = matches!(kind, FileKind::Terraform | FileKind::TerraformVars | FileKind::CloudCli);
+        let config_kind = matches!(
+            kind,
+            FileKind::Terraform
+                | FileKind::TerraformVars
+                | FileKind::TerraformJson
+                | FileKind::Terragrunt
+                | FileKind::CloudCli
+        );
         let has_token = files_with_uses.contains(&file);
         // A test's URL is the one its mock answers (`responses.add(POST, url)`): it is not a
         // client's configuration unless the test itself sends a dbt Cloud token.
@@ -82,7 +89,11 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
             key: vec!["default-host".to_owned(), provider.0.clone()],
         };
         let mut f = finding(rule, draft);
-        f.remedy = Some(Remedy::SetProviderHost { provider: at, with: candidate.as_ref().map(|h| format!("https://{h}/api")) });
+        // The fix writes an HCL line: not into Terraform's JSON syntax.
+        let json = input.facts.get(file).and_then(|f| f.terraform.as_ref()).is_some_and(|tf| tf.json);
+        if !json {
+            f.remedy = Some(Remedy::SetProviderHost { provider: at, with: candidate.as_ref().map(|h| format!("https://{h}/api")) });
+        }
         out.push(f);
     }
 }
