@@ -42,7 +42,15 @@ fn check(rule: Rule, input: &Input, out: &mut Vec<Finding>) {
         if !has_token && crate::classify::names::is_test_file(&src.display, &input.policy.signals) {
             continue;
         }
+        // An example or template shows the syntax; whoever copies it gives their own URL.
+        if crate::classify::names::example_segment(&src.display, &input.policy.signals).is_some() {
+            continue;
+        }
+        let terraform = config_kind && kind != FileKind::CloudCli;
         for m in facts.hosts.iter().filter(|m| m.retiring && !m.comment) {
+            if terraform && is_fallback(m, &src.text) {
+                continue;
+            }
             let Some(why) = why_a_client(m, config_kind, has_token, input) else { continue };
             let at = Loc { file, span: Span::new(m.start, m.end) };
             let draft = Draft {
@@ -117,6 +125,42 @@ fn why_a_client(m: &HostMention, config_kind: bool, has_token: bool, input: &Inp
     config_kind.then(|| format!("url: dbt Cloud configuration names the shared region host `{}`", m.host))
 }
 
+/// Whether a Terraform mention is a fallback rather than the value a client is given: a
+/// variable's `default`, or an argument after the first of `coalesce(…)` / `try(…)` /
+/// `lookup(…)` (`coalesce(var.host, "https://cloud.getdbt.com")`). The value callers set wins
+/// there, and where they set the old URL, that is the finding.
+fn is_fallback(m: &HostMention, text: &str) -> bool {
+    if m.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("default")) {
+        return true;
+    }
+    // Back from the mention to the call that holds it, over at most a few lines.
+    let from = m.start.saturating_sub(FALLBACK_CONTEXT);
+    let Some(before) = text.get(from..m.start) else { return false };
+    let bytes = before.as_bytes();
+    let (mut depth, mut commas) = (0usize, 0usize);
+    for i in (0..bytes.len()).rev() {
+        match bytes[i] {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth > 0 => depth -= 1,
+            b'(' => {
+                let name = before.get(..i).unwrap_or("").trim_end();
+                let call = name.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
+                return commas > 0 && FALLBACK_CALLS.contains(&call);
+            }
+            b'[' | b'{' => return false,
+            b',' if depth == 0 => commas += 1,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The Terraform functions whose later arguments are fallbacks.
+const FALLBACK_CALLS: [&str; 3] = ["coalesce", "try", "lookup"];
+
+/// How far back a fallback's call is looked for.
+const FALLBACK_CONTEXT: usize = 2048;
+
 /// The account-specific host the repository shows, when it shows exactly one.
 fn account_host(input: &Input) -> Option<String> {
     let hosts: BTreeSet<String> = input
@@ -165,6 +209,24 @@ fn folder(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use crate::extract::access_url::mentions;
+
+    #[test]
+    fn defaults_and_fallbacks_are_not_a_clients_value() {
+        let urls = crate::policy::builtin().signals.access_urls.clone();
+        let fallback = |text: &str| {
+            let got = mentions(text, &urls.retiring, urls.account.as_ref(), false);
+            got.iter().map(|m| super::is_fallback(m, text)).collect::<Vec<_>>()
+        };
+        assert_eq!(fallback("variable \"h\" {\n  default = \"https://cloud.getdbt.com\"\n}\n"), [true]);
+        assert_eq!(fallback("  h = coalesce(var.h, \"https://cloud.getdbt.com\")\n"), [true]);
+        assert_eq!(fallback("  h = coalesce(\n    var.h,\n    try(x(y), null),\n    \"https://emea.dbt.com\",\n  )\n"), [true]);
+        assert_eq!(fallback("  h = try(local.h, \"https://au.dbt.com\")\n"), [true]);
+        // The first argument, a plain value, a list, another function: the client's value.
+        assert_eq!(fallback("  h = coalesce(\"https://cloud.getdbt.com\", var.h)\n"), [false]);
+        assert_eq!(fallback("  host_url = \"https://cloud.getdbt.com/api\"\n"), [false]);
+        assert_eq!(fallback("  hosts = [var.h, \"https://cloud.getdbt.com\"]\n"), [false]);
+        assert_eq!(fallback("  u = format(\"%s/x\", \"https://cloud.getdbt.com\")\n"), [false]);
+    }
 
     #[test]
     fn the_policy_examples_hold() {
