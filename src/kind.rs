@@ -32,6 +32,9 @@ pub enum FileKind {
     Json,
     /// Shell, Python, JavaScript, `.env`, Makefiles and other code: read as text.
     Script,
+    /// `*.sql` holding Snowflake DDL (secrets, external-access routines); other SQL (dbt models)
+    /// is dropped by the prefilter, or kept for its literals only.
+    Sql,
     /// Data, never configuration: dbt artifacts (`manifest.json`, `catalog.json`, …), recorded
     /// HTTP cassettes and large JSON/YAML files (see [`of_file`]). Literal tokens only.
     Data,
@@ -113,6 +116,9 @@ pub fn of_path(path: &str) -> FileKind {
     if matches!(ext, "json" | "jsonc" | "ipynb") {
         return generic(path, FileKind::Json);
     }
+    if ext == "sql" {
+        return FileKind::Sql;
+    }
     if lower.starts_with("jenkinsfile") || lower.ends_with(".jenkinsfile") {
         return FileKind::Jenkins;
     }
@@ -171,7 +177,12 @@ fn generic(path: &str, kind: FileKind) -> FileKind {
 /// generated JavaScript costs more than the rest of a repository. Decided from a sniff of the
 /// first bytes and one byte search, never a parse.
 pub fn of_file(path: &str, bytes: &[u8]) -> FileKind {
-    let kind = of_path(path);
+    let mut kind = of_path(path);
+    // A script without an extension (`bin/trigger`, `tools/run_job`) says its language in its
+    // first line.
+    if kind == FileKind::Other && crate::extract::code::Lang::of_shebang(bytes).is_some() {
+        kind = FileKind::Script;
+    }
     let head = bytes.get(..SNIFF).unwrap_or(bytes);
     let data = match kind {
         FileKind::Json if memchr::memmem::find(head, ARTIFACT_MARK).is_some() => true,

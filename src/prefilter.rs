@@ -253,6 +253,10 @@ impl Gate {
         }
         let decided = match kind {
             FileKind::Other | FileKind::Data => self.literal_or_jdbc(bytes).then_some(FileKind::Other),
+            // SQL is mostly dbt models: read as Snowflake DDL only with a marker of it, else kept
+            // for its literals as prose is.
+            FileKind::Sql if extract::snowflake::has_marker(bytes) && mentions_dbt(bytes) => Some(kind),
+            FileKind::Sql => self.literal_or_jdbc(bytes).then_some(FileKind::Other),
             FileKind::Yaml | FileKind::Json | FileKind::Script => {
                 let parse = mentions_dbt(bytes) && (self.has_keyword(bytes) || extract::is_named_config(path, signals));
                 // A Makefile is kept whatever it says: a CI step's `make target` runs its recipe.

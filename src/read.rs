@@ -104,6 +104,32 @@ pub fn file(path: &Path, cwd: Option<&Path>, buf: &mut Vec<u8>, limit: u64, gate
     read
 }
 
+/// A file a CI step runs, read whatever the prefilter would say of it: a step may hand it a
+/// token under any name, so its reads matter though it names no dbt token. Read whole when it
+/// is text within `limit`, as code ([`FileKind::Script`] unless its name or content says
+/// another kind);
+/// otherwise nothing (its literal tokens were searched when the walk met it).
+pub fn run_file(path: &Path, cwd: Option<&Path>, limit: u64) -> Option<(SourceFile, FileKind)> {
+    let f = crate::longpath::open_file(path).ok()?;
+    let mut buf = Vec::new();
+    f.take(limit.saturating_add(1)).read_to_end(&mut buf).ok()?;
+    if buf.len() as u64 > limit {
+        return None;
+    }
+    if let Some(endian) = utf16::sniff(&buf) {
+        buf = utf16::decode(&buf, endian).into_bytes();
+    } else if memchr::memchr(0, buf.get(..SNIFF).unwrap_or(&buf)).is_some() {
+        return None;
+    }
+    let name = name(path, cwd).into_owned();
+    // Vendored or bundled code stays data, read for its literals only.
+    let kind = match kind::of_file(&name, &buf) {
+        FileKind::Other => FileKind::Script,
+        k => k,
+    };
+    Some((SourceFile::new(path.to_path_buf(), name, buf), kind))
+}
+
 /// [`file`] for content already in memory (a blob of a git tree, whole): the same prefilter,
 /// limit and streaming, so that it yields what the same file on disk would.
 pub fn bytes(path: &Path, cwd: Option<&Path>, mut bytes: Vec<u8>, limit: u64, gate: &Gate, signals: &Signals) -> Read {
@@ -223,7 +249,10 @@ pub fn content(
 fn excerpt(path: PathBuf, name: String, streamed: Streamed, binary: bool, limit: u64) -> Read {
     let mut warnings = Vec::new();
     // A file that would not be parsed anyway (prose, data, binary) loses nothing to the limit.
-    if !binary && streamed.mentions_dbt && !matches!(kind::of_path(&name), FileKind::Other | FileKind::Data) {
+    if !binary
+        && streamed.mentions_dbt
+        && !matches!(kind::of_path(&name), FileKind::Other | FileKind::Data | FileKind::Sql)
+    {
         warnings.push(format!(
             "file larger than the limit: only literal tokens were searched ({} bytes, --max-file-size {limit})",
             streamed.bytes

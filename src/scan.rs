@@ -355,7 +355,7 @@ fn read_all(opts: &Options, seen: &AtomicUsize, policy: &Policy) -> (Vec<Kept>, 
     // Only with `--show-files`: a plain scan notes nothing per file.
     let passed = opts.show_files.then(crate::discover::PassedBy::default);
     let shown = Mutex::new(Vec::new());
-    let (kept, readers, mut warnings) = extracting(opts.threads, policy, opts.show_files, |send| {
+    let (kept, mut readers, mut warnings) = extracting(opts.threads, policy, opts.show_files, |send| {
         walk(&opts.paths, opts.no_ignore, opts.threads, passed.clone(), || {
             let (problems, cwd, gate, shown) = (&problems, cwd.as_deref(), &gate, &shown);
             let mut batch = Batch { send: send.clone(), files: Vec::new(), bytes: 0 };
@@ -390,6 +390,8 @@ fn read_all(opts: &Options, seen: &AtomicUsize, policy: &Policy) -> (Vec<Kept>, 
         })
     });
     warnings.extend(problems.into_inner().unwrap_or_default());
+    let mut kept = kept;
+    readers.extend(read_run_files(&mut kept, opts, cwd.as_deref(), policy));
     warnings.sort();
     let mut shown = shown.into_inner().unwrap_or_default();
     if let Some(passed) = passed {
@@ -397,6 +399,54 @@ fn read_all(opts: &Options, seen: &AtomicUsize, policy: &Policy) -> (Vec<Kept>, 
         shown.extend(passed.into_iter().map(|(p, why)| Shown::passed(display_path(&p, cwd.as_deref()), why)));
     }
     (kept, seen.load(Ordering::Relaxed), warnings, crate::show_files::merge(shown, readers))
+}
+
+/// How many files that CI steps run are read past the prefilter in one scan.
+const MAX_RUN_FILES: usize = 256;
+
+/// The files CI steps run (`python tools/run_job`, `./bin/trigger`, a Makefile recipe's script)
+/// that the prefilter dropped, read and extracted now: a step may hand such a file a token under
+/// any name. Only files inside the scanned paths and not excluded are read.
+fn read_run_files(kept: &mut Vec<Kept>, opts: &Options, cwd: Option<&Path>, policy: &Policy) -> Vec<Reading> {
+    use crate::model::Flow;
+    let mut wanted: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+    {
+        let have: std::collections::HashSet<&str> = kept.iter().map(|(s, _)| s.display.as_str()).collect();
+        let sources: Vec<&SourceFile> = kept.iter().map(|(s, _)| s).collect();
+        for (src, facts) in kept.iter() {
+            let Some(base) = src.path.to_str().and_then(|p| p.strip_suffix(src.display.as_str())) else { continue };
+            for u in &facts.uses {
+                let Some(Flow::StepEnv { runs, .. }) = &u.flow else { continue };
+                for file in crate::resolve::ci_runs::files_run(runs, &src.display, &sources) {
+                    if !have.contains(file.as_str()) && wanted.len() < MAX_RUN_FILES {
+                        wanted.insert(PathBuf::from(format!("{base}{file}")));
+                    }
+                }
+            }
+        }
+    }
+    let roots: Vec<PathBuf> = opts.paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let mut readers = Vec::new();
+    for path in wanted {
+        let inside = std::fs::canonicalize(&path).is_ok_and(|c| roots.iter().any(|r| c.starts_with(r)));
+        let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+        if !inside || !regular || opts.config.is_excluded(&path) {
+            continue;
+        }
+        let Some((src, kind)) = crate::read::run_file(&path, cwd, opts.max_parse_bytes) else { continue };
+        // Kept already under its report name (two spellings of one path): read once.
+        if kept.iter().any(|(s, _)| s.display == src.display) {
+            continue;
+        }
+        let facts = extract::extract(&Ctx { file: UNPLACED, src: &src, policy }, kind);
+        if opts.show_files {
+            readers.push((src.display.clone(), facts.reader, facts.parse_error.is_some()));
+        }
+        if !facts.is_empty() {
+            kept.push((src, facts));
+        }
+    }
+    readers
 }
 
 /// What an extractor read a file as (path, reader, whether it failed to parse), for

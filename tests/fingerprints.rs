@@ -55,6 +55,8 @@ fn comment_for(path: &str) -> &'static str {
         || [".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".go"].iter().any(|e| name.ends_with(e))
     {
         "// moved"
+    } else if name.ends_with(".sql") {
+        "-- moved"
     } else {
         "# moved"
     }
@@ -84,7 +86,12 @@ fn a_comment_inserted_above_the_findings_changes_no_fingerprint() {
         for path in paths {
             let file = tmp.path().join(path);
             let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{path}: {e}"));
-            std::fs::write(&file, format!("{}\n\n{text}", comment_for(path))).unwrap_or_else(|e| panic!("{e}"));
+            // A script's `#!` line stays its first: the comment goes below it.
+            let moved = match text.strip_prefix("#!").and_then(|t| t.split_once('\n')) {
+                Some((shebang, rest)) => format!("#!{shebang}\n{}\n\n{rest}", comment_for(path)),
+                None => format!("{}\n\n{text}", comment_for(path)),
+            };
+            std::fs::write(&file, moved).unwrap_or_else(|e| panic!("{e}"));
         }
         let after = findings(tmp.path());
         let key = |f: &(String, String, u64, String)| (f.0.clone(), f.1.clone(), f.3.clone());

@@ -101,6 +101,11 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "pat-creates-service-token-service",
         "unassignable-permission-set-valid",
         "exposed-token-output-sensitive",
+        "ci-run-unusual-names-pat",
+        "ci-workdir-pat",
+        "code-credentials-file-pat",
+        "snowflake-procedure-service",
+        "code-token-client-pat",
         "tf-repository-deploy-token-user-context",
         "tf-repository-installations-lookup-user-context",
         "tf-partner-writable-development",
@@ -193,6 +198,12 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("pat-creates-service-token", "TW106"),
         ("unassignable-permission-set", "TW303"),
         ("exposed-token-output", "TW204"),
+        ("ci-run-unusual-names-service", "TW104"),
+        ("ci-workdir-service", "TW104"),
+        ("code-credentials-file-service", "TW104"),
+        ("snowflake-secret-literal", "TW201"),
+        ("snowflake-procedure-pat", "TW101"),
+        ("code-token-client-service", "TW104"),
         ("tf-repository-github-app-pat", "TW101"),
         ("tf-partner-writable-environments", "TW301"),
         ("pulumi-partner-writable-environments", "TW301"),
@@ -295,4 +306,99 @@ fn unknown_type_is_reported_only_when_selected() {
     let text = stdout(&out);
     assert!(text.contains("TW401"), "{text}");
     assert_eq!(out.status.code(), Some(0), "notes do not fail at the default --fail-on warning");
+}
+
+/// One use's workflow, token type and a piece of its evidence, found by path and line.
+fn use_at(fixture: &str, path: &str, line: u64) -> serde_json::Value {
+    let out = run_in(&common::root().join("fixtures").join(fixture), &["inventory", "--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let uses = json["token_uses"].as_array().cloned().unwrap_or_default();
+    let found = uses.into_iter().find(|u| u["path"] == path && u["line"] == line);
+    found.unwrap_or_else(|| panic!("{fixture}: no use at {path}:{line}: {}", stdout(&out)))
+}
+
+fn assert_use(fixture: &str, path: &str, line: u64, workflow: &str, token_type: &str, evidence: &str) {
+    let u = use_at(fixture, path, line);
+    assert_eq!(u["workflow"], workflow, "{fixture} {path}:{line}: {u}");
+    assert_eq!(u["token_type"], token_type, "{fixture} {path}:{line}: {u}");
+    assert!(u["evidence"].to_string().contains(evidence), "{fixture} {path}:{line}: {}", u["evidence"]);
+}
+
+/// A value read from a local credentials file by key is a token use typed by the key, and the
+/// Cloud CLI's `token-value` is a user's token; another system's key is no use.
+#[test]
+fn values_read_from_a_credentials_file_are_typed_by_key_and_file() {
+    let svc = "code-credentials-file-service";
+    assert_use(svc, "scripts/rotate_creds.py", 10, "user-context-endpoint", "service", "key `dbt.service_token`");
+    assert_use(svc, "web/rotate.js", 2, "user-context-endpoint", "service", "key `dbtServiceToken`");
+    assert_use(svc, "scripts/rotate.sh", 3, "user-context-endpoint", "service", "key `dbt.service_token`");
+    let pat = "code-credentials-file-pat";
+    for (path, line) in [("scripts/rotate_creds.py", 10), ("scripts/rotate.sh", 3), ("scripts/rotate.sh", 4)] {
+        assert_use(pat, path, line, "user-context-endpoint", "personal", "the Cloud CLI's config");
+    }
+    assert_use(pat, "web/rotate.js", 7, "user-context-endpoint", "personal", "key `dbt.personalAccessToken`");
+    assert_use(pat, "scripts/untyped.py", 4, "unknown", "unknown", "nothing says");
+    for fixture in [svc, pat] {
+        let out = run_in(&common::root().join("fixtures").join(fixture), &["inventory", "."]);
+        assert!(!stdout(&out).contains("github_token"), "{fixture}: {}", stdout(&out));
+    }
+}
+
+/// A caller that hands an environment read to a dbt Cloud client of the file (a class or
+/// function that sends it as `Authorization: Token …`) uses a token, typed at the caller and
+/// judged by the URL the client calls; another API's `Token` client is not dbt Cloud's.
+#[test]
+fn a_value_handed_to_a_token_client_is_a_token_use() {
+    for (fixture, var, token_type) in
+        [("code-token-client-service", "SERVICE_TOKEN", "service"), ("code-token-client-pat", "USER_PAT", "personal")]
+    {
+        for (path, line) in [("ops/cloud_client.py", 31), ("web/admin.js", 15), ("cmd/rotate/main.go", 22)] {
+            let u = use_at(fixture, path, line);
+            assert_eq!(u["reference"].as_str().unwrap_or(""), var, "{fixture} {path}");
+            assert_eq!(u["token_type"], token_type, "{fixture} {path}");
+            assert_eq!(u["workflow"], "user-context-endpoint", "{fixture} {path}");
+        }
+        let out = run_in(&common::root().join("fixtures").join(fixture), &["inventory", "."]);
+        assert!(!stdout(&out).contains("NETBOX_API_TOKEN"), "{fixture}: {}", stdout(&out));
+    }
+}
+
+/// A script a CI step runs by an unusual name, or from its working directory, is followed and
+/// parsed though the prefilter would drop it.
+#[test]
+fn scripts_with_unusual_names_and_working_directories_are_followed() {
+    // The read takes the step's secret: the step reached the file.
+    for (path, line) in [
+        ("tools/run_job", 8),
+        ("bin/trigger", 4),
+        ("scripts/deploy.mjs", 2),
+        ("ci/dbt-cloud-run", 3),
+        ("bin/rotate-all", 8),
+    ] {
+        let from = "set from `secrets.";
+        assert_use("ci-run-unusual-names-pat", path, line, "user-context-endpoint", "personal", from);
+        assert_use("ci-run-unusual-names-service", path, line, "user-context-endpoint", "service", from);
+    }
+    for path in ["ops/azure/rotate.py", "ops/gitlab/rotate.py", "ops/gha/rotate.py"] {
+        assert_use("ci-workdir-service", path, 7, "user-context-endpoint", "service", "set from");
+    }
+    // An Azure task's `filePath:` names the file it runs.
+    assert_use("ci-workdir-service", "ops/azure/rotate-task", 3, "user-context-endpoint", "service", "set from");
+    let out = run_in(&common::root().join("fixtures/ci-workdir-service"), &["inventory", "--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let root = json["token_uses"].as_array().into_iter().flatten().filter(|u| u["path"] == "rotate.py").count();
+    assert_eq!(root, 0, "the root copy is run by no step: {}", stdout(&out));
+}
+
+/// A Snowflake secret's committed token, and an external-access procedure that reads a secret
+/// and calls dbt Cloud from the warehouse (`production`); a dbt model is not read.
+#[test]
+fn snowflake_secrets_and_external_access_procedures() {
+    let lit = "snowflake-secret-literal";
+    assert_use(lit, "snowflake/dbt_cloud_trigger.sql", 4, "production", "service", "literal `dbtc_`");
+    assert_use(lit, "snowflake/dbt_cloud_trigger.sql", 31, "production", "service", "orchestrator-like");
+    assert_use("snowflake-procedure-pat", "snowflake/trigger.sql", 19, "production", "personal", "dbt_cloud_pat");
+    assert_use("snowflake-procedure-service", "snowflake/trigger.sql", 19, "production", "service", "procedure");
+    let out = run_in(&common::root().join("fixtures").join(lit), &["check", "--format", "json", "."]);
+    assert!(!stdout(&out).contains("Qw7Lr2Nv"), "the secret's token is masked: {}", stdout(&out));
 }

@@ -110,6 +110,11 @@ fn says(fact: &TypeFact, s: &Signals) -> Option<(TokenType, TypeSource, String)>
         TypeFact::CredentialCache { name } => {
             (TokenType::Personal, TypeSource::Literal, format!("token: `{name}` caches a user's signed-in session"))
         }
+        TypeFact::CloudCliConfigRead { file, key } => (
+            TokenType::Personal,
+            TypeSource::Definition,
+            format!("`{key}` is read from `{file}`, the Cloud CLI's config, which holds a user's token"),
+        ),
         TypeFact::FirstOf(facts) => return facts.iter().find_map(|f| says(f, s)),
         // Each source has its own place: `hint` reads them.
         TypeFact::Agreeing(_) => return None,

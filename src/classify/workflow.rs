@@ -128,6 +128,18 @@ fn meaning(fact: &Fact) -> (Workflow, Confidence, String) {
         Fact::OrchestratorCode { name } => {
             (Production, High, format!("{name} code runs on a schedule without a person (orchestrator)"))
         }
+        Fact::WarehouseSecret { name } => (
+            Production,
+            Medium,
+            format!("Snowflake secret `{name}` is read by the warehouse's external-access code, without a person"),
+        ),
+        Fact::WarehouseProcedure { kind, name } => (
+            Production,
+            High,
+            format!(
+                "Snowflake {kind} `{name}` calls out with external access from the warehouse, without a person (orchestrator-like)"
+            ),
+        ),
         Fact::DevPathSegment { segment } => {
             (DevScript, Low, format!("path segment `{segment}` marks developmental work"))
         }

@@ -91,14 +91,39 @@ fn nested_steps<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
     }
 }
 
-fn steps(p: &mut Pipeline, scope: usize, steps: Option<&Node>, label: &str) {
+fn steps(p: &mut Pipeline, job: usize, steps: Option<&Node>, label: &str) {
     for step in steps.map(Node::items).unwrap_or_default() {
+        // Each step is a scope of its job: its `env:` reaches its own scripts only, read from
+        // its `workingDirectory:` (of the step or of its task's inputs).
+        let trigger = p.scopes.get(job).map(|s| s.trigger.clone()).unwrap_or_default();
+        let scope = p.scope(p.label(job).to_owned(), trigger, Some(job));
+        let dir = step
+            .get("workingDirectory")
+            .or_else(|| step.get("inputs").and_then(|i| i.get("workingDirectory")))
+            .and_then(Node::as_str);
+        if let Some(dir) = dir {
+            p.set_workdir(scope, dir);
+        }
         for key in SCRIPT_STEPS {
             p.scripts(scope, step.get(key), &format!("`{key}:` step of {label}"));
         }
         p.entries(scope, step.get("env"), |k| format!("environment variable `{k}` of a step of {label}"));
         if let Some(task) = step.get("task").and_then(Node::as_str) {
             params(p, scope, step.get("inputs"), &format!("task `{task}` in {label}"));
+            // `Bash@3` / `PythonScript@0` / `PowerShell@2` run a file of the repository, named
+            // from the repository root (an inline `script:` input is read as a script above).
+            let inputs = step.get("inputs");
+            let file = ["filePath", "scriptPath"].iter().find_map(|k| inputs.and_then(|i| i.get(k))).filter(|_| {
+                inputs
+                    .and_then(|i| i.get("targetType").or_else(|| i.get("scriptSource")))
+                    .and_then(Node::as_str)
+                    .is_none_or(|t| !t.eq_ignore_ascii_case("inline"))
+            });
+            if let Some(f) = file
+                && let Some(path) = f.as_str()
+            {
+                p.run_files.push((scope, path.to_owned(), f.span));
+            }
         }
         if let Some(t) = step.get("template").and_then(Node::as_str) {
             params(p, scope, step.get("parameters"), &format!("template `{t}`"));

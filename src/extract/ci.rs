@@ -204,11 +204,28 @@ pub struct Pipeline {
     /// The folder a scope's scripts start in (`working-directory:`), relative to the
     /// repository root; a scope without one starts where its parent does.
     pub workdirs: std::collections::BTreeMap<usize, String>,
+    /// Script files a step runs by path rather than by a command line (an Azure task's
+    /// `filePath:` / `scriptPath:` input): the scope, the path from the repository root, and
+    /// where the file names it.
+    pub run_files: Vec<(usize, String, Span)>,
 }
 
 impl Pipeline {
     pub fn new(dialect: Dialect, var_kind: &'static str) -> Self {
-        Pipeline { dialect, var_kind, scopes: Vec::new(), items: Vec::new(), workdirs: Default::default() }
+        Pipeline {
+            dialect,
+            var_kind,
+            scopes: Vec::new(),
+            items: Vec::new(),
+            workdirs: Default::default(),
+            run_files: Vec::new(),
+        }
+    }
+
+    /// Set the folder the scripts of `scope` start in, as the CI file writes it (the checkout's
+    /// own variable first, `$(Build.SourcesDirectory)/ci`, is the repository root).
+    pub fn set_workdir(&mut self, scope: usize, dir: &str) {
+        self.workdirs.insert(scope, super::runs::checkout_relative(dir));
     }
 
     pub fn scope(&mut self, label: impl Into<String>, trigger: Trigger, parent: Option<usize>) -> usize {
@@ -502,6 +519,14 @@ impl Run<'_, '_> {
             if !runs.is_empty() {
                 self.step_runs.push((*scope, runs));
             }
+        }
+        for (scope, path, span) in &self.p.run_files {
+            let run = StepRun {
+                command: self.ctx.text(span.start, span.end).trim().to_owned(),
+                target: crate::model::RunTarget::File(super::runs::checkout_relative(path)),
+                at: self.ctx.loc(span.start, span.end),
+            };
+            self.step_runs.push((*scope, vec![run]));
         }
     }
 

@@ -135,7 +135,7 @@ fn env(p: &mut Pipeline, scope: usize, map: Option<&Node>, label: &str) {
 /// The `working-directory:` of a step or of `defaults.run`: where its scripts start.
 fn workdir(p: &mut Pipeline, scope: usize, node: Option<&Node>) {
     if let Some(dir) = node.and_then(|n| n.get("working-directory")).and_then(Node::as_str) {
-        p.workdirs.insert(scope, dir.to_owned());
+        p.set_workdir(scope, dir);
     }
 }
 

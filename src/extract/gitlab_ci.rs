@@ -83,9 +83,25 @@ pub fn extract(ctx: &Ctx, doc: &Node) -> Vec<TokenUse> {
         let scope = p.scope(job_label.clone(), evidence, Some(root));
         p.entries(scope, job.get("variables"), |k| format!("variable `{k}` of {job_label}"));
         secrets(&mut p, scope, job.get("secrets"), &job_label);
-        for key in ["before_script", "script", "after_script"] {
+        for key in ["before_script", "after_script"] {
             p.scripts(scope, job.get(key), &format!("`{key}:` of {job_label}"));
         }
+        // `script:` runs in the shell `before_script:` left (its own, else the default's or the
+        // pipeline's): after its `cd app`, `python run.py` is `app/run.py`.
+        let before = job
+            .get("before_script")
+            .or_else(|| doc.get("default").and_then(|d| d.get("before_script")))
+            .or_else(|| doc.get("before_script"));
+        let lines = ci::strings(before).join("\n");
+        let dir = super::runs::final_dir(&lines, "");
+        let script_scope = if dir.is_empty() {
+            scope
+        } else {
+            let s = p.scope(job_label.clone(), p.scopes[scope].trigger.clone(), Some(scope));
+            p.workdirs.insert(s, dir);
+            s
+        };
+        p.scripts(script_scope, job.get("script"), &format!("`script:` of {job_label}"));
     }
     ci::uses(ctx, p)
 }

@@ -30,6 +30,7 @@ pub mod scope_tree;
 pub mod script;
 pub mod secrets;
 pub mod semantic_layer;
+pub mod snowflake;
 pub mod terraform;
 pub mod terraform_json;
 pub mod terragrunt;
@@ -218,6 +219,10 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
             facts.endpoint_calls = script::endpoint_calls(ctx);
         }
         FileKind::Jenkins => facts.uses = jenkins::extract(ctx),
+        FileKind::Sql => {
+            facts.reader = "Snowflake SQL";
+            facts.uses = snowflake::extract(ctx, &facts.literals);
+        }
         FileKind::Other | FileKind::Data => {}
     }
     facts.makefile = runs::is_makefile(&ctx.src.display);
@@ -230,7 +235,7 @@ pub fn extract(ctx: &Ctx, kind: FileKind) -> FileFacts {
         .collect();
     if !matches!(kind, FileKind::Other | FileKind::Data) {
         let urls = &s.access_urls;
-        let python = code::Lang::of_path(&ctx.src.display) == Some(code::Lang::Python);
+        let python = code::Lang::of_file(&ctx.src.display, &ctx.src.text) == Some(code::Lang::Python);
         facts.hosts = access_url::mentions(&ctx.src.text, &urls.retiring, urls.account.as_ref(), python);
         facts.sets_host_env = urls.host_env.iter().any(|e| ctx.src.text.contains(e.as_str()));
     }

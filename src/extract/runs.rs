@@ -32,7 +32,7 @@ pub fn runs(text: &str, workdir: &str) -> Vec<Run> {
             let words = shell_words(piece);
             let words = strip_prefixes(&words);
             if let Some(dir) = cd_target(words) {
-                cwd = join(&cwd, dir);
+                cwd = join(&cwd, &dir);
                 continue;
             }
             for target in targets(words, &cwd) {
@@ -81,11 +81,64 @@ fn is_assignment(w: &str) -> bool {
     })
 }
 
-fn cd_target<'a>(words: &[&'a str]) -> Option<&'a str> {
+fn cd_target(words: &[&str]) -> Option<String> {
     match words {
-        ["cd", dir] | ["pushd", dir] => Some(dir),
+        ["cd", dir] | ["pushd", dir] => Some(checkout_relative(dir)),
         _ => None,
     }
+}
+
+/// Variables and folders that name the checkout of the repository in each CI system: a path
+/// that starts with one is relative to the repository root.
+const CHECKOUT_ROOTS: [&str; 14] = [
+    "$(System.DefaultWorkingDirectory)",
+    "$(Build.SourcesDirectory)",
+    "$(Build.Repository.LocalPath)",
+    "${{ github.workspace }}",
+    "${{github.workspace}}",
+    "${GITHUB_WORKSPACE}",
+    "$GITHUB_WORKSPACE",
+    "${CI_PROJECT_DIR}",
+    "$CI_PROJECT_DIR",
+    "${BITBUCKET_CLONE_DIR}",
+    "$BITBUCKET_CLONE_DIR",
+    "${CIRCLE_WORKING_DIRECTORY}",
+    "$CIRCLE_WORKING_DIRECTORY",
+    "~/project",
+];
+
+/// Where a folder written in CI points, relative to the repository root: the checkout's own
+/// variable is the root; a folder that depends on another variable (`$(Agent.TempDirectory)`)
+/// is no folder of the repository, and nothing under it is linked.
+pub fn checkout_relative(dir: &str) -> String {
+    let dir = dir.trim().trim_matches(['"', '\'']);
+    let rest = CHECKOUT_ROOTS
+        .iter()
+        .find_map(|r| dir.strip_prefix(r).filter(|t| t.is_empty() || t.starts_with(['/', '\\'])))
+        .map(|t| t.trim_start_matches(['/', '\\']))
+        .unwrap_or(dir);
+    if rest.contains('$') || rest.starts_with('~') {
+        return OUTSIDE.to_owned();
+    }
+    rest.replace('\\', "/")
+}
+
+/// The folder of scripts that start outside the repository: no repository path is under it.
+const OUTSIDE: &str = "\u{0}outside";
+
+/// The folder the commands of `text` leave the shell in (after its `cd`s), from `workdir`: where
+/// a later script of the same job starts (GitLab's `before_script: cd app`).
+pub fn final_dir(text: &str, workdir: &str) -> String {
+    let mut cwd = normalize(workdir);
+    for line in text.lines() {
+        for piece in split_commands(line) {
+            let words = shell_words(piece);
+            if let Some(dir) = cd_target(strip_prefixes(&words)) {
+                cwd = join(&cwd, &dir);
+            }
+        }
+    }
+    cwd
 }
 
 /// The arguments that are not options.
@@ -124,10 +177,19 @@ fn targets(words: &[&str], cwd: &str) -> Vec<RunTarget> {
     }
     match name {
         "bash" | "sh" | "zsh" | "source" | "." | "node" | "deno" | "bun" | "ts-node" | "tsx" | "Rscript" | "ruby" => {
+            // `bash -c '…'`, `node -e '…'`: the code is the argument, not a file.
+            if args.iter().any(|a| matches!(*a, "-c" | "-e" | "--eval" | "-p" | "--print")) {
+                return Vec::new();
+            }
             let ops = operands(args);
             let first =
                 if matches!(name, "deno" | "bun") && ops.first() == Some(&"run") { ops.get(1) } else { ops.first() };
-            first.filter(|a| is_path(a) && a.contains('.')).map(|a| vec![file(a)]).unwrap_or_default()
+            // A script needs no extension (`bash ci/dbt-cloud-run`): a path with a folder or an
+            // extension is a file; a bare word may be a command (`source activate`).
+            first
+                .filter(|a| is_path(a) && (a.contains('.') || a.contains('/')))
+                .map(|a| vec![file(a)])
+                .unwrap_or_default()
         }
         "pytest" | "py.test" => test_targets(args, cwd),
         "go" => match args.split_first() {
@@ -274,6 +336,24 @@ mod tests {
         assert_eq!(targets_of("DBT_X=1 make", ""), [Make { dir: "".into(), target: "".into() }]);
         assert!(targets_of("python -c 'print(1)'\necho python x.py\ncurl https://x/y.sh | sh", "").is_empty());
         assert!(targets_of("# python x.py\npip install -r requirements.txt", "").is_empty());
+        // Scripts without an extension, and the folder a CI file names by its checkout variable.
+        assert_eq!(targets_of("bash ci/dbt-cloud-run --job 4", ""), [f("ci/dbt-cloud-run")]);
+        assert_eq!(targets_of("python tools/run_job && ./bin/trigger", ""), [f("tools/run_job"), f("bin/trigger")]);
+        assert_eq!(targets_of("node scripts/deploy.mjs", ""), [f("scripts/deploy.mjs")]);
+        assert_eq!(targets_of("cd $CI_PROJECT_DIR/ops\n./run", ""), [f("ops/run")]);
+        assert!(targets_of("bash -c 'ci/x'\nsource activate\nnode -e 'require(1)'", "").is_empty());
+        assert!(targets_of("cd $(Agent.TempDirectory)\n./run", "").iter().all(|t| t != &f("run")));
+    }
+
+    #[test]
+    fn folders_relative_to_the_checkout() {
+        assert_eq!(checkout_relative("$(System.DefaultWorkingDirectory)/ci"), "ci");
+        assert_eq!(checkout_relative("$(Build.SourcesDirectory)"), "");
+        assert_eq!(checkout_relative("${{ github.workspace }}/ops"), "ops");
+        assert_eq!(checkout_relative("tools"), "tools");
+        assert_eq!(checkout_relative("$(Agent.TempDirectory)/x"), OUTSIDE);
+        assert_eq!(final_dir("pip install .\ncd app && ls", ""), "app");
+        assert_eq!(final_dir("echo hi", "x"), "x");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub(crate) fn name_pattern() -> &'static Regex {
 
 pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
     let signals = &ctx.policy.signals;
-    let facts = code::Lang::of_path(&ctx.src.display)
+    let facts = code::Lang::of_file(&ctx.src.display, &ctx.src.text)
         .and_then(|lang| code::read(lang, &ctx.src.text, Some(&signals.code_endpoints)));
     let hints = file_workflow(ctx, facts.as_ref().map(|f| f.built.as_slice()).unwrap_or(&[]));
     let reads = match &facts {
@@ -46,7 +46,7 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         .map(|f| {
             f.reads
                 .iter()
-                .filter(|r| !r.assignment && !is_token_read(&r.name, signals))
+                .filter(|r| !r.assignment && !is_token_read(&r.name, signals) && r.client.is_none())
                 .filter(|r| !crate::classify::names::is_other_credential(&r.name, signals))
                 .take(MAX_LATENT)
                 .cloned()
@@ -54,9 +54,16 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         })
         .unwrap_or_default();
     let latent = reads.len();
-    for (i, code::Read { name, start, end, description, cli_config, .. }) in reads.into_iter().chain(others).enumerate()
+    for (i, code::Read { name, start, end, description, cli_config, client, .. }) in
+        reads.into_iter().chain(others).enumerate()
     {
-        let mut u = TokenUse::new(ctx.loc(start, end), name.as_str(), "environment variable read by the code");
+        let sink = match &client {
+            Some(c) => {
+                format!("environment variable the code sends to dbt Cloud through `{c}` (`Authorization: Token`)")
+            }
+            None => "environment variable read by the code".to_owned(),
+        };
+        let mut u = TokenUse::new(ctx.loc(start, end), name.as_str(), sink);
         // A read the code declares with a description (a CLI option's help, a settings field's
         // description) is typed by it, as a definition's description is.
         if let Some(text) = description {
@@ -72,6 +79,12 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         }
         uses.push(u);
     }
+    for k in facts.iter().flat_map(|f| &f.keyed) {
+        if let Some(mut u) = keyed_use(ctx, k) {
+            u.facts.extend(hints.iter().cloned());
+            uses.push(u);
+        }
+    }
     for lit in literals {
         let mut u = TokenUse::new(ctx.loc(lit.start, lit.end), lit.masked(&ctx.src.text), "literal in the code");
         u.literal = true;
@@ -80,6 +93,45 @@ pub fn extract(ctx: &Ctx, literals: &[Literal]) -> Vec<TokenUse> {
         uses.push(u);
     }
     uses
+}
+
+/// The Cloud CLI's config and the keys its token is written under.
+const CLI_FILES: [&str; 2] = ["dbt_cloud.yml", "dbt_cloud.yaml"];
+const CLI_KEYS: [&str; 2] = ["token-value", "api-key"];
+
+/// A value the code reads from a local file by key, when it is a dbt token: the Cloud CLI's
+/// `token-value` (a user's token), a key named like a dbt token (`dbt_cloud_token`,
+/// `dbt.service_token`), or a credential key of a file named for dbt (`dbt_creds.json`'s
+/// `token`). A key of another system (`github_token`) is not.
+fn keyed_use(ctx: &Ctx, k: &code::keyed::KeyedRead) -> Option<TokenUse> {
+    let signals = &ctx.policy.signals;
+    let last = k.keys.last()?;
+    let path = k.keys.join(".");
+    let file_name = k.file.as_deref().map(|f| f.rsplit('/').next().unwrap_or(f));
+    let cli = file_name.is_some_and(|f| CLI_FILES.contains(&f)) && CLI_KEYS.contains(&last.as_str());
+    let by_key = is_token_read(&path, signals);
+    let stem = file_name.map(|f| f.split('.').next().unwrap_or(f)).unwrap_or("");
+    let by_file = !stem.is_empty()
+        && is_dbt_token_name(&format!("{stem}_{last}"), signals)
+        && !crate::classify::names::is_other_credential(last, signals)
+        && !crate::classify::names::is_other_credential(&path, signals);
+    if !(cli || by_key || by_file) {
+        return None;
+    }
+    let reference = match &k.file {
+        Some(f) => format!("{f}: {path}"),
+        None => path.clone(),
+    };
+    let mut u = TokenUse::new(ctx.loc(k.start, k.end), reference, "value read by key from a local file");
+    if cli {
+        let file = k.file.clone().unwrap_or_default();
+        u.saw_type_at(TypeFact::CloudCliConfigRead { file, key: last.clone() }, u.at);
+    } else {
+        let key = TypeFact::Name { called: "key".to_owned(), name: path };
+        let file = TypeFact::Name { called: "file".to_owned(), name: file_name.unwrap_or("").to_owned() };
+        u.saw_type_at(TypeFact::FirstOf(vec![key, file]), u.at);
+    }
+    Some(u)
 }
 
 /// How many reads of names that do not say dbt token are kept aside per file.
@@ -95,7 +147,9 @@ fn is_token_read(name: &str, signals: &crate::policy::Signals) -> bool {
 /// its value reads no other token (`DBT_TOKEN="$DBT_CLOUD_PAT"`: the read is).
 fn parsed_reads(ctx: &Ctx, facts: &code::CodeFacts) -> Vec<code::Read> {
     let signals = &ctx.policy.signals;
-    let token_reads: Vec<&code::Read> = facts.reads.iter().filter(|r| is_token_read(&r.name, signals)).collect();
+    // A value the code hands to its dbt Cloud client is a token, whatever its name.
+    let token_reads: Vec<&code::Read> =
+        facts.reads.iter().filter(|r| is_token_read(&r.name, signals) || r.client.is_some()).collect();
     let mut out = Vec::new();
     for (i, r) in token_reads.iter().enumerate() {
         if r.assignment {
@@ -131,6 +185,7 @@ fn text_reads(ctx: &Ctx) -> Vec<code::Read> {
             assignment: false,
             description: None,
             cli_config: false,
+            client: None,
         });
     }
     out
@@ -155,7 +210,7 @@ pub fn endpoint_calls(ctx: &Ctx) -> Vec<super::EndpointCall> {
     // Built URLs are looked for only when a part of one shows (parsing costs more than a search).
     let parts = ["service-tokens", "apikey"];
     if out.is_empty() && parts.iter().any(|p| text.contains(p)) {
-        let built = code::Lang::of_path(&ctx.src.display)
+        let built = code::Lang::of_file(&ctx.src.display, text)
             .and_then(|lang| code::read(lang, text, Some(&s.code_endpoints)))
             .map(|f| f.built)
             .unwrap_or_default();

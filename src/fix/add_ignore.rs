@@ -16,7 +16,7 @@ pub fn comment_syntax(path: &str) -> Result<(&'static str, &'static str), String
         FileKind::Json | FileKind::TerraformJson => return Err(format!("`{path}`: JSON has no comments")),
         FileKind::Data => return Err(format!("`{path}`: a data file is not edited")),
         FileKind::Jenkins => return Ok(("//", "")),
-        FileKind::Script | FileKind::Other => {}
+        FileKind::Script | FileKind::Other | FileKind::Sql => {}
         _ => return Ok(("#", "")),
     }
     match ext {

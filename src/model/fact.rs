@@ -51,6 +51,11 @@ pub enum Fact {
     Orchestrator { name: String, part: OrchestratorPart },
     /// A script that is an orchestrator's code (`name`: the orchestrator).
     OrchestratorCode { name: String },
+    /// A Snowflake secret (`CREATE SECRET`): what the warehouse's external-access routines read.
+    WarehouseSecret { name: String },
+    /// A Snowflake external-access routine (`kind`: procedure or function) that reads a secret:
+    /// the warehouse runs it (a task, a call from a pipeline), without a person.
+    WarehouseProcedure { kind: String, name: String },
     /// A folder of the path names developmental work (`staging`, `tests`).
     DevPathSegment { segment: String },
     /// A Jupyter notebook.
@@ -328,6 +333,9 @@ pub enum TypeFact {
     LegacyUserKey { name: String },
     /// A dbt credential cache (`name`) holding a user's signed-in session.
     CredentialCache { name: String },
+    /// The value is read by `key` from `file`, the Cloud CLI's `dbt_cloud.yml`, which holds a
+    /// user's token.
+    CloudCliConfigRead { file: String, key: String },
     /// Of these, the first that says a type speaks (a value's own name, then its key's).
     FirstOf(Vec<TypeFact>),
     /// Sources seen elsewhere (the secret sources of a CI scope): the first that says a type

@@ -120,6 +120,20 @@ pub fn follow(uses: &mut [TokenUse], files: &[SourceFile], signals: &Signals) {
     }
 }
 
+/// The files (by report path) that the steps of `ci` run, `make` targets followed through the
+/// Makefiles among `files`: what must be read even when the prefilter dropped it.
+pub fn files_run(runs: &[StepRun], ci: &str, files: &[&SourceFile]) -> Vec<String> {
+    let makefiles: BTreeMap<&str, &SourceFile> =
+        files.iter().filter(|f| is_makefile(&f.display)).map(|f| (f.display.as_str(), *f)).collect();
+    expand(runs, &root_of(ci), &makefiles)
+        .into_iter()
+        .filter_map(|(p, _)| match p {
+            Place::File(f) => Some(f),
+            Place::Dir(_) => None,
+        })
+        .collect()
+}
+
 /// The type a CI reference shows itself (its strongest own evidence), as the reads it reaches
 /// inherit it.
 fn own_type(u: &TokenUse, signals: &Signals) -> Option<TypeSeen> {

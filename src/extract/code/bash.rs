@@ -21,6 +21,7 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                         assignment: true,
                         description: None,
                         cli_config: false,
+                        client: None,
                     });
                 }
             }
@@ -33,6 +34,7 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                         assignment: false,
                         description: None,
                         cli_config: false,
+                        client: None,
                     });
                 }
             }

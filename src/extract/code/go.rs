@@ -40,6 +40,7 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                             assignment: false,
                             description: None,
                             cli_config: false,
+                            client: None,
                         });
                     }
                 }

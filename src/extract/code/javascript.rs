@@ -101,6 +101,7 @@ fn push_read(facts: &mut CodeFacts, n: Node, src: &str) {
             assignment: false,
             description: None,
             cli_config: false,
+            client: None,
         });
     }
 }

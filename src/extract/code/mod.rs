@@ -2,8 +2,10 @@
 //! builds from parts, one file per language; anything else is read as text by `script`.
 
 pub mod bash;
+pub mod clients;
 pub mod go;
 pub mod javascript;
+pub mod keyed;
 pub mod python;
 pub mod python_cloud_cli;
 pub mod python_frameworks;
@@ -52,6 +54,39 @@ impl Lang {
         })
     }
 
+    /// The language a script's `#!` line names (`#!/usr/bin/env python3`, `#!/bin/bash`,
+    /// `#!/usr/bin/env -S node --no-warnings`), for a file without an extension.
+    pub fn of_shebang(bytes: &[u8]) -> Option<Lang> {
+        let rest = bytes.strip_prefix(b"#!")?;
+        let line = rest.split(|&b| b == b'\n').next().unwrap_or(rest);
+        let line = std::str::from_utf8(line).ok()?;
+        let mut words = line.split_whitespace().map(|w| w.rsplit('/').next().unwrap_or(w));
+        let mut prog = words.next()?;
+        if prog == "env" {
+            prog = words.find(|w| !w.starts_with('-') && !w.contains('='))?;
+        }
+        let version = |p: &str, name: &str| {
+            p.strip_prefix(name).is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        };
+        Some(match prog {
+            p if version(p, "python") => Lang::Python,
+            "node" | "nodejs" | "deno" | "bun" => Lang::JavaScript,
+            "ts-node" | "tsx" => Lang::TypeScript,
+            "bash" | "sh" | "dash" | "zsh" | "ksh" => Lang::Bash,
+            _ => return None,
+        })
+    }
+
+    /// The language of a code file: by its extension, else by its `#!` line.
+    pub fn of_file(path: &str, text: &str) -> Option<Lang> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let known_ext = Lang::of_path(path);
+        if known_ext.is_some() || name.contains('.') && !name.starts_with('.') {
+            return known_ext;
+        }
+        Lang::of_shebang(text.as_bytes())
+    }
+
     fn language(self) -> Language {
         match self {
             Lang::Python => tree_sitter_python::LANGUAGE.into(),
@@ -79,6 +114,9 @@ pub struct Read {
     /// The read is the `token-value` of a mapping written as the Cloud CLI's `dbt_cloud.yml`
     /// (beside `projects`, `account-host` or `project-id`, or in a file that names that file).
     pub cli_config: bool,
+    /// The dbt Cloud client of the file (a class or function that sends its argument in a
+    /// `Token` header) that the code hands the value to.
+    pub client: Option<String>,
 }
 
 /// A string the code builds from parts (an f-string on a base-URL constant, `urljoin`, a
@@ -100,6 +138,8 @@ pub struct CodeFacts {
     pub reads: Vec<Read>,
     /// Built strings that `wanted` matches, the first few.
     pub built: Vec<Built>,
+    /// Values read from a local file by key (a credentials file loaded and indexed).
+    pub keyed: Vec<keyed::KeyedRead>,
     wanted: Option<regex::Regex>,
 }
 
@@ -123,13 +163,23 @@ pub fn read(lang: Lang, text: &str, wanted: Option<&regex::Regex>) -> Option<Cod
     }
     let mut facts = CodeFacts { wanted: wanted.cloned(), ..CodeFacts::default() };
     match lang {
-        Lang::Python => python::collect(&tree, text, &mut facts),
-        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => javascript::collect(&tree, text, &mut facts),
-        Lang::Bash => bash::collect(&tree, text, &mut facts),
+        Lang::Python => {
+            python::collect(&tree, text, &mut facts);
+            keyed::python(&tree, text, &mut facts);
+        }
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            javascript::collect(&tree, text, &mut facts);
+            keyed::javascript(&tree, text, &mut facts);
+        }
+        Lang::Bash => {
+            bash::collect(&tree, text, &mut facts);
+            keyed::bash(&tree, text, &mut facts);
+        }
         Lang::Go => go::collect(&tree, text, &mut facts),
     }
     facts.reads.sort_by_key(|r| r.start);
     facts.reads.dedup();
+    clients::mark(lang, &tree, text, &mut facts);
     Some(facts)
 }
 
@@ -347,6 +397,17 @@ mod tests {
         assert_eq!(Lang::of_path("main.go"), Some(Lang::Go));
         assert_eq!(Lang::of_path("Makefile"), None);
         assert_eq!(Lang::of_path("x.rb"), None);
+    }
+
+    #[test]
+    fn languages_by_shebang_without_an_extension() {
+        assert_eq!(Lang::of_file("tools/run_job", "#!/usr/bin/env python3\nimport os\n"), Some(Lang::Python));
+        assert_eq!(Lang::of_file("bin/trigger", "#!/bin/bash\ncurl x\n"), Some(Lang::Bash));
+        assert_eq!(Lang::of_file("bin/x", "#!/usr/bin/env -S node --no-warnings\n"), Some(Lang::JavaScript));
+        assert_eq!(Lang::of_file("bin/x", "#!/usr/bin/perl\n"), None);
+        assert_eq!(Lang::of_file("bin/x", "python3 x.py\n"), None);
+        // An extension speaks first: a Ruby file with a shell shebang stays Ruby's (text).
+        assert_eq!(Lang::of_file("x.rb", "#!/bin/sh\n"), None);
     }
 
     #[test]

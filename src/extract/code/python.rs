@@ -22,7 +22,8 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
             "call" => {
                 let Some(f) = n.child_by_field_name("function") else { continue };
                 let callee = text_of(f, src);
-                if super::is_env_callee(callee)
+                // A Snowflake handler reads its secrets by name as code reads the environment.
+                if (super::is_env_callee(callee) || callee.ends_with("get_generic_secret_string"))
                     && let Some(args) = n.child_by_field_name("arguments")
                     && let Some(first) = children(args).into_iter().find(|a| a.kind() != "comment")
                     && let Some(r) = name_read(first, src)
@@ -93,6 +94,7 @@ fn name_read(n: Node, src: &str) -> Option<Read> {
         assignment: false,
         description: None,
         cli_config: false,
+        client: None,
     })
 }
 

@@ -77,6 +77,7 @@ fn push(facts: &mut CodeFacts, found: Vec<(String, usize, usize)>, description: 
             assignment: false,
             description: description.clone(),
             cli_config: false,
+            client: None,
         });
     }
 }
