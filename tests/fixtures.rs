@@ -99,6 +99,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "credential-cache-settings",
         "retiring-access-url-account",
         "pat-creates-service-token-service",
+        "py-env-name-in-parameter-service",
         "unassignable-permission-set-valid",
         "exposed-token-output-sensitive",
         "ci-run-unusual-names-pat",
@@ -196,6 +197,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("credential-cache", "TW203"),
         ("retiring-access-url", "TW501"),
         ("pat-creates-service-token", "TW106"),
+        ("py-env-name-in-parameter-pat", "TW101"),
         ("unassignable-permission-set", "TW303"),
         ("exposed-token-output", "TW204"),
         ("ci-run-unusual-names-service", "TW104"),
@@ -401,4 +403,12 @@ fn snowflake_secrets_and_external_access_procedures() {
     assert_use("snowflake-procedure-service", "snowflake/trigger.sql", 19, "production", "service", "procedure");
     let out = run_in(&common::root().join("fixtures").join(lit), &["check", "--format", "json", "."]);
     assert!(!stdout(&out).contains("Qw7Lr2Nv"), "the secret's token is masked: {}", stdout(&out));
+}
+
+#[test]
+fn an_environment_variable_named_by_a_parameter_default_is_read() {
+    // `token_env_var_name: str = "DBT_CLOUD_PAT"`, then `os.environ.get(token_env_var_name)`:
+    // the use is where the name is written.
+    assert_use("py-env-name-in-parameter-pat", "flows/nightly.py", 9, "production", "personal", "DBT_CLOUD_PAT");
+    assert_use("py-env-name-in-parameter-service", "flows/nightly.py", 9, "production", "service", "SERVICE_TOKEN");
 }

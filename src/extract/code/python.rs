@@ -9,6 +9,9 @@ use tree_sitter::{Node, Tree};
 
 pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
     let mut consts = Consts::default();
+    // Names that hold the name of an environment variable (`env_var = "DBT_CLOUD_TOKEN"`, a
+    // parameter's default `token_env_var_name="DBT_CLOUD_TOKEN"`), with the string that writes it.
+    let mut env_names: std::collections::HashMap<String, Read> = std::collections::HashMap::new();
     for n in preorder(tree) {
         match n.kind() {
             "assignment" => {
@@ -17,6 +20,16 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                 {
                     let v = eval(r, src, &consts, 0);
                     consts.set(text_of(l, src), v);
+                    if let Some(read) = name_read(r, src) {
+                        env_names.insert(text_of(l, src).to_owned(), read);
+                    }
+                }
+            }
+            "default_parameter" | "typed_default_parameter" => {
+                if let (Some(l), Some(r)) = (n.child_by_field_name("name"), n.child_by_field_name("value"))
+                    && let Some(read) = name_read(r, src)
+                {
+                    env_names.insert(text_of(l, src).to_owned(), read);
                 }
             }
             "call" => {
@@ -26,9 +39,13 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                 if (super::is_env_callee(callee) || callee.ends_with("get_generic_secret_string"))
                     && let Some(args) = n.child_by_field_name("arguments")
                     && let Some(first) = children(args).into_iter().find(|a| a.kind() != "comment")
-                    && let Some(r) = name_read(first, src)
                 {
-                    facts.reads.push(r);
+                    // The name written in the call, or held by the variable the call reads.
+                    let read = match first.kind() {
+                        "identifier" => env_names.get(text_of(first, src)).cloned(),
+                        _ => name_read(first, src),
+                    };
+                    facts.reads.extend(read);
                 }
                 if is_builder_call(callee) {
                     push_built(facts, n, src, &consts);
@@ -38,9 +55,12 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                 if let Some(v) = n.child_by_field_name("value")
                     && text_of(v, src).ends_with("environ")
                     && let Some(s) = n.child_by_field_name("subscript")
-                    && let Some(r) = name_read(s, src)
                 {
-                    facts.reads.push(r);
+                    let read = match s.kind() {
+                        "identifier" => env_names.get(text_of(s, src)).cloned(),
+                        _ => name_read(s, src),
+                    };
+                    facts.reads.extend(read);
                 }
             }
             "string" | "concatenated_string" if has_interpolation(n) => push_built(facts, n, src, &consts),
@@ -201,6 +221,14 @@ mod tests {
         );
         // Every read is its own.
         assert_eq!(reads("a = os.environ.get('K')\nb = os.environ.get('K')\n"), ["K", "K"]);
+    }
+
+    #[test]
+    fn a_name_held_by_a_variable_or_a_parameter_default_is_read() {
+        let src = "def run(token=None, token_env_var_name: str = \"DBT_CLOUD_TOKEN\"):\n    return token or os.environ.get(token_env_var_name)\n\nVAR = 'DBT_CLOUD_SERVICE_TOKEN'\nt = os.environ[VAR]\n";
+        assert_eq!(reads(src), ["DBT_CLOUD_TOKEN", "DBT_CLOUD_SERVICE_TOKEN"]);
+        // A variable that holds no name, or one never read from the environment, is no read.
+        assert!(reads("name = compute()\nv = os.getenv(name)\nLABEL = 'DBT_CLOUD_TOKEN'\nprint(LABEL)\n").is_empty());
     }
 
     #[test]
