@@ -100,6 +100,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         "retiring-access-url-account",
         "pat-creates-service-token-service",
         "py-env-name-in-parameter-service",
+        "ci-make-variables-service",
         "unassignable-permission-set-valid",
         "exposed-token-output-sensitive",
         "ci-run-unusual-names-pat",
@@ -198,6 +199,7 @@ fn ok_twins_are_silent_and_not_ok_twins_fire() {
         ("retiring-access-url", "TW501"),
         ("pat-creates-service-token", "TW106"),
         ("py-env-name-in-parameter-pat", "TW101"),
+        ("ci-make-variables-pat", "TW101"),
         ("unassignable-permission-set", "TW303"),
         ("exposed-token-output", "TW204"),
         ("ci-run-unusual-names-service", "TW104"),
@@ -411,4 +413,17 @@ fn an_environment_variable_named_by_a_parameter_default_is_read() {
     // the use is where the name is written.
     assert_use("py-env-name-in-parameter-pat", "flows/nightly.py", 9, "production", "personal", "DBT_CLOUD_PAT");
     assert_use("py-env-name-in-parameter-service", "flows/nightly.py", 9, "production", "service", "SERVICE_TOKEN");
+}
+
+#[test]
+fn a_makefile_recipe_is_read_with_its_variables_expanded() {
+    // `PYTEST = $(UV) pytest`, `$(PYTEST) tests/integration`: the suite CI runs through `make`.
+    assert_use(
+        "ci-make-variables-service",
+        "tests/integration/conftest.py",
+        11,
+        "production",
+        "service",
+        "make integration",
+    );
 }

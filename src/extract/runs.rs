@@ -269,15 +269,45 @@ pub fn make_recipe(makefile: &str, target: &str) -> (Vec<String>, Vec<String>) {
     };
     let Some((line, _, tail)) = found else { return (Vec::new(), Vec::new()) };
     let deps = tail.split(';').next().unwrap_or("").split_whitespace().map(str::to_owned).collect();
+    let vars = make_variables(makefile);
     let mut recipe = Vec::new();
     for l in makefile.lines().skip(line + 1) {
         if let Some(cmd) = l.strip_prefix('\t') {
-            recipe.push(cmd.trim_start_matches(['@', '-', '+']).to_owned());
+            recipe.push(expand(cmd.trim_start_matches(['@', '-', '+']), &vars));
         } else if !(l.trim().is_empty() || l.trim_start().starts_with('#')) {
             break;
         }
     }
     (recipe, deps)
+}
+
+/// A Makefile's simple variables (`PYTEST = uv run pytest`, `:=`, `?=`), as written.
+fn make_variables(makefile: &str) -> Vec<(&str, &str)> {
+    makefile
+        .lines()
+        .filter(|l| !l.starts_with(['\t', ' ', '#']))
+        .filter_map(|l| {
+            let (name, value) = l.split_once('=')?;
+            let name = name.trim_end_matches([':', '?', '+']).trim();
+            let simple = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            simple.then_some((name, value.trim()))
+        })
+        .collect()
+}
+
+/// A recipe line with `$(NAME)` / `${NAME}` of the Makefile's own variables replaced, two levels
+/// deep (`PYTEST = $(UV) pytest`); other references stay as written.
+fn expand(cmd: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = cmd.to_owned();
+    for _ in 0..2 {
+        if !out.contains('$') {
+            break;
+        }
+        for (name, value) in vars {
+            out = out.replace(&format!("$({name})"), value).replace(&format!("${{{name}}}"), value);
+        }
+    }
+    out
 }
 
 /// Whether a file is a Makefile (whose targets CI steps run with `make`).
@@ -365,5 +395,8 @@ mod tests {
         let (first, _) = make_recipe(mk, "");
         assert_eq!(first, ["pip install ."]);
         assert!(make_recipe(mk, "deploy").0.is_empty());
+        // The Makefile's own variables are expanded; others are left as written.
+        let mk = "UV ?= uv run\nPYTEST = $(UV) pytest\ntest_cov:\n\t$(PYTEST) --cov=./ ${OUT}\n";
+        assert_eq!(make_recipe(mk, "test_cov").0, ["uv run pytest --cov=./ ${OUT}"]);
     }
 }
