@@ -3,12 +3,13 @@
 //! excludes, rule severities (global and per path) and the project's extra classification signals.
 
 use crate::bounded::{self, Refusal};
-use crate::globs::{Globs, PathGlobs, absolute, relative};
+use crate::globs::{Globs, PathGlobs, relative};
 use crate::ignore_rules::repository_root;
 use crate::model::Severity;
 use crate::parse::yaml;
 use crate::path_name::display_path;
 use crate::policy::{Partner, Policy, Signals};
+use crate::project_root::absolute;
 use crate::rules::Rule;
 use crate::source::SourceFile;
 use crate::tree::{Node, NodeKind};

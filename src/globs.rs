@@ -2,8 +2,9 @@
 //! a leaf that the config (which compiles them) and the policy signals (which carry the
 //! `classify:` ones) share.
 
+use crate::project_root::absolute;
 use globset::GlobSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Compiled globs of one config, relative to its folder, remembering which pattern each came from.
 #[derive(Debug, Clone)]
@@ -72,21 +73,6 @@ impl PathGlobs {
     pub fn is_empty(&self) -> bool {
         self.scopes.is_empty()
     }
-}
-
-/// `cwd.join(p)` with `.` and `..` resolved lexically (the walk reports paths the same way).
-pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in cwd.join(p).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// `abs` relative to `base`, `/`-separated, if it is inside it.

@@ -40,12 +40,7 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                     && let Some(args) = n.child_by_field_name("arguments")
                     && let Some(first) = children(args).into_iter().find(|a| a.kind() != "comment")
                 {
-                    // The name written in the call, or held by the variable the call reads.
-                    let read = match first.kind() {
-                        "identifier" => env_names.get(text_of(first, src)).cloned(),
-                        _ => name_read(first, src),
-                    };
-                    facts.reads.extend(read);
+                    facts.reads.extend(env_name_read(first, src, &env_names));
                 }
                 if is_builder_call(callee) {
                     push_built(facts, n, src, &consts);
@@ -56,11 +51,7 @@ pub fn collect(tree: &Tree, src: &str, facts: &mut CodeFacts) {
                     && text_of(v, src).ends_with("environ")
                     && let Some(s) = n.child_by_field_name("subscript")
                 {
-                    let read = match s.kind() {
-                        "identifier" => env_names.get(text_of(s, src)).cloned(),
-                        _ => name_read(s, src),
-                    };
-                    facts.reads.extend(read);
+                    facts.reads.extend(env_name_read(s, src, &env_names));
                 }
             }
             "string" | "concatenated_string" if has_interpolation(n) => push_built(facts, n, src, &consts),
@@ -95,6 +86,15 @@ fn push_built(facts: &mut CodeFacts, n: Node, src: &str, consts: &Consts) {
 
 /// The nodes that build a string further from their parts.
 const BUILDERS: &[&str] = &["binary_operator", "concatenated_string", "interpolation"];
+
+/// The read an environment lookup's argument makes: the name written there, or the one held
+/// by the variable it passes (`os.environ.get(token_env_var_name)`).
+fn env_name_read(arg: Node, src: &str, env_names: &std::collections::HashMap<String, Read>) -> Option<Read> {
+    match arg.kind() {
+        "identifier" => env_names.get(text_of(arg, src)).cloned(),
+        _ => name_read(arg, src),
+    }
+}
 
 /// A plain string argument naming a variable: the read of that name.
 fn name_read(n: Node, src: &str) -> Option<Read> {
